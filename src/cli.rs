@@ -1,0 +1,250 @@
+//! The command line over the same core the GUI uses. Exit codes: 0 success, 1 bad data or
+//! files (one line on stderr saying what and where), 2 bad usage (clap's own message).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use clap::{Parser, Subcommand};
+
+use crate::data::{export, load, profile, recipe::Recipe, sample};
+use crate::error::{Error, Result};
+use crate::ml::saved::SavedModel;
+use crate::ml::{ModelKind, ModelSettings, Task};
+use crate::train;
+
+/// Marketing Workbench: customer models for marketers. With no command it opens the app.
+#[derive(Debug, Parser)]
+#[command(name = "marketing-workbench", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the app with FILE loaded.
+    Open { file: PathBuf },
+    /// Write a generated sample customer table.
+    Sample {
+        #[arg(long, default_value_t = 20_000)]
+        rows: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Summarise each column of FILE.
+    Profile {
+        file: PathBuf,
+        /// Print JSON: {"rows": N, "columns": [{"name", "dtype", "missing", ...}]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Train a model on FILE and report how good it is.
+    Train(TrainArgs),
+    /// Score FILE with a saved model.
+    Score {
+        model_file: PathBuf,
+        file: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    pub file: PathBuf,
+    /// The column to predict (none: find segments).
+    #[arg(long)]
+    pub target: Option<String>,
+    #[arg(long, value_parser = ["classification", "regression", "segments"])]
+    pub task: Option<String>,
+    #[arg(long, value_parser = ModelKind::ALL.map(ModelKind::cli_name))]
+    pub model: Option<String>,
+    /// A column not to use (repeat for more).
+    #[arg(long)]
+    pub ignore: Vec<String>,
+    /// The target label that means "yes".
+    #[arg(long)]
+    pub positive: Option<String>,
+    /// Share of rows held out for validation, 0 to below 1 (0 trains on every row).
+    #[arg(long, default_value_t = 0.2, value_parser = parse_fraction)]
+    pub holdout: f64,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Number of segments for k-means.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(2..=1000))]
+    pub k: Option<u64>,
+    /// Cleaning steps to fit on the training rows (JSON, as saved by the app).
+    #[arg(long)]
+    pub recipe: Option<PathBuf>,
+    #[arg(long)]
+    pub save_model: Option<PathBuf>,
+    #[arg(long)]
+    pub metrics: Option<PathBuf>,
+    #[arg(long)]
+    pub predictions: Option<PathBuf>,
+}
+
+fn parse_fraction(s: &str) -> std::result::Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("'{s}' is not a number"))?;
+    if (0.0..1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not between 0 and 1 (exclusive)"))
+    }
+}
+
+fn load_file(path: &Path) -> Result<polars::prelude::DataFrame> {
+    load::load_path(path, &mut |_, _| {}, &AtomicBool::new(false))
+}
+
+/// Runs a subcommand other than `open`.
+pub fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Open { .. } => Ok(()),
+        Command::Sample { rows, seed, out } => {
+            let s = sample::generate(rows, seed)?;
+            export::write_csv(&s.frame, &out)
+        }
+        Command::Profile { file, json } => {
+            let p = profile::profile(&load_file(&file)?)?;
+            if json {
+                let text = serde_json::to_string_pretty(&p)
+                    .map_err(|e| Error::Model(format!("profile JSON: {e}")))?;
+                println!("{text}");
+            } else {
+                print_profile(&file, &p);
+            }
+            Ok(())
+        }
+        Command::Train(args) => train_command(args),
+        Command::Score {
+            model_file,
+            file,
+            out,
+        } => {
+            let model = SavedModel::load(&model_file)?;
+            let data = load_file(&file)?;
+            let scored = model.score(&data).map_err(|e| match e {
+                Error::MissingColumn { name, context } => {
+                    Error::bad_file(&file, format!("column '{name}' is missing{context}"))
+                }
+                other => other,
+            })?;
+            if scored.unseen_categories > 0 {
+                eprintln!(
+                    "warning: {} category values were not seen in training and count as none of the known categories",
+                    scored.unseen_categories
+                );
+            }
+            export::write_csv(&scored.frame, &out)
+        }
+    }
+}
+
+fn print_profile(file: &Path, p: &profile::Profile) {
+    println!(
+        "{}: {} rows, {} columns",
+        file.display(),
+        p.rows,
+        p.columns.len()
+    );
+    println!(
+        "{:<28} {:<10} {:>9} {:>9} {:>12} {:>12} {:>12}",
+        "column", "type", "missing", "distinct", "min", "mean", "max"
+    );
+    let num = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.4}"));
+    for c in &p.columns {
+        println!(
+            "{:<28} {:<10} {:>8.1}% {:>9} {:>12} {:>12} {:>12}",
+            c.name,
+            c.dtype,
+            100.0 * c.missing_fraction,
+            c.distinct,
+            num(c.min),
+            num(c.mean),
+            num(c.max)
+        );
+    }
+}
+
+fn train_command(args: TrainArgs) -> Result<()> {
+    let data = load_file(&args.file)?;
+    let recipe = match &args.recipe {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            Recipe::from_json(&text).map_err(|e| {
+                Error::bad_file(
+                    path,
+                    format!("line {}, column {}: {e}", e.line(), e.column()),
+                )
+            })?
+        }
+        None => Recipe::default(),
+    };
+    let task = args.task.as_deref().map(|t| match t {
+        "regression" => Task::Regression,
+        "segments" => Task::Segments,
+        _ => Task::Classification,
+    });
+    let mut settings = ModelSettings {
+        task,
+        target: args.target.clone(),
+        ignore: args.ignore.clone(),
+        positive: args.positive.clone(),
+        model: args.model.as_deref().and_then(ModelKind::from_cli_name),
+        holdout: args.holdout,
+        seed: args.seed,
+        ..ModelSettings::default()
+    };
+    if let Some(k) = args.k {
+        settings.params.k = k as usize;
+    }
+    let outcome = train::run(
+        &data,
+        &recipe,
+        &settings,
+        &mut |_| true,
+        &AtomicBool::new(false),
+    )?;
+    for note in &outcome.notes {
+        eprintln!("note: {note}");
+    }
+    if let Some(path) = &args.save_model {
+        outcome.model.save(path)?;
+    }
+    if let Some(path) = &args.metrics {
+        export::write_json(&outcome.metrics_json(), path)?;
+    }
+    if let Some(path) = &args.predictions {
+        export::write_csv(&outcome.predictions, path)?;
+    }
+    println!("{}", summary(&outcome));
+    Ok(())
+}
+
+/// One line saying what was trained and how good it is.
+pub fn summary(o: &train::TrainOutcome) -> String {
+    use crate::ml::metrics::Metrics;
+    let on = match o.evaluated_on {
+        train::EvaluatedOn::Holdout => format!("on {} held-out rows", o.holdout_rows),
+        train::EvaluatedOn::Training => format!("on the {} training rows", o.train_rows),
+    };
+    let what = match &o.metrics {
+        Metrics::Classification(m) => format!(
+            "AUC {:.4}, accuracy {:.4}, lift in top decile {:.2}",
+            m.auc, m.accuracy, m.lift_top_decile
+        ),
+        Metrics::Regression(m) => format!("RMSE {:.4}, MAE {:.4}, R² {:.4}", m.rmse, m.mae, m.r2),
+        Metrics::Segments(m) => format!(
+            "{} segments, inertia {:.4}, silhouette {:.4}",
+            m.k, m.inertia, m.silhouette
+        ),
+    };
+    format!(
+        "{}: {what} {on} ({:.1} s)",
+        o.model.kind.label(),
+        o.elapsed_secs
+    )
+}

@@ -1,0 +1,268 @@
+//! The feature schema: which columns feed a model and how each becomes numbers. It is fitted on
+//! the training rows and replayed by column NAME at scoring time, so a file whose columns come
+//! in another order scores the same.
+
+use std::collections::{HashMap, HashSet};
+
+use ndarray::Array2;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::data::median;
+use crate::error::{Error, Result};
+
+/// Text columns with more distinct values than this are not used (IDs, free text).
+pub const MAX_AUTO_CATEGORIES: usize = 30;
+
+/// How one input column becomes features.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Encoding {
+    /// A number (or yes/no); missing values take `fill`, the training median.
+    Number { fill: f64 },
+    /// A date or time, as days since 1970-01-01; missing values take `fill`.
+    Date { fill: f64 },
+    /// One 0/1 feature per category listed; other and missing values are all zeros.
+    Categories { values: Vec<String> },
+}
+
+/// An input column with its encoding.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Input {
+    pub column: String,
+    pub encoding: Encoding,
+}
+
+/// The fitted feature schema.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSchema {
+    pub inputs: Vec<Input>,
+    /// Feature names, one per matrix column.
+    pub names: Vec<String>,
+    /// Training mean and standard deviation of each feature; features are standardised.
+    pub means: Vec<f64>,
+    pub scales: Vec<f64>,
+    /// Columns that were left out, with the reason.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// A feature matrix and how many category values it had not seen in training.
+pub struct Matrix {
+    pub x: Array2<f64>,
+    pub unseen_categories: usize,
+}
+
+/// Values of a number or date column as f64 (dates as days), missing and non-finite as None.
+fn as_numbers(c: &Column) -> Result<Vec<Option<f64>>> {
+    let f = match c.dtype() {
+        DataType::Date => c.cast(&DataType::Int32)?.cast(&DataType::Float64)?,
+        DataType::Datetime(unit, _) => {
+            let per_day = match unit {
+                TimeUnit::Milliseconds => 86_400_000.0,
+                TimeUnit::Microseconds => 86_400_000_000.0,
+                TimeUnit::Nanoseconds => 86_400_000_000_000.0,
+            };
+            let raw = c.cast(&DataType::Int64)?.cast(&DataType::Float64)?;
+            let ca: Float64Chunked = raw.f64()?.apply_values(|v| v / per_day);
+            ca.into_column()
+        }
+        _ => c.cast(&DataType::Float64)?,
+    };
+    Ok(f.f64()?
+        .iter()
+        .map(|v| v.filter(|x| x.is_finite()))
+        .collect())
+}
+
+fn text_values(c: &Column) -> Result<Vec<Option<String>>> {
+    let s = c.cast(&DataType::String)?;
+    Ok(s.str()?.iter().map(|v| v.map(str::to_owned)).collect())
+}
+
+impl FeatureSchema {
+    /// Chooses and fits the inputs: every column of `df` except those in `exclude`.
+    pub fn fit(df: &DataFrame, exclude: &[&str]) -> Result<Self> {
+        let exclude: HashSet<&str> = exclude.iter().copied().collect();
+        let mut inputs = Vec::new();
+        let mut skipped = Vec::new();
+        for c in df.columns() {
+            let name = c.name().as_str();
+            if exclude.contains(name) {
+                continue;
+            }
+            let dtype = c.dtype();
+            let encoding = if dtype.is_primitive_numeric() || dtype.is_bool() {
+                let v: Vec<f64> = as_numbers(c)?.into_iter().flatten().collect();
+                if v.is_empty() {
+                    skipped.push((name.to_owned(), "has no values".to_owned()));
+                    continue;
+                }
+                Encoding::Number {
+                    fill: median(v).unwrap_or(0.0),
+                }
+            } else if matches!(dtype, DataType::Date | DataType::Datetime(..)) {
+                let v: Vec<f64> = as_numbers(c)?.into_iter().flatten().collect();
+                Encoding::Date {
+                    fill: median(v).unwrap_or(0.0),
+                }
+            } else if dtype.is_string() || dtype.is_categorical() {
+                let mut counts: HashMap<String, usize> = HashMap::new();
+                for v in text_values(c)?.into_iter().flatten() {
+                    *counts.entry(v).or_default() += 1;
+                }
+                if counts.len() > MAX_AUTO_CATEGORIES {
+                    skipped.push((
+                        name.to_owned(),
+                        format!(
+                            "{} distinct values (ID-like or free text); one-hot encode it in Clean to use it",
+                            counts.len()
+                        ),
+                    ));
+                    continue;
+                }
+                let mut values: Vec<(String, usize)> = counts.into_iter().collect();
+                values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                Encoding::Categories {
+                    values: values.into_iter().map(|(v, _)| v).collect(),
+                }
+            } else {
+                skipped.push((name.to_owned(), format!("type {dtype} is not used")));
+                continue;
+            };
+            inputs.push(Input {
+                column: name.to_owned(),
+                encoding,
+            });
+        }
+        if inputs.is_empty() {
+            return Err(Error::InvalidInput(
+                "no usable input columns: every column is the target, ignored, or unusable".into(),
+            ));
+        }
+        let names = inputs
+            .iter()
+            .flat_map(|i| match &i.encoding {
+                Encoding::Categories { values } => values
+                    .iter()
+                    .map(|v| format!("{}={v}", i.column))
+                    .collect::<Vec<_>>(),
+                _ => vec![i.column.clone()],
+            })
+            .collect::<Vec<_>>();
+        let mut schema = Self {
+            means: vec![0.0; names.len()],
+            scales: vec![1.0; names.len()],
+            names,
+            inputs,
+            skipped,
+        };
+        let raw = schema.encode(df)?.x;
+        let n = raw.nrows().max(1) as f64;
+        for j in 0..raw.ncols() {
+            let col = raw.column(j);
+            let mean = col.sum() / n;
+            let sd = (col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+            schema.means[j] = mean;
+            schema.scales[j] = if sd > 1e-12 { sd } else { 1.0 };
+        }
+        Ok(schema)
+    }
+
+    /// The standardised feature matrix of `df`, which must have every input column.
+    pub fn matrix(&self, df: &DataFrame) -> Result<Matrix> {
+        let mut m = self.encode(df)?;
+        for (j, mut col) in m.x.columns_mut().into_iter().enumerate() {
+            let (mean, scale) = (self.means[j], self.scales[j]);
+            col.mapv_inplace(|v| (v - mean) / scale);
+        }
+        Ok(m)
+    }
+
+    /// Unscaled features.
+    fn encode(&self, df: &DataFrame) -> Result<Matrix> {
+        let n = df.height();
+        let mut x = Array2::<f64>::zeros((n, self.names.len()));
+        let mut unseen = 0;
+        let mut j = 0;
+        for input in &self.inputs {
+            let c = df
+                .column(&input.column)
+                .map_err(|_| Error::missing_column(&input.column, "the model needs it"))?;
+            match &input.encoding {
+                Encoding::Number { fill } | Encoding::Date { fill } => {
+                    let values = as_numbers(c).map_err(|_| {
+                        Error::InvalidInput(format!(
+                            "column '{}' must hold numbers for this model, found {}",
+                            input.column,
+                            c.dtype()
+                        ))
+                    })?;
+                    for (i, v) in values.into_iter().enumerate() {
+                        x[[i, j]] = v.unwrap_or(*fill);
+                    }
+                    j += 1;
+                }
+                Encoding::Categories { values } => {
+                    let index: HashMap<&str, usize> = values
+                        .iter()
+                        .enumerate()
+                        .map(|(k, v)| (v.as_str(), k))
+                        .collect();
+                    for (i, v) in text_values(c)?.into_iter().enumerate() {
+                        let Some(v) = v else { continue };
+                        match index.get(v.as_str()) {
+                            Some(&k) => x[[i, j + k]] = 1.0,
+                            None => unseen += 1,
+                        }
+                    }
+                    j += values.len();
+                }
+            }
+        }
+        Ok(Matrix {
+            x,
+            unseen_categories: unseen,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fits_by_name_and_replays_in_any_column_order() {
+        let train = df!(
+            "id" => ["a", "b", "c", "d"],
+            "age" => [Some(20.0), None, Some(40.0), Some(30.0)],
+            "region" => ["N", "S", "N", "S"],
+        )
+        .unwrap();
+        let schema = FeatureSchema::fit(&train, &["id"]).unwrap();
+        assert_eq!(schema.names, ["age", "region=N", "region=S"]);
+        let m = schema.matrix(&train).unwrap();
+        // The missing age is filled with the median 30, which is also the mean → 0 after scaling.
+        assert_eq!(m.x[[1, 0]], 0.0);
+
+        let shuffled = df!("region" => ["W", "N"], "age" => [30.0, 30.0]).unwrap();
+        let m = schema.matrix(&shuffled).unwrap();
+        assert_eq!(m.unseen_categories, 1);
+        assert_eq!(m.x[[0, 0]], 0.0);
+        assert_eq!(m.x[[1, 1]], (1.0 - 0.5) / 0.5);
+
+        let err = schema.matrix(&df!("age" => [1.0]).unwrap()).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            "column 'region' is not in the data (the model needs it)"
+        );
+    }
+
+    #[test]
+    fn skips_id_like_text() {
+        let ids: Vec<String> = (0..100).map(|i| format!("C{i}")).collect();
+        let df = df!("id" => ids, "x" => vec![1.0; 100]).unwrap();
+        let schema = FeatureSchema::fit(&df, &[]).unwrap();
+        assert_eq!(schema.names, ["x"]);
+        assert_eq!(schema.skipped[0].0, "id");
+    }
+}

@@ -1,0 +1,180 @@
+//! Models, features, splits and metrics. Never the UI.
+
+pub mod features;
+pub mod metrics;
+pub mod models;
+pub mod saved;
+pub mod split;
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+pub use models::{Hyperparams, ModelKind, Task};
+
+/// A numeric target with at most this many distinct values is treated as classes.
+pub const MAX_CLASS_VALUES: usize = 10;
+
+/// What to train: the same settings drive the GUI's Model panel and the CLI's `train`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModelSettings {
+    /// The task; `None` follows from the target (see [`infer_task`]).
+    pub task: Option<Task>,
+    /// The column to predict; `None` finds segments.
+    pub target: Option<String>,
+    /// Columns not to use as inputs.
+    pub ignore: Vec<String>,
+    /// The label that counts as "yes"; `None` picks `1`, `true` or `yes`, else the rarer label.
+    pub positive: Option<String>,
+    /// The model; `None` is the task's default.
+    pub model: Option<ModelKind>,
+    /// Share of rows held out for validation (0 trains on every row).
+    pub holdout: f64,
+    /// Seed for the split and every random choice in training.
+    pub seed: u64,
+    pub params: Hyperparams,
+}
+
+impl Default for ModelSettings {
+    fn default() -> Self {
+        Self {
+            task: None,
+            target: None,
+            ignore: Vec::new(),
+            positive: None,
+            model: None,
+            holdout: 0.2,
+            seed: 42,
+            params: Hyperparams::default(),
+        }
+    }
+}
+
+/// The task a target implies: none → segments; numbers with many distinct values → an amount;
+/// anything else (yes/no, a few labels) → classification.
+pub fn infer_task(df: &DataFrame, target: Option<&str>) -> Result<Task> {
+    let Some(target) = target else {
+        return Ok(Task::Segments);
+    };
+    let c = df
+        .column(target)
+        .map_err(|_| Error::missing_column(target, "chosen as the target"))?;
+    if c.dtype().is_primitive_numeric() && c.n_unique()? > MAX_CLASS_VALUES + 1 {
+        Ok(Task::Regression)
+    } else {
+        Ok(Task::Classification)
+    }
+}
+
+/// The two labels of a yes/no target.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Classes {
+    pub positive: String,
+    pub negative: String,
+}
+
+/// Target values as text (missing stays missing).
+pub fn labels_of(c: &Column) -> Result<Vec<Option<String>>> {
+    let s = c.cast(&DataType::String)?;
+    Ok(s.str()?.iter().map(|v| v.map(str::to_owned)).collect())
+}
+
+/// Decides which of the target's two labels is "yes".
+pub fn choose_classes(
+    target: &str,
+    labels: &[Option<String>],
+    positive: Option<&str>,
+) -> Result<Classes> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for l in labels.iter().flatten() {
+        *counts.entry(l.as_str()).or_default() += 1;
+    }
+    match counts.len() {
+        0 => {
+            return Err(Error::InvalidInput(format!(
+                "target '{target}' has no values: every row is missing it"
+            )));
+        }
+        1 => {
+            let only = counts.keys().next().copied().unwrap_or_default();
+            return Err(Error::InvalidInput(format!(
+                "target '{target}' has only one value ('{only}'): a yes/no model needs rows of both kinds"
+            )));
+        }
+        2 => {}
+        n => {
+            return Err(Error::InvalidInput(format!(
+                "target '{target}' has {n} different values; only yes/no targets can be predicted yet: pick a column with two values"
+            )));
+        }
+    }
+    let names: Vec<&str> = counts.keys().copied().collect();
+    let pos = match positive {
+        Some(p) => {
+            if !counts.contains_key(p) {
+                return Err(Error::InvalidInput(format!(
+                    "positive label '{p}' is not a value of target '{target}' (it has '{}' and '{}')",
+                    names[0], names[1]
+                )));
+            }
+            p
+        }
+        None => names
+            .iter()
+            .copied()
+            .find(|n| {
+                matches!(
+                    n.to_ascii_lowercase().as_str(),
+                    "1" | "1.0" | "true" | "yes" | "y"
+                )
+            })
+            .unwrap_or_else(|| {
+                // The rarer label; on a tie, the later one alphabetically.
+                if counts[names[0]] < counts[names[1]] {
+                    names[0]
+                } else {
+                    names[1]
+                }
+            }),
+    };
+    let neg = if names[0] == pos { names[1] } else { names[0] };
+    Ok(Classes {
+        positive: pos.to_owned(),
+        negative: neg.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn some(v: &[&str]) -> Vec<Option<String>> {
+        v.iter().map(|s| Some(s.to_string())).collect()
+    }
+
+    #[test]
+    fn positive_label_rules() {
+        let c = choose_classes("t", &some(&["0", "1", "0"]), None).unwrap();
+        assert_eq!((c.positive.as_str(), c.negative.as_str()), ("1", "0"));
+        let c = choose_classes("t", &some(&["No", "Yes"]), None).unwrap();
+        assert_eq!(c.positive, "Yes");
+        let c = choose_classes("t", &some(&["stay", "leave", "stay"]), None).unwrap();
+        assert_eq!(c.positive, "leave");
+        let c = choose_classes("t", &some(&["a", "b"]), Some("a")).unwrap();
+        assert_eq!(c.positive, "a");
+        assert!(choose_classes("t", &some(&["a", "a"]), None).is_err());
+        assert!(choose_classes("t", &some(&["a", "b", "c"]), None).is_err());
+        assert!(choose_classes("t", &some(&["a", "b"]), Some("z")).is_err());
+    }
+
+    #[test]
+    fn task_follows_the_target() {
+        let df = df!("yn" => [0, 1, 0], "amount" => (0..20).map(f64::from).collect::<Vec<_>>().get(..3).unwrap().to_vec()).unwrap();
+        assert_eq!(infer_task(&df, None).unwrap(), Task::Segments);
+        assert_eq!(infer_task(&df, Some("yn")).unwrap(), Task::Classification);
+        let many = df!("amount" => (0..20).map(f64::from).collect::<Vec<_>>()).unwrap();
+        assert_eq!(infer_task(&many, Some("amount")).unwrap(), Task::Regression);
+        assert!(infer_task(&df, Some("nope")).is_err());
+    }
+}

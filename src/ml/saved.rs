@@ -1,0 +1,172 @@
+//! The model file: the fitted recipe, the feature schema, the fitted model and a format
+//! version, as JSON (data only). Scoring a table replays the recipe and the schema by column
+//! name, so `score` reproduces the holdout predictions of `train` exactly.
+
+use std::io::Read;
+use std::path::Path;
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::features::FeatureSchema;
+use super::metrics::deciles;
+use super::models::{ModelKind, Task, TrainedModel};
+use super::{Classes, ModelSettings};
+use crate::data::ROW_ID;
+use crate::data::export::write_json;
+use crate::data::recipe::FittedRecipe;
+use crate::error::{Error, Result};
+
+/// Written into every model file so other files are recognised as such.
+pub const FORMAT: &str = "marketing-workbench-model";
+/// The format this build writes and reads; newer files are refused with a message.
+pub const FORMAT_VERSION: u32 = 1;
+/// Model files larger than this are refused rather than read into memory.
+pub const MAX_MODEL_BYTES: u64 = 512 << 20;
+
+/// Names of the columns scoring adds.
+pub const SCORE: &str = "score";
+pub const PREDICTION: &str = "prediction";
+pub const DECILE: &str = "decile";
+pub const SEGMENT: &str = "segment";
+
+/// A trained model with everything needed to score a new file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedModel {
+    pub format: String,
+    pub format_version: u32,
+    pub task: Task,
+    pub kind: ModelKind,
+    pub target: Option<String>,
+    /// For yes/no models: which label is "yes".
+    pub classes: Option<Classes>,
+    /// Score at or above which `prediction` is the positive label.
+    pub threshold: f64,
+    /// The settings it was trained with.
+    pub settings: ModelSettings,
+    pub recipe: FittedRecipe,
+    pub features: FeatureSchema,
+    pub model: TrainedModel,
+}
+
+/// A scored table and what scoring noticed.
+pub struct Scored {
+    /// The input columns, then `score`, `prediction`, `decile` (or `segment`).
+    pub frame: DataFrame,
+    /// Category values the model had not seen in training (treated as none of its categories).
+    pub unseen_categories: usize,
+}
+
+impl SavedModel {
+    /// Reads a model file, refusing other files, newer formats and oversized files.
+    pub fn load(path: &Path) -> Result<Self> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        if len > MAX_MODEL_BYTES {
+            return Err(Error::bad_file(path, "is too large to be a model file"));
+        }
+        let mut text = String::new();
+        file.take(MAX_MODEL_BYTES)
+            .read_to_string(&mut text)
+            .map_err(|_| Error::bad_file(path, "is not a model file (not text)"))?;
+        let header: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            Error::bad_file(
+                path,
+                format!(
+                    "is not a model file (line {}, column {}: {e})",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })?;
+        if header.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+            return Err(Error::bad_file(
+                path,
+                "is not a Marketing Workbench model file",
+            ));
+        }
+        let version = header
+            .get("format_version")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
+        if version > u64::from(FORMAT_VERSION) {
+            return Err(Error::bad_file(
+                path,
+                format!(
+                    "was saved by a newer Marketing Workbench (model format {version}, this one reads {FORMAT_VERSION}): update the app"
+                ),
+            ));
+        }
+        serde_json::from_value(header)
+            .map_err(|e| Error::bad_file(path, format!("is a damaged model file: {e}")))
+    }
+
+    /// Writes the model file atomically.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        write_json(self, path)
+    }
+
+    /// Scores every row of `raw` (a table with the training file's columns).
+    pub fn score(&self, raw: &DataFrame) -> Result<Scored> {
+        let cleaned = self.recipe.transform(raw)?;
+        let m = self.features.matrix(&cleaned)?;
+        if cleaned.height() != raw.height() {
+            return Err(Error::Model(
+                "the recipe changed the number of rows; scores can't be matched to customers"
+                    .into(),
+            ));
+        }
+        let scores = self.model.predict(m.x.view())?;
+        let mut out = if raw.get_column_index(ROW_ID).is_some() {
+            raw.drop(ROW_ID)?
+        } else {
+            raw.clone()
+        };
+        let mut added: Vec<Column> = Vec::new();
+        match self.task {
+            Task::Classification => {
+                let classes = self
+                    .classes
+                    .as_ref()
+                    .ok_or_else(|| Error::Model("yes/no model without its labels".into()))?;
+                let prediction: Vec<&str> = scores
+                    .iter()
+                    .map(|&s| {
+                        if s >= self.threshold {
+                            classes.positive.as_str()
+                        } else {
+                            classes.negative.as_str()
+                        }
+                    })
+                    .collect();
+                added.push(Column::new(PREDICTION.into(), prediction));
+                added.push(Column::new(DECILE.into(), as_i32(&deciles(&scores))));
+                added.insert(0, Column::new(SCORE.into(), scores));
+            }
+            Task::Regression => {
+                added.push(Column::new(SCORE.into(), scores.clone()));
+                added.push(Column::new(PREDICTION.into(), scores.clone()));
+                added.push(Column::new(DECILE.into(), as_i32(&deciles(&scores))));
+            }
+            Task::Segments => {
+                let segment: Vec<i32> = scores.iter().map(|&s| s as i32 + 1).collect();
+                added.push(Column::new(SEGMENT.into(), segment));
+            }
+        }
+        for c in added {
+            let name = c.name().clone();
+            if out.get_column_index(&name).is_some() {
+                out = out.drop(&name)?;
+            }
+            out.with_column(c)?;
+        }
+        Ok(Scored {
+            frame: out,
+            unseen_categories: m.unseen_categories,
+        })
+    }
+}
+
+fn as_i32(d: &[u8]) -> Vec<i32> {
+    d.iter().map(|&v| i32::from(v)).collect()
+}

@@ -1,0 +1,60 @@
+//! Seeded train / holdout splits.
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// Row positions for training and for the holdout, each in ascending order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Split {
+    pub train: Vec<usize>,
+    pub holdout: Vec<usize>,
+}
+
+/// Splits `n` rows, holding out `fraction` of them (0 ≤ fraction < 1). With `strata` (a class
+/// per row), each class is held out in the same proportion. The same seed gives the same split.
+pub fn holdout(n: usize, strata: Option<&[usize]>, fraction: f64, seed: u64) -> Split {
+    let fraction = fraction.clamp(0.0, 0.95);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let groups: Vec<Vec<usize>> = match strata {
+        Some(s) => {
+            let k = s.iter().copied().max().map_or(0, |m| m + 1);
+            let mut g = vec![Vec::new(); k];
+            for (i, &c) in s.iter().enumerate().take(n) {
+                g[c].push(i);
+            }
+            g
+        }
+        None => vec![(0..n).collect()],
+    };
+    let (mut train, mut hold) = (Vec::with_capacity(n), Vec::new());
+    for mut g in groups {
+        g.shuffle(&mut rng);
+        let h = (g.len() as f64 * fraction).round() as usize;
+        hold.extend_from_slice(&g[..h]);
+        train.extend_from_slice(&g[h..]);
+    }
+    train.sort_unstable();
+    hold.sort_unstable();
+    Split {
+        train,
+        holdout: hold,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stratified_and_seeded() {
+        let strata: Vec<usize> = (0..1000).map(|i| usize::from(i % 10 == 0)).collect();
+        let s = holdout(1000, Some(&strata), 0.2, 7);
+        assert_eq!(s.holdout.len(), 200);
+        assert_eq!(s.holdout.iter().filter(|&&i| strata[i] == 1).count(), 20);
+        assert_eq!(s, holdout(1000, Some(&strata), 0.2, 7));
+        assert_ne!(s, holdout(1000, Some(&strata), 0.2, 8));
+        let all = holdout(10, None, 0.0, 1);
+        assert_eq!((all.train.len(), all.holdout.len()), (10, 0));
+    }
+}

@@ -1,0 +1,467 @@
+//! Training: the pipeline from a raw table to a trained, evaluated model, and the worker that
+//! runs it off the UI thread with progress events and Cancel. Never the UI.
+
+pub mod task;
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use ndarray::Array2;
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::data::ROW_ID;
+use crate::data::recipe::Recipe;
+use crate::error::{Error, Result};
+use crate::ml::features::FeatureSchema;
+use crate::ml::metrics::{self, Metrics};
+use crate::ml::models::{self, StepReport, TrainData};
+use crate::ml::saved::{SavedModel, Scored};
+use crate::ml::{ModelSettings, Task, choose_classes, infer_task, labels_of, split};
+pub use task::Waker;
+
+/// Silhouette is computed on at most this many customers (it is quadratic).
+const SILHOUETTE_SAMPLE: usize = 2_000;
+
+/// The ROC curve is thinned to about this many points (plenty for a plot).
+pub const ROC_POINTS: usize = 512;
+
+/// Which rows the metrics describe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvaluatedOn {
+    /// Rows held out from training: an honest estimate.
+    Holdout,
+    /// The training rows themselves (holdout 0): optimistic.
+    Training,
+}
+
+/// Everything a finished training run produced.
+pub struct TrainOutcome {
+    pub model: SavedModel,
+    pub metrics: Metrics,
+    pub evaluated_on: EvaluatedOn,
+    /// The evaluated rows with their original columns plus score / prediction / decile / segment.
+    pub predictions: DataFrame,
+    /// Truth for the evaluated rows (1/0 for yes/no, the amount for regression), in row order.
+    pub truth: Vec<f64>,
+    /// The loss curve, one entry per step.
+    pub curve: Vec<StepReport>,
+    /// ROC curve points (false positive rate, true positive rate) for yes/no models, at most
+    /// [`ROC_POINTS`] of them.
+    pub roc: Vec<[f64; 2]>,
+    /// Notes for the user (skipped columns, dropped rows, unseen categories).
+    pub notes: Vec<String>,
+    pub train_rows: usize,
+    pub holdout_rows: usize,
+    pub elapsed_secs: f64,
+}
+
+impl TrainOutcome {
+    /// The `--metrics` JSON: the task's metrics, flat, plus how they were obtained.
+    pub fn metrics_json(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(&self.metrics).unwrap_or_default();
+        if let Some(map) = v.as_object_mut() {
+            let extra = [
+                ("task", serde_json::json!(self.model.task.cli_name())),
+                ("model", serde_json::json!(self.model.kind.cli_name())),
+                ("evaluated_on", serde_json::json!(self.evaluated_on)),
+                ("train_rows", serde_json::json!(self.train_rows)),
+                ("holdout_rows", serde_json::json!(self.holdout_rows)),
+                ("seed", serde_json::json!(self.model.settings.seed)),
+            ];
+            for (k, val) in extra {
+                map.insert(k.to_owned(), val);
+            }
+        }
+        v
+    }
+}
+
+/// Progress of a training run, sent from the worker to whoever watches.
+pub enum TrainEvent {
+    Started {
+        total_steps: usize,
+        description: String,
+    },
+    Step(StepReport),
+    Log(String),
+    Finished(Result<Box<TrainOutcome>>),
+}
+
+/// Runs `work`, turning a panic into an error so a bug in model code never kills the app.
+pub fn catch_panic<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|payload| {
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        Err(Error::Model(format!("internal error in model code: {msg}")))
+    })
+}
+
+fn f64_values(c: &Column) -> Result<Vec<Option<f64>>> {
+    let f = c.cast(&DataType::Float64)?;
+    Ok(f.f64()?.iter().collect())
+}
+
+fn take_rows(df: &DataFrame, rows: &[usize]) -> Result<DataFrame> {
+    let idx = IdxCa::from_vec("row".into(), rows.iter().map(|&i| i as IdxSize).collect());
+    Ok(df.take(&idx)?)
+}
+
+/// Trains on `raw` as `settings` say, after cleaning it with `recipe` (fitted on the training
+/// rows only). `on_event` gets every event but `Finished`; it returns false to stop.
+pub fn run(
+    raw: &DataFrame,
+    recipe: &Recipe,
+    settings: &ModelSettings,
+    on_event: &mut dyn FnMut(TrainEvent) -> bool,
+    cancel: &AtomicBool,
+) -> Result<TrainOutcome> {
+    let started = Instant::now();
+    let mut notes = Vec::new();
+    let target = settings.target.as_deref();
+    let task = match settings.task {
+        Some(t) => t,
+        None => infer_task(raw, target)?,
+    };
+    if task != Task::Segments && target.is_none() {
+        return Err(Error::InvalidInput(
+            "pick a target column: the column to predict".into(),
+        ));
+    }
+    let target = if task == Task::Segments { None } else { target };
+    let kind = settings.model.unwrap_or_else(|| task.default_model());
+    if !kind.supports(task) {
+        return Err(Error::InvalidInput(format!(
+            "{} can't be used to {}",
+            kind.label(),
+            task.label().to_lowercase()
+        )));
+    }
+    if !kind.is_available() {
+        return Err(Error::NotAvailable(kind.cli_name().to_owned()));
+    }
+    for name in settings.ignore.iter().map(String::as_str).chain(target) {
+        if raw.get_column_index(name).is_none() {
+            return Err(Error::missing_column(name, "named in the model settings"));
+        }
+    }
+    if raw.height() == 0 {
+        return Err(Error::InvalidInput("the data has no rows".into()));
+    }
+
+    // Rows with a known target, and the strata for a stratified split.
+    let raw = raw.with_row_index(ROW_ID.into(), None)?;
+    let (usable, strata, classes) = match (task, target) {
+        (Task::Classification, Some(t)) => {
+            let labels = labels_of(raw.column(t)?)?;
+            let classes = choose_classes(t, &labels, settings.positive.as_deref())?;
+            let mut usable = Vec::new();
+            let mut strata = Vec::new();
+            for (i, l) in labels.iter().enumerate() {
+                if let Some(l) = l {
+                    usable.push(i);
+                    strata.push(usize::from(*l == classes.positive));
+                }
+            }
+            (usable, Some(strata), Some(classes))
+        }
+        (Task::Regression, Some(t)) => {
+            let c = raw.column(t)?;
+            if !c.dtype().is_primitive_numeric() {
+                return Err(Error::InvalidInput(format!(
+                    "target '{t}' is {}, not an amount: predict a yes/no instead",
+                    c.dtype()
+                )));
+            }
+            let usable = f64_values(c)?
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.filter(|x| x.is_finite()).map(|_| i))
+                .collect();
+            (usable, None, None)
+        }
+        _ => ((0..raw.height()).collect(), None, None),
+    };
+    let dropped = raw.height() - usable.len();
+    if dropped > 0 {
+        notes.push(format!(
+            "{dropped} rows without a target value were left out"
+        ));
+    }
+    let min_rows = if task == Task::Segments {
+        settings.params.k.max(2)
+    } else {
+        2
+    };
+    if usable.len() < min_rows {
+        return Err(Error::InvalidInput(format!(
+            "only {} usable rows: at least {min_rows} are needed",
+            usable.len()
+        )));
+    }
+    let part = split::holdout(
+        usable.len(),
+        strata.as_deref(),
+        settings.holdout,
+        settings.seed,
+    );
+    let to_rows = |p: &[usize]| p.iter().map(|&i| usable[i]).collect::<Vec<_>>();
+    let (train_rows, hold_rows) = (to_rows(&part.train), to_rows(&part.holdout));
+    if let Some(s) = &strata {
+        let pos = part.train.iter().filter(|&&i| s[i] == 1).count();
+        if pos == 0 || pos == part.train.len() {
+            return Err(Error::InvalidInput(
+                "the training rows hold only one class: lower the holdout or add rows".into(),
+            ));
+        }
+    }
+    let train_raw = take_rows(&raw, &train_rows)?;
+    let hold_raw = take_rows(&raw, &hold_rows)?;
+
+    // Clean: fit on the training rows, replay on the holdout.
+    let (fitted_recipe, train_clean) = recipe.fit_transform(&train_raw)?;
+    if let Some(t) = target
+        && train_clean.get_column_index(t).is_none()
+    {
+        return Err(Error::InvalidInput(format!(
+            "the recipe removes the target '{t}': take that step out or pick another target"
+        )));
+    }
+    let mut exclude: Vec<&str> = settings.ignore.iter().map(String::as_str).collect();
+    exclude.push(ROW_ID);
+    exclude.extend(target);
+    let schema = FeatureSchema::fit(&train_clean, &exclude)?;
+    for (col, why) in &schema.skipped {
+        notes.push(format!("column '{col}' not used: {why}"));
+    }
+    let x = schema.matrix(&train_clean)?.x;
+    let truth_of = |df: &DataFrame| -> Result<Vec<f64>> {
+        match (task, target, &classes) {
+            (Task::Classification, Some(t), Some(c)) => Ok(labels_of(df.column(t)?)?
+                .into_iter()
+                .map(|l| f64::from(u8::from(l.as_deref() == Some(c.positive.as_str()))))
+                .collect()),
+            (Task::Regression, Some(t), _) => Ok(f64_values(df.column(t)?)?
+                .into_iter()
+                .map(|v| v.unwrap_or(f64::NAN))
+                .collect()),
+            _ => Ok(Vec::new()),
+        }
+    };
+    let y = truth_of(&train_clean)?;
+    let (valid_x, valid_y) = if hold_rows.is_empty() {
+        (models::empty_matrix(x.ncols()), Vec::new())
+    } else {
+        let hold_clean = fitted_recipe.transform(&hold_raw)?;
+        (schema.matrix(&hold_clean)?.x, truth_of(&hold_clean)?)
+    };
+
+    let description = format!(
+        "{} on {} rows × {} features{}",
+        kind.label(),
+        train_rows.len(),
+        schema.names.len(),
+        if hold_rows.is_empty() {
+            String::new()
+        } else {
+            format!(", {} held out", hold_rows.len())
+        }
+    );
+    let total_steps = match kind {
+        models::ModelKind::Linear => 1,
+        models::ModelKind::Logistic => settings.params.max_iterations.div_ceil(5).max(1) as usize,
+        _ => settings.params.max_iterations.max(1) as usize,
+    };
+    on_event(TrainEvent::Started {
+        total_steps,
+        description,
+    });
+    for n in &notes {
+        on_event(TrainEvent::Log(n.clone()));
+    }
+
+    let mut curve = Vec::new();
+    let data = TrainData {
+        x: x.view(),
+        y: &y,
+        valid_x: valid_x.view(),
+        valid_y: &valid_y,
+    };
+    let model = models::train(kind, &settings.params, &data, settings.seed, &mut |r| {
+        curve.push(r);
+        on_event(TrainEvent::Step(r)) && !cancel.load(Ordering::Relaxed)
+    })?;
+
+    let saved = SavedModel {
+        format: crate::ml::saved::FORMAT.to_owned(),
+        format_version: crate::ml::saved::FORMAT_VERSION,
+        task,
+        kind,
+        target: target.map(str::to_owned),
+        classes,
+        threshold: 0.5,
+        settings: settings.clone(),
+        recipe: fitted_recipe,
+        features: schema,
+        model,
+    };
+
+    // Evaluate on the holdout, or on the training rows when there is none.
+    let (evaluated_on, eval_raw, eval_truth, eval_x) = if hold_rows.is_empty() {
+        (EvaluatedOn::Training, &train_raw, &y, &x)
+    } else {
+        (EvaluatedOn::Holdout, &hold_raw, &valid_y, &valid_x)
+    };
+    let Scored {
+        frame: predictions,
+        unseen_categories,
+    } = saved.score(eval_raw)?;
+    if unseen_categories > 0 {
+        notes.push(format!(
+            "{unseen_categories} category values in the evaluated rows were not seen in training"
+        ));
+    }
+    let scores = f64_values(
+        predictions
+            .column(crate::ml::saved::SCORE)
+            .or_else(|_| predictions.column(crate::ml::saved::SEGMENT))?,
+    )?
+    .into_iter()
+    .map(|v| v.unwrap_or(f64::NAN))
+    .collect::<Vec<_>>();
+    let mut roc = Vec::new();
+    let metrics = match task {
+        Task::Classification => {
+            let labels: Vec<bool> = eval_truth.iter().map(|&v| v > 0.5).collect();
+            let all = metrics::roc_points(&scores, &labels);
+            let stride = all.len().div_ceil(ROC_POINTS).max(1);
+            roc = all.iter().step_by(stride).copied().collect();
+            if let Some(last) = all.last()
+                && roc.last() != Some(last)
+            {
+                roc.push(*last);
+            }
+            Metrics::Classification(metrics::classification(&scores, &labels, saved.threshold))
+        }
+        Task::Regression => Metrics::Regression(metrics::regression(&scores, eval_truth)),
+        Task::Segments => segment_metrics(&saved, eval_x, &scores, settings.seed)?,
+    };
+    Ok(TrainOutcome {
+        model: saved,
+        metrics,
+        evaluated_on,
+        predictions,
+        truth: eval_truth.clone(),
+        curve,
+        roc,
+        notes,
+        train_rows: train_rows.len(),
+        holdout_rows: hold_rows.len(),
+        elapsed_secs: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn segment_metrics(
+    model: &SavedModel,
+    x: &Array2<f64>,
+    segments: &[f64],
+    seed: u64,
+) -> Result<Metrics> {
+    let models::TrainedModel::KMeans { centroids } = &model.model else {
+        return Err(Error::Model("segments without centroids".into()));
+    };
+    let k = centroids.len();
+    let labels: Vec<usize> = segments
+        .iter()
+        .map(|&s| (s as usize).saturating_sub(1))
+        .collect();
+    let mut sizes = vec![0u64; k];
+    for &l in &labels {
+        if l < k {
+            sizes[l] += 1;
+        }
+    }
+    let n = labels.len();
+    let sample: Vec<usize> = if n <= SILHOUETTE_SAMPLE {
+        (0..n).collect()
+    } else {
+        split::holdout(n, None, SILHOUETTE_SAMPLE as f64 / n as f64, seed).holdout
+    };
+    let flat: Vec<f64> = x.iter().copied().collect();
+    Ok(Metrics::Segments(metrics::SegmentMetrics {
+        k,
+        inertia: models::kmeans::inertia(x.view(), centroids),
+        silhouette: metrics::silhouette(&flat, x.ncols(), &labels, &sample),
+        sizes,
+    }))
+}
+
+/// A training run on its own named thread.
+pub struct TrainJob {
+    pub events: Receiver<TrainEvent>,
+    cancel: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TrainJob {
+    /// Starts training on a thread named `train:<model>`; `waker` is called after each event.
+    pub fn spawn(
+        raw: DataFrame,
+        recipe: Recipe,
+        settings: ModelSettings,
+        waker: Waker,
+    ) -> Result<Self> {
+        let (tx, rx): (Sender<TrainEvent>, _) = channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = cancel.clone();
+        let name = format!("train:{}", settings.model.map_or("auto", |m| m.cli_name()));
+        let thread = std::thread::Builder::new()
+            .name(name)
+            .spawn(move || {
+                let result = catch_panic(|| {
+                    run(
+                        &raw,
+                        &recipe,
+                        &settings,
+                        &mut |e| {
+                            let ok = tx.send(e).is_ok();
+                            waker();
+                            ok
+                        },
+                        &flag,
+                    )
+                });
+                let _ = tx.send(TrainEvent::Finished(result.map(Box::new)));
+                waker();
+            })
+            .map_err(|e| Error::Model(format!("could not start the training thread: {e}")))?;
+        Ok(Self {
+            events: rx,
+            cancel,
+            thread: Some(thread),
+        })
+    }
+
+    /// Asks the run to stop at its next step.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Drop for TrainJob {
+    fn drop(&mut self) {
+        self.cancel();
+        if let Some(t) = self.thread.take() {
+            // The run checks the flag after every step, so this returns within one step.
+            let _ = t.join();
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! The step list on the left: each step, whether it is done, and what it is waiting for.
+
+use crate::ml::Task;
+use crate::ml::metrics::Metrics;
+use crate::ui::app::{AppState, Command, RunStatus, WorkflowStep};
+use crate::ui::format;
+
+/// Whether a step is done and a one-line status.
+fn status(state: &AppState, step: WorkflowStep, training: bool) -> (bool, String) {
+    let has_data = state.dataset.is_some();
+    match step {
+        WorkflowStep::Data => match &state.dataset {
+            Some(d) => (
+                true,
+                format!("{} · {} rows", d.name, format::count(d.frame.height())),
+            ),
+            None => (false, "Open a file or the sample".into()),
+        },
+        WorkflowStep::Clean if !has_data => (false, "Waiting for data".into()),
+        WorkflowStep::Clean => match state.recipe.steps.len() {
+            0 => (true, "Optional: no steps yet".into()),
+            1 => (true, "1 step".into()),
+            n => (true, format!("{n} steps")),
+        },
+        WorkflowStep::Model if !has_data => (false, "Waiting for data".into()),
+        WorkflowStep::Model => match (&state.settings.task, &state.settings.target) {
+            (Some(Task::Segments), _) => (true, "Find segments".into()),
+            (_, Some(t)) => (true, format!("Predict {t}")),
+            _ => (false, "Pick a target column".into()),
+        },
+        WorkflowStep::Train => match state.training.as_ref().map(|r| &r.status) {
+            _ if training => {
+                let r = state.training.as_ref();
+                let pct = r.map_or(0.0, |r| {
+                    r.curve.len() as f64 / r.total_steps.max(1) as f64 * 100.0
+                });
+                (false, format!("Training… {pct:.0}%"))
+            }
+            Some(RunStatus::Done(o)) => {
+                (true, format!("Done in {}", format::seconds(o.elapsed_secs)))
+            }
+            Some(RunStatus::Failed(_)) => (false, "Failed: see Train".into()),
+            Some(RunStatus::Cancelled) => (false, "Cancelled".into()),
+            _ if !has_data => (false, "Waiting for data".into()),
+            _ => (false, "Press Train in Model".into()),
+        },
+        WorkflowStep::Predictions => match state.training.as_ref().and_then(|r| r.outcome()) {
+            Some(o) => (
+                true,
+                match &o.metrics {
+                    Metrics::Classification(m) => format!("AUC {:.3}", m.auc),
+                    Metrics::Regression(m) => format!("RMSE {}", format::number(m.rmse)),
+                    Metrics::Segments(m) => format!("{} segments", m.k),
+                },
+            ),
+            None => (false, "Train a model first".into()),
+        },
+    }
+}
+
+pub fn steps_ui(ui: &mut egui::Ui, state: &AppState, training: bool, cmds: &mut Vec<Command>) {
+    ui.add_space(8.0);
+    ui.strong("Workflow");
+    ui.add_space(4.0);
+    for (i, step) in WorkflowStep::ALL.into_iter().enumerate() {
+        let (done, text) = status(state, step, training);
+        let selected = state.step == step;
+        ui.add_space(4.0);
+        let response = ui
+            .horizontal(|ui| {
+                let mark = if done { "✔" } else { "○" };
+                let color = if done {
+                    ui.visuals().widgets.active.fg_stroke.color
+                } else {
+                    ui.visuals().weak_text_color()
+                };
+                ui.label(egui::RichText::new(mark).color(color));
+                ui.add(
+                    egui::Button::selectable(selected, format!("{}  {}", i + 1, step.title()))
+                        .min_size(egui::vec2(160.0, 24.0)),
+                )
+            })
+            .inner;
+        if response.clicked() {
+            cmds.push(Command::SelectStep(step));
+        }
+        ui.horizontal(|ui| {
+            ui.add_space(22.0);
+            ui.add(egui::Label::new(egui::RichText::new(text).small().weak()).truncate());
+        });
+    }
+}

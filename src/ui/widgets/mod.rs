@@ -1,0 +1,4 @@
+//! Reusable widgets.
+
+pub mod notifications;
+pub mod table;

@@ -1,0 +1,127 @@
+//! The real App, driven as a user would: load the sample, pick the target, train, read the AUC
+//! on screen, export. Native dialogs are replaced by the commands they would send.
+
+use std::time::Duration;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use marketing_workbench::data::load;
+use marketing_workbench::ml::metrics::Metrics;
+use marketing_workbench::ui::{App, Command, Startup};
+
+/// Steps the app until `done` holds, letting worker threads run in between.
+fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
+    for _ in 0..3_000 {
+        h.step();
+        if done(h.state()) {
+            h.run_steps(2);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!(
+        "timed out waiting for {what}; errors: {:?}",
+        h.state().notifications.errors()
+    );
+}
+
+fn label_containing(h: &Harness<'_, App>, text: &str) -> String {
+    h.get_by_label_contains(text)
+        .accesskit_node()
+        .label()
+        .unwrap_or_default()
+}
+
+#[test]
+fn sample_to_trained_model_to_exported_csv() {
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(|cc| App::new(cc, Startup::Empty));
+    h.state_mut().push(Command::LoadSample);
+    step_until(&mut h, "the sample to load", |a| {
+        a.state.dataset.is_some() && a.state.cleaned.is_some()
+    });
+    assert_eq!(
+        h.state().state.dataset.as_ref().unwrap().frame.height(),
+        20_000
+    );
+    let _ = label_containing(&h, "20,000 customers");
+
+    // Model: pick the target, as the target combo box does, then press Train.
+    h.get_by_label("3  Model").click();
+    h.run_steps(2);
+    h.state_mut()
+        .push(Command::SetTarget(Some("responded".to_owned())));
+    h.run_steps(2);
+    {
+        let s = &h.state().state.settings;
+        assert_eq!(s.target.as_deref(), Some("responded"));
+        assert_eq!(s.task, Some(marketing_workbench::ml::Task::Classification));
+    }
+    h.get_by_label("Train").click();
+    step_until(&mut h, "training to finish", |a| {
+        !a.is_training()
+            && a.state
+                .training
+                .as_ref()
+                .is_some_and(|r| r.outcome().is_some())
+    });
+
+    // The AUC on screen is the model's holdout AUC.
+    let shown = label_containing(&h, "AUC 0.");
+    let shown_auc: f64 = shown.trim_start_matches("AUC ").parse().unwrap();
+    let outcome = h
+        .state()
+        .state
+        .training
+        .as_ref()
+        .unwrap()
+        .outcome()
+        .unwrap();
+    let Metrics::Classification(m) = &outcome.metrics else {
+        panic!("expected yes/no metrics");
+    };
+    assert!((shown_auc - m.auc).abs() < 0.0005, "{shown} vs {}", m.auc);
+    assert!(
+        m.auc > 0.7,
+        "the sample's signal was not learned: AUC {}",
+        m.auc
+    );
+    assert!(!outcome.curve.is_empty());
+    let holdout_rows = outcome.holdout_rows;
+
+    h.get_by_label("5  Predictions").click();
+    h.run_steps(2);
+    let _ = h.get_by_label("Export CSV…");
+
+    // Export, as the save dialog would.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scored.csv");
+    h.state_mut().push(Command::ExportTo(path.clone()));
+    step_until(&mut h, "the export", |a| a.state.exported.is_some());
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let out = load::load_path(&path, &mut |_, _| {}, &cancel).unwrap();
+    assert_eq!(out.height(), holdout_rows);
+    assert_eq!(holdout_rows, 4_000);
+    let names: Vec<&str> = out.get_column_names().iter().map(|n| n.as_str()).collect();
+    assert_eq!(names.len(), 17 + 3);
+    assert!(names.ends_with(&["score", "prediction", "decile"]));
+    assert!(h.state().notifications.errors().is_empty());
+}
+
+#[test]
+fn a_bad_file_is_a_notification_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "a,b\n1,2\n3,4,5,6\n").unwrap();
+    let mut h = Harness::builder().build_eframe(|cc| App::new(cc, Startup::Open(bad)));
+    step_until(&mut h, "the error", |a| {
+        !a.notifications.errors().is_empty()
+    });
+    let errors = h.state().notifications.errors().join(" ");
+    assert!(
+        errors.contains("line 3 has 4 fields, the header has 2"),
+        "{errors}"
+    );
+    assert!(h.state().state.dataset.is_none());
+}
