@@ -25,10 +25,11 @@ fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool)
     );
 }
 
+/// The text of the one label on screen that contains `text`.
 fn label_containing(h: &Harness<'_, App>, text: &str) -> String {
     h.get_by_label_contains(text)
         .accesskit_node()
-        .label()
+        .value()
         .unwrap_or_default()
 }
 
@@ -45,7 +46,7 @@ fn sample_to_trained_model_to_exported_csv() {
         h.state().state.dataset.as_ref().unwrap().frame.height(),
         20_000
     );
-    let _ = label_containing(&h, "20,000 customers");
+    assert!(h.query_all_by_label_contains("20,000 customers").count() > 0);
 
     // Model: pick the target, as the target combo box does, then press Train.
     h.get_by_label("3  Model").click();

@@ -38,6 +38,18 @@ pub fn write_atomic(
         write(&mut w)?;
         w.flush().map_err(|e| Error::io(path, e))?;
     }
+    // A temp file is private (0600); give the result the target's permissions, or the usual
+    // ones for a new file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let perms = std::fs::metadata(path)
+            .map(|m| m.permissions())
+            .unwrap_or_else(|_| std::fs::Permissions::from_mode(0o644));
+        tmp.as_file()
+            .set_permissions(perms)
+            .map_err(|e| Error::io(path, e))?;
+    }
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())

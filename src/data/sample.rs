@@ -47,9 +47,9 @@ fn response_logit(
 ) -> f64 {
     let mid_tenure = (-((tenure_months - 18.0) / 10.0).powi(2)).exp();
     let age_curve = ((age - 45.0) / 15.0).powi(2);
-    -2.75 + 0.38 * clicks + 0.10 * visits - 0.65 * (1.0 + days_since_purchase).ln()
-        + 1.6 * mid_tenure
-        - 0.45 * age_curve
+    -1.45 + 0.38 * clicks + 0.10 * visits - 0.65 * (1.0 + days_since_purchase).ln()
+        + 1.1 * mid_tenure
+        - 0.3 * age_curve
         + 1.3 * discount_usage
         + match channel {
             0 => 0.55,  // Email
@@ -57,7 +57,6 @@ fn response_logit(
             4 => -0.25, // Display
             _ => 0.0,
         }
-        + 2.0
 }
 
 fn sigmoid(z: f64) -> f64 {
@@ -152,8 +151,7 @@ pub fn generate(rows: usize, seed: u64) -> Result<SampleData> {
 
         let p = sigmoid(response_logit(a, c, t, v, k, d, du));
         let churn_p = sigmoid(
-            -1.6 + 0.55 * (1.0 + d).ln() - 0.25 * v - 0.02 * t + if c == 4 { 0.4 } else { 0.0 }
-                - 1.0,
+            -2.6 + 0.55 * (1.0 + d).ln() - 0.25 * v - 0.02 * t + if c == 4 { 0.4 } else { 0.0 },
         );
         let next = (15.0
             + 0.45 * aov * v.sqrt() * (-d / 180.0).exp()

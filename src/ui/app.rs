@@ -116,6 +116,8 @@ pub struct TrainingRun {
     pub started: Instant,
     pub elapsed_secs: f64,
     pub status: RunStatus,
+    /// The scored rows with score, prediction, decile and segment first, for the table.
+    pub display: Option<DataFrame>,
 }
 
 impl TrainingRun {
@@ -300,15 +302,14 @@ impl App {
                 let spawned = std::thread::Builder::new()
                     .name("dialog:open".into())
                     .spawn(move || {
+                        let asked = Instant::now();
                         let picked = rfd::FileDialog::new()
                             .set_title("Open customer data")
                             .add_filter("Tables", &["csv", "tsv", "txt"])
                             .add_filter("All files", &["*"])
                             .pick_file();
-                        if let Some(p) = picked {
-                            let _ = tx.send(Command::OpenPath(p));
-                            waker();
-                        }
+                        let _ = tx.send(dialog_answer(picked.map(Command::OpenPath), asked));
+                        waker();
                     });
                 if let Err(e) = spawned {
                     self.notifications
@@ -350,15 +351,14 @@ impl App {
                 let spawned = std::thread::Builder::new()
                     .name("dialog:save".into())
                     .spawn(move || {
+                        let asked = Instant::now();
                         let picked = rfd::FileDialog::new()
                             .set_title("Export scored customers")
                             .set_file_name("scored_customers.csv")
                             .add_filter("CSV", &["csv"])
                             .save_file();
-                        if let Some(p) = picked {
-                            let _ = tx.send(Command::ExportTo(p));
-                            waker();
-                        }
+                        let _ = tx.send(dialog_answer(picked.map(Command::ExportTo), asked));
+                        waker();
                     });
                 if let Err(e) = spawned {
                     self.notifications
@@ -366,6 +366,7 @@ impl App {
                 }
             }
             Command::ExportTo(path) => self.export(path),
+            Command::Notify { message, .. } if message.is_empty() => {}
             Command::Notify { message, error } => {
                 if error {
                     self.notifications.error(message);
@@ -424,6 +425,7 @@ impl App {
                     started: Instant::now(),
                     elapsed_secs: 0.0,
                     status: RunStatus::Running,
+                    display: None,
                 });
                 self.state.step = WorkflowStep::Train;
             }
@@ -530,7 +532,12 @@ impl App {
                     run.elapsed_secs = run.started.elapsed().as_secs_f64();
                     run.status = match result {
                         Ok(o) => {
-                            run.log.extend(o.notes.iter().cloned());
+                            run.display = scored_first(&o.predictions);
+                            for note in &o.notes {
+                                if !run.log.contains(note) {
+                                    run.log.push(note.clone());
+                                }
+                            }
                             RunStatus::Done(o)
                         }
                         Err(Error::Cancelled) => RunStatus::Cancelled,
@@ -664,6 +671,46 @@ impl App {
             }
         });
     }
+}
+
+/// What a native dialog's answer means: the command it picked; a cancel (nothing to do); or,
+/// when it came back with nothing faster than a person can cancel, a dialog that never
+/// appeared (no XDG desktop portal, say), which the user must hear about.
+fn dialog_answer(picked: Option<Command>, asked: Instant) -> Command {
+    match picked {
+        Some(c) => c,
+        None if asked.elapsed().as_millis() < 250 => Command::Notify {
+            message:
+                "The system file dialog could not be opened (is xdg-desktop-portal installed?). \
+                      Drop the file onto this window instead, or start the app with \
+                      `marketing-workbench open FILE`."
+                    .to_owned(),
+            error: true,
+        },
+        None => Command::Notify {
+            message: String::new(),
+            error: false,
+        },
+    }
+}
+
+/// The scored table with the columns scoring added moved to the front (a cheap column shuffle).
+fn scored_first(df: &DataFrame) -> Option<DataFrame> {
+    use crate::ml::saved::{DECILE, PREDICTION, SCORE, SEGMENT};
+    let added = [SCORE, DECILE, PREDICTION, SEGMENT];
+    let names = df.get_column_names();
+    let order: Vec<&str> = added
+        .iter()
+        .copied()
+        .filter(|a| names.iter().any(|n| n.as_str() == *a))
+        .chain(
+            names
+                .iter()
+                .map(|n| n.as_str())
+                .filter(|n| !added.contains(n)),
+        )
+        .collect();
+    df.select(order).ok()
 }
 
 impl eframe::App for App {

@@ -26,7 +26,7 @@ pub fn number(f: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-/// An integer with thousands separators: 20000 → "20,000".
+/// An integer with thousands separators: 20000 to "20,000".
 pub fn count(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);

@@ -75,7 +75,9 @@ pub fn train(
         if !keep_going {
             return Err(Error::Cancelled);
         }
-        if (last_loss - train_loss).abs() <= RELATIVE_TOLERANCE * last_loss.abs().max(1e-12) {
+        if last_loss.is_finite()
+            && (last_loss - train_loss).abs() <= RELATIVE_TOLERANCE * last_loss.abs().max(1e-12)
+        {
             break;
         }
         last_loss = train_loss;

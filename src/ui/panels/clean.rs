@@ -86,7 +86,7 @@ pub fn clean_panel_ui(
                     ui.add(egui::Label::new(step.describe()).wrap());
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                         if ui
-                            .small_button("✕")
+                            .small_button("✖")
                             .on_hover_text("Remove this step")
                             .clicked()
                         {

@@ -48,6 +48,7 @@ pub fn model_panel_ui(
                     egui::ComboBox::from_id_salt("target")
                         .selected_text(current.as_deref().unwrap_or("pick the column to predict"))
                         .width(260.0)
+                        .height(520.0)
                         .show_ui(ui, |ui| {
                             for c in &profile.columns {
                                 ui.selectable_value(&mut picked, Some(c.name.clone()), &c.name);

@@ -61,7 +61,8 @@ pub fn predictions_panel_ui(
         "Scored customers ({})",
         format::count(o.predictions.height())
     ));
-    table_ui(ui, "predictions_table", &o.predictions);
+    let display = state.training.as_ref().and_then(|r| r.display.as_ref());
+    table_ui(ui, "predictions_table", display.unwrap_or(&o.predictions));
 }
 
 fn card(ui: &mut egui::Ui, title: &str, value: String, help: &str) {
@@ -125,8 +126,7 @@ fn classification_ui(ui: &mut egui::Ui, o: &TrainOutcome, m: &ClassificationMetr
         ui.strong("ROC curve");
         Plot::new("roc")
             .height(height)
-            .data_aspect(1.0)
-            .legend(Legend::default())
+            .legend(Legend::default().position(egui_plot::Corner::RightBottom))
             .x_axis_label("false positive rate")
             .y_axis_label("true positive rate")
             .include_x(0.0)

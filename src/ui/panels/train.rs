@@ -52,7 +52,7 @@ pub fn train_panel_ui(ui: &mut egui::Ui, state: &AppState, running: bool, cmds: 
                     format::seconds(o.elapsed_secs),
                     o.curve.len()
                 ));
-                if ui.button("See the predictions →").clicked() {
+                if ui.button("See the predictions").clicked() {
                     cmds.push(Command::SelectStep(WorkflowStep::Predictions));
                 }
             });

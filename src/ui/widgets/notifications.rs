@@ -59,20 +59,16 @@ impl Notifications {
         egui::Area::new(egui::Id::unique("notifications"))
             .anchor(egui::Align2::RIGHT_BOTTOM, [-12.0, -36.0])
             .order(egui::Order::Foreground)
+            .fade_in(false)
             .show(ctx, |ui| {
-                ui.set_max_width(420.0);
+                ui.set_max_width(460.0);
                 for (i, n) in self.items.iter().enumerate() {
                     let visuals = &ui.visuals().clone();
-                    let (fill, stroke) = if n.error {
-                        (
-                            visuals.error_fg_color.gamma_multiply(0.15),
-                            visuals.error_fg_color,
-                        )
+                    let fill = visuals.extreme_bg_color;
+                    let stroke = if n.error {
+                        visuals.error_fg_color
                     } else {
-                        (
-                            visuals.extreme_bg_color,
-                            visuals.widgets.noninteractive.bg_stroke.color,
-                        )
+                        visuals.widgets.noninteractive.bg_stroke.color
                     };
                     egui::Frame::popup(ui.style())
                         .fill(fill)
@@ -80,12 +76,13 @@ impl Notifications {
                         .show(ui, |ui| {
                             ui.horizontal(|ui| {
                                 let text = egui::RichText::new(&n.message);
-                                if n.error {
-                                    ui.label(text.color(visuals.error_fg_color));
+                                let text = if n.error {
+                                    text.color(visuals.error_fg_color)
                                 } else {
-                                    ui.label(text);
-                                }
-                                if ui.small_button("✕").on_hover_text("Dismiss").clicked() {
+                                    text
+                                };
+                                ui.add(egui::Label::new(text).wrap());
+                                if ui.small_button("✖").on_hover_text("Dismiss").clicked() {
                                     dismiss = Some(i);
                                 }
                             });

@@ -1,0 +1,37 @@
+//! Every character the UI's source uses can be drawn by the bundled fonts (otherwise the app
+//! shows an empty box where a mark or symbol was meant).
+
+use std::path::Path;
+
+fn ui_sources(dir: &Path, out: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            ui_sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(std::fs::read_to_string(&path).unwrap());
+        }
+    }
+}
+
+#[test]
+fn every_ui_character_has_a_glyph() {
+    let mut sources = Vec::new();
+    ui_sources(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui"),
+        &mut sources,
+    );
+    let mut chars: Vec<char> = sources.concat().chars().filter(|c| !c.is_ascii()).collect();
+    chars.sort_unstable();
+    chars.dedup();
+    let ctx = egui::Context::default();
+    let _ = ctx.run_ui(Default::default(), |_| {});
+    let missing: Vec<char> = ctx.fonts_mut(|f| {
+        chars
+            .iter()
+            .copied()
+            .filter(|&c| !f.has_glyph(&egui::FontId::proportional(14.0), c))
+            .collect()
+    });
+    assert!(missing.is_empty(), "no glyph for {missing:?}");
+}
