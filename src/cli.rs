@@ -96,7 +96,12 @@ fn parse_fraction(s: &str) -> std::result::Result<f64, String> {
 }
 
 fn load_file(path: &Path) -> Result<polars::prelude::DataFrame> {
-    load::load_path(path, &mut |_, _| {}, &AtomicBool::new(false))
+    load::load_path(
+        path,
+        &load::LoadOptions::default(),
+        &mut |_, _| {},
+        &AtomicBool::new(false),
+    )
 }
 
 /// Runs a subcommand other than `open`.
@@ -136,6 +141,12 @@ pub fn run(command: Command) -> Result<()> {
                 eprintln!(
                     "warning: {} category values were not seen in training and count as none of the known categories",
                     scored.unseen_categories
+                );
+            }
+            if scored.removed_rows > 0 {
+                eprintln!(
+                    "note: the model's recipe filtered out {} rows; they are not in the output",
+                    scored.removed_rows
                 );
             }
             export::write_csv(&scored.frame, &out)

@@ -20,7 +20,7 @@ fn stderr(o: &Output) -> String {
 
 fn read_table(path: &Path) -> polars::prelude::DataFrame {
     let cancel = std::sync::atomic::AtomicBool::new(false);
-    load::load_path(path, &mut |_, _| {}, &cancel).unwrap()
+    load::load_path(path, &Default::default(), &mut |_, _| {}, &cancel).unwrap()
 }
 
 /// A generated sample on disk, with its true response probabilities.

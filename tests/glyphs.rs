@@ -1,15 +1,25 @@
-//! Every character the UI's source uses can be drawn by the bundled fonts (otherwise the app
-//! shows an empty box where a mark or symbol was meant).
+//! Every character in the string literals of the source can be drawn by the bundled fonts
+//! (otherwise the app shows an empty box where a mark or symbol was meant).
 
 use std::path::Path;
 
-fn ui_sources(dir: &Path, out: &mut Vec<String>) {
+/// The text between the first and the last double quote of each line: string literals, roughly.
+fn literals(dir: &Path, out: &mut Vec<String>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            ui_sources(&path, out);
+            literals(&path, out);
         } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(std::fs::read_to_string(&path).unwrap());
+            for line in std::fs::read_to_string(&path).unwrap().lines() {
+                if line.trim_start().starts_with("//") {
+                    continue;
+                }
+                if let (Some(a), Some(b)) = (line.find('"'), line.rfind('"'))
+                    && a < b
+                {
+                    out.push(line[a..b].to_owned());
+                }
+            }
         }
     }
 }
@@ -17,8 +27,8 @@ fn ui_sources(dir: &Path, out: &mut Vec<String>) {
 #[test]
 fn every_ui_character_has_a_glyph() {
     let mut sources = Vec::new();
-    ui_sources(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui"),
+    literals(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
         &mut sources,
     );
     let mut chars: Vec<char> = sources.concat().chars().filter(|c| !c.is_ascii()).collect();

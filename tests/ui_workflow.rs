@@ -101,7 +101,7 @@ fn sample_to_trained_model_to_exported_csv() {
     h.state_mut().push(Command::ExportTo(path.clone()));
     step_until(&mut h, "the export", |a| a.state.exported.is_some());
     let cancel = std::sync::atomic::AtomicBool::new(false);
-    let out = load::load_path(&path, &mut |_, _| {}, &cancel).unwrap();
+    let out = load::load_path(&path, &Default::default(), &mut |_, _| {}, &cancel).unwrap();
     assert_eq!(out.height(), holdout_rows);
     assert_eq!(holdout_rows, 4_000);
     let names: Vec<&str> = out.get_column_names().iter().map(|n| n.as_str()).collect();

@@ -1,16 +1,20 @@
-//! Reading customer tables from files and bytes.
+//! Reading customer tables the way marketers have them.
 //!
-//! Text files are sniffed before polars sees them: a UTF-8 byte-order mark is dropped, text that
-//! is not UTF-8 is read as Latin-1 instead of failing, CR-only line ends become LF, and the
-//! delimiter (comma, semicolon, tab or pipe) is chosen from the first lines. When polars rejects
-//! a file we scan it ourselves to say which line is at fault.
+//! Text tables are sniffed before polars sees them: UTF-8 with or without BOM, UTF-16 with BOM,
+//! and Windows-1252 as a fallback; LF, CRLF or CR-only line ends; comma, semicolon, tab, pipe or
+//! runs of spaces (aligned text); a header or none; decimal commas; dates as ISO, d.m.Y, m/d/Y
+//! or (when unambiguous) d/m/Y; codes with leading zeros stay text. Excel (.xlsx/.xls, any sheet),
+//! Parquet, NDJSON and JSON arrays are read too. When a file can't be read the error names the
+//! line and says what to do.
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use polars::prelude::*;
 
+use super::dates;
 use crate::error::{Error, Result};
 
 /// Bytes read per chunk when loading with progress.
@@ -19,10 +23,74 @@ const CHUNK_BYTES: usize = 4 << 20;
 /// Rows polars looks at to decide column types before falling back to a full scan.
 const INFER_ROWS: usize = 10_000;
 
+/// Lines looked at when sniffing delimiter, header and column quirks.
+const SNIFF_LINES: usize = 200;
+
+/// Texts that mean "missing" in exports.
+const NULL_TEXTS: [&str; 8] = ["", "NA", "N/A", "#N/A", "null", "NULL", "None", "-"];
+
+/// What kind of file a path holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Text,
+    Excel,
+    Parquet,
+    Json,
+    NdJson,
+}
+
+/// Choices the user makes about a file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// The worksheet of an Excel file (the first one when `None`).
+    pub sheet: Option<String>,
+}
+
+/// The kind of file, from its first bytes, then its name.
+pub fn file_kind(path: &Path, head: &[u8]) -> FileKind {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if head.starts_with(b"PAR1") {
+        return FileKind::Parquet;
+    }
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return FileKind::Excel;
+    }
+    match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => return FileKind::Excel,
+        "parquet" => return FileKind::Parquet,
+        "ndjson" | "jsonl" => return FileKind::NdJson,
+        _ => {}
+    }
+    let first = head
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(head)
+        .iter()
+        .find(|b| !b.is_ascii_whitespace());
+    match (first, ext.as_str()) {
+        (Some(b'['), _) => FileKind::Json,
+        (Some(b'{'), _) => FileKind::NdJson,
+        (_, "json") => FileKind::Json,
+        _ => FileKind::Text,
+    }
+}
+
+/// The worksheets of an Excel file, in order.
+pub fn sheet_names(path: &Path) -> Result<Vec<String>> {
+    use calamine::Reader;
+    let wb = calamine::open_workbook_auto(path)
+        .map_err(|e| Error::bad_file(path, format!("can't be read as a workbook: {e}")))?;
+    Ok(wb.sheet_names().to_vec())
+}
+
 /// Loads the table at `path`, reporting bytes read as `(read, total)` and stopping early (with
 /// [`Error::Cancelled`]) once `cancel` is set.
 pub fn load_path(
     path: &Path,
+    options: &LoadOptions,
     on_progress: &mut dyn FnMut(u64, u64),
     cancel: &AtomicBool,
 ) -> Result<DataFrame> {
@@ -30,27 +98,66 @@ pub fn load_path(
     if meta.is_dir() {
         return Err(Error::bad_file(
             path,
-            "is a folder, not a file: pick a CSV file",
+            "is a folder, not a file: pick a data file",
         ));
     }
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if let Some(kind) = match ext.as_str() {
-        "xlsx" | "xls" | "xlsm" => Some("Excel workbooks"),
-        "parquet" => Some("Parquet files"),
-        "json" | "ndjson" | "jsonl" => Some("JSON files"),
-        _ => None,
-    } {
-        return Err(Error::bad_file(
-            path,
-            format!("{kind} can't be opened yet: export the sheet as CSV and open that"),
-        ));
+    let mut head = [0u8; 64];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|e| Error::io(path, e))?;
+    let mut df = match file_kind(path, &head[..n]) {
+        FileKind::Excel => read_excel(path, options.sheet.as_deref())?,
+        FileKind::Parquet => {
+            let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            ParquetReader::new(f).finish().map_err(|e| {
+                Error::bad_file(
+                    path,
+                    format!("is not a readable Parquet file: {}", first_line(&e)),
+                )
+            })?
+        }
+        kind @ (FileKind::Json | FileKind::NdJson) => {
+            let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            let format = if kind == FileKind::Json {
+                JsonFormat::Json
+            } else {
+                JsonFormat::JsonLines
+            };
+            JsonReader::new(f)
+                .with_json_format(format)
+                .finish()
+                .map_err(|e| {
+                    Error::bad_file(path, format!("is not readable JSON: {}", first_line(&e)))
+                })?
+        }
+        FileKind::Text => {
+            let bytes = read_with_progress(path, meta.len(), on_progress, cancel)?;
+            return read_text_bytes(&bytes, path);
+        }
+    };
+    on_progress(meta.len(), meta.len());
+    if df.width() == 0 {
+        return Err(Error::bad_file(path, "has no columns"));
     }
+    dates::convert_text_dates(&mut df)?;
+    df.rechunk_mut();
+    Ok(df)
+}
 
-    let total = meta.len();
+fn first_line(e: &PolarsError) -> String {
+    e.to_string()
+        .lines()
+        .next()
+        .unwrap_or("unknown error")
+        .to_owned()
+}
+
+fn read_with_progress(
+    path: &Path,
+    total: u64,
+    on_progress: &mut dyn FnMut(u64, u64),
+    cancel: &AtomicBool,
+) -> Result<Vec<u8>> {
     let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut bytes = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
     let mut chunk = vec![0u8; CHUNK_BYTES];
@@ -65,147 +172,355 @@ pub fn load_path(
         bytes.extend_from_slice(&chunk[..n]);
         on_progress(bytes.len() as u64, total);
     }
-    read_csv_bytes(&bytes, path)
+    Ok(bytes)
 }
 
 /// Parses CSV-like text in `bytes`; `source` names it in error messages.
-pub fn read_csv_bytes(bytes: &[u8], source: &Path) -> Result<DataFrame> {
-    let text = normalise_text(bytes, source)?;
-    let separator = sniff_separator(&text);
+pub fn read_text_bytes(bytes: &[u8], source: &Path) -> Result<DataFrame> {
+    let mut text = decode(bytes, source)?;
+    let mut sniff = sniff(&text);
+    if sniff.aligned {
+        text = aligned_to_tabs(&text);
+        sniff.separator = b'\t';
+    }
+    let records = split_records(&text, sniff.separator, SNIFF_LINES);
+    let Some((_, first)) = records.first() else {
+        return Err(Error::bad_file(source, "is empty"));
+    };
+    let has_header = looks_like_header(&records);
+    let width = first.len();
+    let names: Vec<String> = if has_header {
+        clean_names(first)
+    } else {
+        (1..=width).map(|i| format!("column_{i}")).collect()
+    };
+    let data_rows = &records[usize::from(has_header)..];
+    // Codes with leading zeros ("00123") must stay text, not become 123. Polars names the
+    // columns column_1.. (the header line is skipped and named by us, below).
+    let keep_text: Vec<Field> = (0..width)
+        .filter(|&j| {
+            data_rows
+                .iter()
+                .any(|(_, r)| r.get(j).is_some_and(|v| is_leading_zero_code(v)))
+        })
+        .map(|j| Field::new(format!("column_{}", j + 1).into(), DataType::String))
+        .collect();
+    let decimal_comma = sniff.separator != b',' && uses_decimal_comma(data_rows);
+
     let read = |infer: Option<usize>| {
-        CsvReadOptions::default()
-            .with_has_header(true)
+        let mut options = CsvReadOptions::default()
+            .with_has_header(false)
+            .with_skip_rows(usize::from(has_header))
             .with_infer_schema_length(infer)
             .with_parse_options(
                 CsvParseOptions::default()
-                    .with_separator(separator)
-                    .with_try_parse_dates(true),
-            )
+                    .with_separator(sniff.separator)
+                    // Dates are ours to read (polars would take 03/04 as 3 April).
+                    .with_try_parse_dates(false)
+                    .with_decimal_comma(decimal_comma)
+                    .with_null_values(Some(NullValues::AllColumns(
+                        NULL_TEXTS.iter().map(|s| (*s).into()).collect(),
+                    ))),
+            );
+        if !keep_text.is_empty() {
+            options =
+                options.with_schema_overwrite(Some(Arc::new(Schema::from_iter(keep_text.clone()))));
+        }
+        options
             .into_reader_with_file_handle(std::io::Cursor::new(text.as_slice()))
             .finish()
     };
     let mut df = match read(Some(INFER_ROWS)) {
         Ok(df) => df,
         // A value past the inferred rows that does not fit the inferred type: scan every row.
-        Err(_) => read(None).map_err(|e| describe_csv_error(&text, separator, source, &e))?,
+        Err(_) => read(None).map_err(|e| describe_csv_error(&text, sniff.separator, source, &e))?,
     };
     if df.width() == 0 {
         return Err(Error::bad_file(source, "has no columns"));
     }
-    let names: Vec<PlSmallStr> = df
-        .get_column_names()
-        .iter()
-        .map(|n| n.trim().trim_start_matches('\u{feff}').into())
-        .collect();
+    if df.width() != names.len() {
+        return Err(describe_csv_error(
+            &text,
+            sniff.separator,
+            source,
+            &PolarsError::ComputeError("the rows have different numbers of fields".into()),
+        ));
+    }
     df.set_column_names(&names)?;
+    dates::convert_text_dates(&mut df)?;
     df.rechunk_mut();
     Ok(df)
 }
 
 /// UTF-8 without BOM and with LF line ends, whatever came in.
-fn normalise_text(bytes: &[u8], source: &Path) -> Result<Vec<u8>> {
+fn decode(bytes: &[u8], source: &Path) -> Result<Vec<u8>> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::bad_file(source, "is empty"));
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        return Err(Error::bad_file(
-            source,
-            "is UTF-16 text, which can't be read yet: save it as UTF-8 CSV",
-        ));
-    }
-    let head = &bytes[..bytes.len().min(8192)];
-    if head.contains(&0) {
-        return Err(Error::bad_file(
-            source,
-            "contains binary data (NUL bytes), not a text table: pick a CSV file",
-        ));
-    }
-    let mut text = match std::str::from_utf8(bytes) {
-        Ok(_) => bytes.to_vec(),
-        // Not UTF-8: Latin-1 maps every byte to the code point of the same number.
-        Err(_) => bytes
-            .iter()
-            .map(|&b| char::from(b))
-            .collect::<String>()
-            .into_bytes(),
-    };
-    if !text.contains(&b'\n') && text.contains(&b'\r') {
-        for b in &mut text {
-            if *b == b'\r' {
-                *b = b'\n';
-            }
+    let mut text = if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (cow, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
+        cow.into_owned().into_bytes()
+    } else if std::str::from_utf8(bytes).is_ok() {
+        bytes.to_vec()
+    } else {
+        if bytes[..bytes.len().min(8192)].contains(&0) {
+            return Err(Error::bad_file(
+                source,
+                "contains binary data (NUL bytes), not a text table: pick a CSV, Excel, Parquet or JSON file",
+            ));
         }
+        // Not UTF-8: Windows-1252 (a superset of Latin-1), what spreadsheets on Windows write.
+        let (cow, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+        cow.into_owned().into_bytes()
+    };
+    if text[..text.len().min(8192)].contains(&0) {
+        return Err(Error::bad_file(
+            source,
+            "contains binary data (NUL bytes), not a text table: pick a CSV, Excel, Parquet or JSON file",
+        ));
+    }
+    if text.contains(&b'\r') {
+        let mut out = Vec::with_capacity(text.len());
+        let mut i = 0;
+        while i < text.len() {
+            match text[i] {
+                b'\r' if text.get(i + 1) == Some(&b'\n') => {}
+                b'\r' => out.push(b'\n'),
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        text = out;
     }
     Ok(text)
 }
 
-/// Counts fields per line for the first lines, outside quotes.
-fn field_counts(text: &[u8], separator: u8, max_lines: usize) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let (mut in_quotes, mut fields, mut line, mut line_has_content) = (false, 1, 1, false);
-    for &b in text {
-        match b {
-            b'"' => {
-                in_quotes = !in_quotes;
-                line_has_content = true;
-            }
-            b'\n' if !in_quotes => {
-                if line_has_content {
-                    out.push((line, fields));
-                    if out.len() >= max_lines {
-                        return out;
-                    }
-                }
-                line += 1;
-                fields = 1;
-                line_has_content = false;
-            }
-            b'\n' => line += 1,
-            b'\r' => {}
-            _ if b == separator && !in_quotes => {
-                fields += 1;
-                line_has_content = true;
-            }
-            _ => line_has_content = true,
-        }
-    }
-    if line_has_content {
-        out.push((line, fields));
-    }
-    out
+/// The delimiter, and whether columns are aligned with runs of spaces instead.
+struct Sniff {
+    separator: u8,
+    aligned: bool,
 }
 
-/// The delimiter that splits the first lines into the same number of fields (more than one),
-/// preferring the one giving the most fields; comma when nothing fits.
-fn sniff_separator(text: &[u8]) -> u8 {
+fn sniff(text: &[u8]) -> Sniff {
     let mut best = (b',', 0usize, 0usize); // (separator, consistent lines, fields)
     for sep in [b',', b';', b'\t', b'|'] {
-        let counts = field_counts(text, sep, 30);
-        let Some(&(_, header)) = counts.first() else {
+        let counts: Vec<usize> = split_records(text, sep, 30)
+            .iter()
+            .map(|(_, r)| r.len())
+            .collect();
+        let Some(&header) = counts.first() else {
             continue;
         };
         if header < 2 {
             continue;
         }
-        let consistent = counts.iter().filter(|(_, c)| *c == header).count();
+        let consistent = counts.iter().filter(|c| **c == header).count();
         if (consistent, header) > (best.1, best.2) {
             best = (sep, consistent, header);
         }
     }
-    best.0
+    if best.1 == 0 {
+        // No delimiter splits the lines: aligned text, if runs of spaces split them evenly.
+        let lines: Vec<&str> = std::str::from_utf8(text)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(30)
+            .collect();
+        let widths: Vec<usize> = lines.iter().map(|l| split_aligned(l).len()).collect();
+        if widths.first().is_some_and(|&w| w >= 2) && widths.iter().all(|&w| w == widths[0]) {
+            return Sniff {
+                separator: b'\t',
+                aligned: true,
+            };
+        }
+    }
+    Sniff {
+        separator: best.0,
+        aligned: false,
+    }
+}
+
+/// Fields of an aligned-text line: separated by two or more spaces (one space when the line
+/// has no double spaces at all).
+fn split_aligned(line: &str) -> Vec<&str> {
+    let line = line.trim();
+    if line.contains("  ") {
+        line.split("  ")
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .collect()
+    } else {
+        line.split_whitespace().collect()
+    }
+}
+
+fn aligned_to_tabs(text: &[u8]) -> Vec<u8> {
+    let s = String::from_utf8_lossy(text);
+    let mut out = String::with_capacity(s.len());
+    for line in s.lines().filter(|l| !l.trim().is_empty()) {
+        out.push_str(&split_aligned(line).join("\t"));
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+/// The first `max` records as fields (quotes honoured, quotes removed), with the line each starts on.
+fn split_records(text: &[u8], separator: u8, max: usize) -> Vec<(usize, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut fields = Vec::new();
+    let mut field = Vec::new();
+    let (mut in_quotes, mut line, mut start_line, mut any) = (false, 1, 1, false);
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        match b {
+            b'"' if in_quotes && text.get(i + 1) == Some(&b'"') => {
+                field.push(b'"');
+                i += 1;
+            }
+            b'"' => {
+                in_quotes = !in_quotes;
+                any = true;
+            }
+            b'\n' if !in_quotes => {
+                if any || !field.is_empty() || !fields.is_empty() {
+                    fields.push(String::from_utf8_lossy(&field).into_owned());
+                    out.push((start_line, std::mem::take(&mut fields)));
+                    if out.len() >= max {
+                        return out;
+                    }
+                }
+                field.clear();
+                any = false;
+                line += 1;
+                start_line = line;
+            }
+            b'\n' => {
+                field.push(b);
+                line += 1;
+            }
+            _ if b == separator && !in_quotes => {
+                fields.push(String::from_utf8_lossy(&field).into_owned());
+                field.clear();
+                any = true;
+            }
+            _ => {
+                field.push(b);
+                any = true;
+            }
+        }
+        i += 1;
+    }
+    if any || !field.is_empty() || !fields.is_empty() {
+        fields.push(String::from_utf8_lossy(&field).into_owned());
+        out.push((start_line, fields));
+    }
+    out
+}
+
+fn is_number(v: &str) -> bool {
+    let v = v.trim();
+    !v.is_empty() && (v.parse::<f64>().is_ok() || v.replacen(',', ".", 1).parse::<f64>().is_ok())
+}
+
+fn is_leading_zero_code(v: &str) -> bool {
+    let v = v.trim();
+    v.len() > 1 && v.starts_with('0') && v.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A first line is a header unless it looks like the data under it: some field of it is a
+/// number (or date) in a column that holds numbers (or dates) below.
+fn looks_like_header(records: &[(usize, Vec<String>)]) -> bool {
+    let Some((_, first)) = records.first() else {
+        return true;
+    };
+    let rest = &records[1..];
+    if rest.is_empty() {
+        return true;
+    }
+    let kind = |v: &str| {
+        if is_number(v) {
+            1
+        } else if dates::parse_one(v).is_some() {
+            2
+        } else {
+            0
+        }
+    };
+    !first.iter().enumerate().any(|(j, v)| {
+        let k = kind(v);
+        k != 0
+            && rest
+                .iter()
+                .filter_map(|(_, r)| r.get(j))
+                .filter(|x| !x.trim().is_empty())
+                .all(|x| kind(x) == k)
+    })
+}
+
+/// Header names trimmed of spaces and BOMs; blanks named `column_N`; repeats numbered.
+fn clean_names(raw: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::with_capacity(raw.len());
+    for (j, n) in raw.iter().enumerate() {
+        let base = n.trim().trim_start_matches('\u{feff}').trim().to_owned();
+        let base = if base.is_empty() || base == super::ROW_ID {
+            format!("column_{}", j + 1)
+        } else {
+            base
+        };
+        let mut name = base.clone();
+        let mut k = 2;
+        while names.contains(&name) {
+            name = format!("{base}_{k}");
+            k += 1;
+        }
+        names.push(name);
+    }
+    names
+}
+
+/// Whether numbers are written 12,5 rather than 12.5.
+fn uses_decimal_comma(rows: &[(usize, Vec<String>)]) -> bool {
+    let (mut comma, mut dot) = (0, 0);
+    for (_, r) in rows {
+        for v in r {
+            let v = v.trim().trim_start_matches('-');
+            if let Some((a, b)) = v.split_once(',')
+                && !a.is_empty()
+                && !b.is_empty()
+                && a.bytes().all(|c| c.is_ascii_digit())
+                && b.bytes().all(|c| c.is_ascii_digit())
+            {
+                comma += 1;
+            } else if let Some((a, b)) = v.split_once('.')
+                && !a.is_empty()
+                && !b.is_empty()
+                && a.bytes().all(|c| c.is_ascii_digit())
+                && b.bytes().all(|c| c.is_ascii_digit())
+            {
+                dot += 1;
+            }
+        }
+    }
+    comma > 0 && comma >= dot
 }
 
 /// Turns a polars parse error into one that names the line, by scanning the text ourselves.
 fn describe_csv_error(text: &[u8], separator: u8, source: &Path, err: &PolarsError) -> Error {
-    let counts = field_counts(text, separator, usize::MAX);
-    if let Some(&(_, header)) = counts.first()
-        && let Some(&(line, fields)) = counts.iter().skip(1).find(|(_, c)| *c != header)
+    let records = split_records(text, separator, usize::MAX);
+    if let Some((_, header)) = records.first()
+        && let Some((line, fields)) = records
+            .iter()
+            .skip(1)
+            .find(|(_, r)| r.len() != header.len())
     {
         return Error::bad_file(
             source,
             format!(
-                "line {line} has {fields} fields, the header has {header}: fix or remove that line"
+                "line {line} has {} fields, the header has {}: fix or remove that line",
+                fields.len(),
+                header.len()
             ),
         );
     }
@@ -215,65 +530,127 @@ fn describe_csv_error(text: &[u8], separator: u8, source: &Path, err: &PolarsErr
             "a quoted field is never closed (odd number of \" characters)",
         );
     }
-    let msg = err.to_string();
-    Error::bad_file(source, msg.lines().next().unwrap_or("could not be read"))
+    Error::bad_file(source, first_line(err))
+}
+
+/// Reads a worksheet: the first row names the columns; each column's type follows its cells.
+fn read_excel(path: &Path, sheet: Option<&str>) -> Result<DataFrame> {
+    use calamine::{Data, Reader};
+    let mut wb = calamine::open_workbook_auto(path)
+        .map_err(|e| Error::bad_file(path, format!("can't be read as a workbook: {e}")))?;
+    let names = wb.sheet_names().to_vec();
+    let sheet = match sheet {
+        Some(s) if names.iter().any(|n| n == s) => s.to_owned(),
+        Some(s) => {
+            return Err(Error::bad_file(
+                path,
+                format!("has no sheet '{s}' (it has: {})", names.join(", ")),
+            ));
+        }
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::bad_file(path, "has no worksheets"))?,
+    };
+    let range = wb
+        .worksheet_range(&sheet)
+        .map_err(|e| Error::bad_file(path, format!("sheet '{sheet}' can't be read: {e}")))?;
+    let mut rows = range.rows();
+    let Some(header) = rows.next() else {
+        return Err(Error::bad_file(path, format!("sheet '{sheet}' is empty")));
+    };
+    let header: Vec<String> = header.iter().map(|c| c.to_string()).collect();
+    let names = clean_names(&header);
+    let body: Vec<&[Data]> = rows.collect();
+    let mut columns = Vec::with_capacity(names.len());
+    for (j, name) in names.iter().enumerate() {
+        let cells: Vec<&Data> = body
+            .iter()
+            .map(|r| r.get(j).unwrap_or(&Data::Empty))
+            .collect();
+        let present = || cells.iter().filter(|c| !matches!(c, Data::Empty));
+        let name: PlSmallStr = name.as_str().into();
+        let col = if present().all(|c| matches!(c, Data::Int(_))) {
+            let v: Vec<Option<i64>> = cells
+                .iter()
+                .map(|c| match c {
+                    Data::Int(i) => Some(*i),
+                    _ => None,
+                })
+                .collect();
+            Column::new(name, v)
+        } else if present().all(|c| matches!(c, Data::Int(_) | Data::Float(_))) {
+            let v: Vec<Option<f64>> = cells
+                .iter()
+                .map(|c| match c {
+                    Data::Int(i) => Some(*i as f64),
+                    Data::Float(f) => Some(*f),
+                    _ => None,
+                })
+                .collect();
+            if v.iter()
+                .flatten()
+                .all(|f| f.fract() == 0.0 && f.abs() < 9e15)
+            {
+                Column::new(
+                    name,
+                    v.iter().map(|f| f.map(|f| f as i64)).collect::<Vec<_>>(),
+                )
+            } else {
+                Column::new(name, v)
+            }
+        } else if present().all(|c| matches!(c, Data::Bool(_))) {
+            let v: Vec<Option<bool>> = cells
+                .iter()
+                .map(|c| match c {
+                    Data::Bool(b) => Some(*b),
+                    _ => None,
+                })
+                .collect();
+            Column::new(name, v)
+        } else if present().next().is_some() && present().all(|c| matches!(c, Data::DateTime(_))) {
+            let stamps: Vec<Option<chrono::NaiveDateTime>> = cells
+                .iter()
+                .map(|c| match c {
+                    Data::DateTime(d) => d.as_datetime(),
+                    _ => None,
+                })
+                .collect();
+            let midnight = stamps
+                .iter()
+                .flatten()
+                .all(|t| t.time() == chrono::NaiveTime::MIN);
+            if midnight {
+                let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+                let days: Vec<Option<i32>> = stamps
+                    .iter()
+                    .map(|t| t.map(|t| (t.date() - epoch).num_days() as i32))
+                    .collect();
+                Column::new(name, days).cast(&DataType::Date)?
+            } else {
+                let ms: Vec<Option<i64>> = stamps
+                    .iter()
+                    .map(|t| t.map(|t| t.and_utc().timestamp_millis()))
+                    .collect();
+                Column::new(name, ms).cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?
+            }
+        } else {
+            let v: Vec<Option<String>> = cells
+                .iter()
+                .map(|c| match c {
+                    Data::Empty => None,
+                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => {
+                        Some(format!("{}", *f as i64))
+                    }
+                    other => Some(other.to_string()),
+                })
+                .collect();
+            Column::new(name, v)
+        };
+        columns.push(col);
+    }
+    Ok(DataFrame::new(body.len(), columns)?)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn read(text: &str) -> Result<DataFrame> {
-        read_csv_bytes(text.as_bytes(), Path::new("t.csv"))
-    }
-
-    #[test]
-    fn sniffs_semicolons_and_tabs() {
-        let df = read("a;b;c\n1;2;3\n4;5;6\n").unwrap();
-        assert_eq!(df.shape(), (2, 3));
-        let df = read("a\tb\n1\t2\n").unwrap();
-        assert_eq!(df.get_column_names(), ["a", "b"]);
-    }
-
-    #[test]
-    fn trims_names_and_drops_bom() {
-        let df = read_csv_bytes(b"\xEF\xBB\xBF id , spend \n1,2.5\n", Path::new("t.csv")).unwrap();
-        assert_eq!(df.get_column_names(), ["id", "spend"]);
-        assert_eq!(df.column("spend").unwrap().dtype(), &DataType::Float64);
-    }
-
-    #[test]
-    fn cr_only_and_latin1() {
-        let df = read_csv_bytes(b"name,n\rJos\xe9,1\rAnn,2\r", Path::new("t.csv")).unwrap();
-        assert_eq!(df.height(), 2);
-        let name = df.column("name").unwrap().get(0).unwrap();
-        assert_eq!(name.get_str(), Some("José"));
-    }
-
-    #[test]
-    fn dates_become_dates() {
-        let df = read("d,x\n2024-01-31,1\n2024-02-01,2\n").unwrap();
-        assert_eq!(df.column("d").unwrap().dtype(), &DataType::Date);
-    }
-
-    #[test]
-    fn errors_name_the_line() {
-        let err = read("a,b,c\n1,2,3\n4,5,6,7,8\n").unwrap_err().to_string();
-        assert!(
-            err.contains("line 3 has 5 fields, the header has 3"),
-            "{err}"
-        );
-        assert!(read("").unwrap_err().to_string().contains("is empty"));
-        let err = read_csv_bytes(b"a,b\n\0\0\0", Path::new("x.bin")).unwrap_err();
-        assert!(err.to_string().contains("binary"), "{err}");
-    }
-
-    #[test]
-    fn missing_and_folder_paths() {
-        let cancel = AtomicBool::new(false);
-        let err = load_path(Path::new("/no/such/file.csv"), &mut |_, _| {}, &cancel).unwrap_err();
-        assert!(err.to_string().starts_with("/no/such/file.csv"), "{err}");
-        let err = load_path(Path::new("/tmp"), &mut |_, _| {}, &cancel).unwrap_err();
-        assert!(err.to_string().contains("folder"), "{err}");
-    }
-}
+mod tests;

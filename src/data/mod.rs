@@ -1,5 +1,6 @@
 //! Tables: loading, profiling, cleaning and writing. Polars only; never the UI.
 
+pub mod dates;
 pub mod export;
 pub mod load;
 pub mod profile;

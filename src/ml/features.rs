@@ -91,6 +91,16 @@ impl FeatureSchema {
                 continue;
             }
             let dtype = c.dtype();
+            if dtype.is_integer() {
+                let distinct = c.n_unique()? - usize::from(c.null_count() > 0);
+                if crate::data::profile::is_id_like(c, distinct) {
+                    skipped.push((
+                        name.to_owned(),
+                        "an identifier (a different number in every row)".to_owned(),
+                    ));
+                    continue;
+                }
+            }
             let encoding = if dtype.is_primitive_numeric() || dtype.is_bool() {
                 let v: Vec<f64> = as_numbers(c)?.into_iter().flatten().collect();
                 if v.is_empty() {

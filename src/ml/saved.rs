@@ -55,6 +55,8 @@ pub struct Scored {
     pub frame: DataFrame,
     /// Category values the model had not seen in training (treated as none of its categories).
     pub unseen_categories: usize,
+    /// Rows the recipe filtered out (not scored).
+    pub removed_rows: usize,
 }
 
 impl SavedModel {
@@ -106,21 +108,25 @@ impl SavedModel {
         write_json(self, path)
     }
 
-    /// Scores every row of `raw` (a table with the training file's columns).
+    /// Scores the rows of `raw` (a table with the training file's columns) that the recipe
+    /// keeps; rows a recipe step filters out are counted in [`Scored::removed_rows`].
     pub fn score(&self, raw: &DataFrame) -> Result<Scored> {
-        let cleaned = self.recipe.transform(raw)?;
-        let m = self.features.matrix(&cleaned)?;
-        if cleaned.height() != raw.height() {
-            return Err(Error::Model(
-                "the recipe changed the number of rows; scores can't be matched to customers"
-                    .into(),
-            ));
-        }
-        let scores = self.model.predict(m.x.view())?;
-        let mut out = if raw.get_column_index(ROW_ID).is_some() {
+        let base = if raw.get_column_index(ROW_ID).is_some() {
             raw.drop(ROW_ID)?
         } else {
             raw.clone()
+        };
+        // A fresh position index, carried through the recipe, says which rows survive it.
+        let cleaned = self
+            .recipe
+            .transform(&base.with_row_index(ROW_ID.into(), None)?)?;
+        let m = self.features.matrix(&cleaned)?;
+        let scores = self.model.predict(m.x.view())?;
+        let removed_rows = base.height() - cleaned.height();
+        let mut out = if removed_rows == 0 {
+            base
+        } else {
+            base.take(cleaned.column(ROW_ID)?.idx()?)?
         };
         let mut added: Vec<Column> = Vec::new();
         match self.task {
@@ -163,6 +169,7 @@ impl SavedModel {
         Ok(Scored {
             frame: out,
             unseen_categories: m.unseen_categories,
+            removed_rows,
         })
     }
 }

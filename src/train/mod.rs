@@ -323,6 +323,7 @@ pub fn run(
     let Scored {
         frame: predictions,
         unseen_categories,
+        ..
     } = saved.score(eval_raw)?;
     if unseen_categories > 0 {
         notes.push(format!(

@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use super::panels;
 use super::widgets::notifications::Notifications;
-use crate::data::profile::{Profile, profile};
-use crate::data::recipe::{Recipe, Step};
+use crate::data::profile::{
+    Correlations, Profile, TargetProfile, correlations, profile, target_profile,
+};
+use crate::data::recipe::{Recipe, Step, StepEffect};
 use crate::data::{export, load};
 use crate::error::{Error, Result};
 use crate::ml::models::StepReport;
@@ -67,10 +69,29 @@ pub enum Command {
     /// Show the native open dialog (on its own thread).
     OpenFileDialog,
     OpenPath(PathBuf),
+    /// Load another worksheet of the open Excel file.
+    OpenSheet {
+        path: PathBuf,
+        sheet: String,
+    },
     LoadSample,
     CancelLoad,
     AddStep(Step),
     RemoveStep(usize),
+    MoveStep {
+        from: usize,
+        to: usize,
+    },
+    ToggleStep(usize),
+    Undo,
+    Redo,
+    /// Show the table as it would be with this step added, without adding it.
+    PreviewStep(Step),
+    DiscardPreview,
+    OpenRecipeDialog,
+    SaveRecipeDialog,
+    OpenRecipeFrom(PathBuf),
+    SaveRecipeTo(PathBuf),
     /// The target changed: pick the task and model that follow from it.
     SetTarget(Option<String>),
     StartTraining,
@@ -89,14 +110,43 @@ pub struct Dataset {
     /// File name shown to the user.
     pub name: String,
     pub path: Option<PathBuf>,
+    /// The worksheets of an Excel file (empty for other files), and the one loaded.
+    pub sheets: Vec<String>,
+    pub sheet: Option<String>,
     pub frame: DataFrame,
     pub profile: Profile,
+    pub correlations: Correlations,
 }
 
 /// The loaded table after the recipe (fitted on all rows, for display).
 pub struct Cleaned {
     pub frame: DataFrame,
     pub profile: Profile,
+    /// What each step did (`None` for switched-off steps).
+    pub effects: Vec<Option<StepEffect>>,
+}
+
+/// A step being previewed, and the table it would give once computed.
+pub struct Preview {
+    pub step: Step,
+    pub result: Option<Cleaned>,
+}
+
+/// Earlier and undone versions of the recipe.
+#[derive(Default)]
+pub struct RecipeHistory {
+    undo: Vec<Recipe>,
+    redo: Vec<Recipe>,
+}
+
+impl RecipeHistory {
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
 }
 
 /// How a training run ended, or that it hasn't.
@@ -142,7 +192,11 @@ pub struct AppState {
     pub step: WorkflowStep,
     pub dataset: Option<Dataset>,
     pub recipe: Recipe,
+    pub history: RecipeHistory,
     pub cleaned: Option<Cleaned>,
+    pub preview: Option<Preview>,
+    /// How the target varies with each column (once a target is chosen).
+    pub target_profile: Option<TargetProfile>,
     pub settings: ModelSettings,
     pub training: Option<TrainingRun>,
     /// The last file written by Export.
@@ -154,6 +208,8 @@ pub struct AppState {
 struct Jobs {
     load: Option<Worker<Dataset>>,
     clean: Option<Worker<Cleaned>>,
+    preview: Option<Worker<Cleaned>>,
+    target: Option<Worker<TargetProfile>>,
     export: Option<Worker<PathBuf>>,
     train: Option<TrainJob>,
 }
@@ -161,6 +217,7 @@ struct Jobs {
 /// Widget-local state of panels that need it.
 #[derive(Default)]
 pub struct PanelState {
+    pub data: panels::data::DataView,
     pub clean: panels::clean::CleanForm,
 }
 
@@ -197,7 +254,10 @@ impl App {
                 step: WorkflowStep::Data,
                 dataset: None,
                 recipe: Recipe::default(),
+                history: RecipeHistory::default(),
                 cleaned: None,
+                preview: None,
+                target_profile: None,
                 settings: ModelSettings::default(),
                 training: None,
                 exported: None,
@@ -226,7 +286,12 @@ impl App {
     /// Whether any background work is running.
     pub fn is_busy(&self) -> bool {
         let j = &self.jobs;
-        j.load.is_some() || j.clean.is_some() || j.export.is_some() || j.train.is_some()
+        j.load.is_some()
+            || j.clean.is_some()
+            || j.preview.is_some()
+            || j.target.is_some()
+            || j.export.is_some()
+            || j.train.is_some()
     }
 
     /// The task that is loading a file, for the status bar.
@@ -235,7 +300,10 @@ impl App {
         if let Some(t) = &j.load {
             return Some((t.label.clone(), Some(t.progress())));
         }
-        if let Some(t) = &j.clean {
+        if let Some(t) = j.clean.as_ref().or(j.preview.as_ref()) {
+            return Some((t.label.clone(), None));
+        }
+        if let Some(t) = &j.target {
             return Some((t.label.clone(), None));
         }
         if let Some(t) = &j.export {
@@ -244,27 +312,51 @@ impl App {
         None
     }
 
-    fn spawn_load(&mut self, name: String, path: Option<PathBuf>) {
+    fn spawn_load(&mut self, name: String, path: Option<PathBuf>, sheet: Option<String>) {
         let label = format!("Loading {name}");
         let source = path.clone();
         let work = move |ctx: &crate::train::task::TaskContext| -> Result<Dataset> {
-            let frame = match &source {
-                Some(p) => load::load_path(
-                    p,
-                    &mut |read, total| ctx.set_progress(read as f64 / total.max(1) as f64 * 0.9),
-                    ctx.cancel_flag(),
-                )?,
-                None => load::read_csv_bytes(crate::SAMPLE_CSV, Path::new(crate::SAMPLE_NAME))?,
+            let (frame, sheets) = match &source {
+                Some(p) => {
+                    let options = load::LoadOptions {
+                        sheet: sheet.clone(),
+                    };
+                    let frame = load::load_path(
+                        p,
+                        &options,
+                        &mut |read, total| {
+                            ctx.set_progress(read as f64 / total.max(1) as f64 * 0.8)
+                        },
+                        ctx.cancel_flag(),
+                    )?;
+                    let sheets = if load::file_kind(p, &[]) == load::FileKind::Excel {
+                        load::sheet_names(p).unwrap_or_default()
+                    } else {
+                        Vec::new()
+                    };
+                    (frame, sheets)
+                }
+                None => (
+                    load::read_text_bytes(crate::SAMPLE_CSV, Path::new(crate::SAMPLE_NAME))?,
+                    Vec::new(),
+                ),
             };
             if ctx.is_cancelled() {
                 return Err(Error::Cancelled);
             }
+            ctx.set_progress(0.85);
             let profile = profile(&frame)?;
+            ctx.set_progress(0.95);
+            let correlations = correlations(&frame, 40)?;
+            let sheet = sheet.or_else(|| sheets.first().cloned());
             Ok(Dataset {
                 name,
                 path: source,
+                sheets,
+                sheet,
                 frame,
                 profile,
+                correlations,
             })
         };
         match Worker::spawn("load", label, self.waker.clone(), work) {
@@ -273,70 +365,186 @@ impl App {
         }
     }
 
-    fn spawn_clean(&mut self) {
-        let Some(ds) = &self.state.dataset else {
+    /// Works out how the target varies with each column, on a worker.
+    fn spawn_target_profile(&mut self) {
+        self.state.target_profile = None;
+        let (Some(target), Some(task)) =
+            (self.state.settings.target.clone(), self.state.settings.task)
+        else {
             return;
         };
+        if task == Task::Segments {
+            return;
+        }
+        let frame = match (&self.state.cleaned, &self.state.dataset) {
+            (Some(c), _) => c.frame.clone(),
+            (None, Some(d)) => d.frame.clone(),
+            _ => return,
+        };
+        let positive = self.state.settings.positive.clone();
+        let work = move |_: &crate::train::task::TaskContext| -> Result<TargetProfile> {
+            let positive = if task == Task::Classification {
+                let column = frame
+                    .column(&target)
+                    .map_err(|_| Error::missing_column(&target, "chosen as the target"))?;
+                let labels = crate::ml::labels_of(column)?;
+                Some(crate::ml::choose_classes(&target, &labels, positive.as_deref())?.positive)
+            } else {
+                None
+            };
+            target_profile(&frame, &target, positive.as_deref())
+        };
+        match Worker::spawn(
+            "profile:target",
+            "Comparing columns with the target",
+            self.waker.clone(),
+            work,
+        ) {
+            Ok(t) => self.jobs.target = Some(t),
+            Err(e) => self.notifications.error(e.one_line()),
+        }
+    }
+
+    /// Applies `recipe` to the loaded table on a worker.
+    fn spawn_recipe(&self, recipe: Recipe, thread: &str) -> Option<Worker<Cleaned>> {
+        let ds = self.state.dataset.as_ref()?;
         let frame = ds.frame.clone();
-        let recipe = self.state.recipe.clone();
         let work = move |_: &crate::train::task::TaskContext| -> Result<Cleaned> {
-            let (_, out) = recipe.fit_transform(&frame)?;
+            let (_, out, effects) = recipe.fit_transform_with_effects(&frame)?;
             let profile = profile(&out)?;
             Ok(Cleaned {
                 frame: out,
                 profile,
+                effects,
             })
         };
-        match Worker::spawn("clean", "Applying the recipe", self.waker.clone(), work) {
-            Ok(t) => self.jobs.clean = Some(t),
-            Err(e) => self.notifications.error(e.one_line()),
+        Worker::spawn(thread, "Applying the recipe", self.waker.clone(), work)
+            .map_err(|e| e.one_line())
+            .ok()
+    }
+
+    fn spawn_clean(&mut self) {
+        self.jobs.clean = self.spawn_recipe(self.state.recipe.clone(), "clean");
+    }
+
+    /// Changes the recipe, remembering the old one for Undo, and re-applies it.
+    fn change_recipe(&mut self, change: impl FnOnce(&mut Recipe)) {
+        let before = self.state.recipe.clone();
+        change(&mut self.state.recipe);
+        if self.state.recipe != before {
+            self.state.history.undo.push(before);
+            self.state.history.redo.clear();
+            self.state.preview = None;
+            self.spawn_clean();
+        }
+    }
+
+    fn undo(&mut self) {
+        if let Some(previous) = self.state.history.undo.pop() {
+            let current = std::mem::replace(&mut self.state.recipe, previous);
+            self.state.history.redo.push(current);
+            self.spawn_clean();
+        }
+    }
+
+    fn redo(&mut self) {
+        if let Some(next) = self.state.history.redo.pop() {
+            let current = std::mem::replace(&mut self.state.recipe, next);
+            self.state.history.undo.push(current);
+            self.spawn_clean();
+        }
+    }
+
+    /// Runs a native file dialog on its own thread; its answer comes back as a command.
+    fn file_dialog(
+        &mut self,
+        name: &str,
+        dialog: impl FnOnce() -> Option<PathBuf> + Send + 'static,
+        then: fn(PathBuf) -> Command,
+    ) {
+        let tx = self.inbox.0.clone();
+        let waker = self.waker.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("dialog:{name}"))
+            .spawn(move || {
+                let asked = Instant::now();
+                let picked = dialog();
+                let _ = tx.send(dialog_answer(picked.map(then), asked));
+                waker();
+            });
+        if let Err(e) = spawned {
+            self.notifications
+                .error(format!("could not open the file dialog: {e}"));
         }
     }
 
     fn apply(&mut self, command: Command, ctx: &egui::Context) {
         match command {
             Command::SelectStep(s) => self.state.step = s,
-            Command::OpenFileDialog => {
-                let tx = self.inbox.0.clone();
-                let waker = self.waker.clone();
-                let spawned = std::thread::Builder::new()
-                    .name("dialog:open".into())
-                    .spawn(move || {
-                        let asked = Instant::now();
-                        let picked = rfd::FileDialog::new()
-                            .set_title("Open customer data")
-                            .add_filter("Tables", &["csv", "tsv", "txt"])
-                            .add_filter("All files", &["*"])
-                            .pick_file();
-                        let _ = tx.send(dialog_answer(picked.map(Command::OpenPath), asked));
-                        waker();
-                    });
-                if let Err(e) = spawned {
-                    self.notifications
-                        .error(format!("could not open the file dialog: {e}"));
-                }
-            }
+            Command::OpenFileDialog => self.file_dialog(
+                "open",
+                || {
+                    rfd::FileDialog::new()
+                        .set_title("Open customer data")
+                        .add_filter(
+                            "Tables",
+                            &[
+                                "csv", "tsv", "txt", "xlsx", "xls", "parquet", "json", "ndjson",
+                                "jsonl",
+                            ],
+                        )
+                        .add_filter("All files", &["*"])
+                        .pick_file()
+                },
+                Command::OpenPath,
+            ),
             Command::OpenPath(p) => {
                 let name = p.file_name().map_or_else(
                     || p.display().to_string(),
                     |n| n.to_string_lossy().into_owned(),
                 );
-                self.spawn_load(name, Some(p));
+                self.spawn_load(name, Some(p), None);
             }
-            Command::LoadSample => self.spawn_load(crate::SAMPLE_NAME.to_owned(), None),
+            Command::OpenSheet { path, sheet } => {
+                let name = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                self.spawn_load(format!("{name} [{sheet}]"), Some(path), Some(sheet));
+            }
+            Command::LoadSample => self.spawn_load(crate::SAMPLE_NAME.to_owned(), None, None),
             Command::CancelLoad => {
                 self.jobs.load = None;
                 self.notifications.info("Loading cancelled");
             }
-            Command::AddStep(step) => {
-                self.state.recipe.steps.push(step);
-                self.spawn_clean();
-            }
-            Command::RemoveStep(i) => {
-                if i < self.state.recipe.steps.len() {
-                    self.state.recipe.steps.remove(i);
-                    self.spawn_clean();
+            Command::AddStep(step) => self.change_recipe(|r| r.push(step)),
+            Command::RemoveStep(i) => self.change_recipe(|r| {
+                if i < r.steps.len() {
+                    r.steps.remove(i);
                 }
+            }),
+            Command::MoveStep { from, to } => self.change_recipe(|r| {
+                if from < r.steps.len() && to < r.steps.len() {
+                    let s = r.steps.remove(from);
+                    r.steps.insert(to, s);
+                }
+            }),
+            Command::ToggleStep(i) => self.change_recipe(|r| {
+                if let Some(s) = r.steps.get_mut(i) {
+                    s.enabled = !s.enabled;
+                }
+            }),
+            Command::Undo => self.undo(),
+            Command::Redo => self.redo(),
+            Command::PreviewStep(step) => {
+                let mut recipe = self.state.recipe.clone();
+                recipe.push(step.clone());
+                self.jobs.preview = self.spawn_recipe(recipe, "preview");
+                self.state.preview = Some(Preview { step, result: None });
+            }
+            Command::DiscardPreview => {
+                self.jobs.preview = None;
+                self.state.preview = None;
             }
             Command::SetTarget(target) => self.set_target(target),
             Command::StartTraining => self.start_training(),
@@ -345,24 +553,56 @@ impl App {
                     job.cancel();
                 }
             }
-            Command::ExportDialog => {
-                let tx = self.inbox.0.clone();
-                let waker = self.waker.clone();
-                let spawned = std::thread::Builder::new()
-                    .name("dialog:save".into())
-                    .spawn(move || {
-                        let asked = Instant::now();
-                        let picked = rfd::FileDialog::new()
-                            .set_title("Export scored customers")
-                            .set_file_name("scored_customers.csv")
-                            .add_filter("CSV", &["csv"])
-                            .save_file();
-                        let _ = tx.send(dialog_answer(picked.map(Command::ExportTo), asked));
-                        waker();
-                    });
-                if let Err(e) = spawned {
+            Command::ExportDialog => self.file_dialog(
+                "save",
+                || {
+                    rfd::FileDialog::new()
+                        .set_title("Export scored customers")
+                        .set_file_name("scored_customers.csv")
+                        .add_filter("CSV", &["csv"])
+                        .save_file()
+                },
+                Command::ExportTo,
+            ),
+            Command::OpenRecipeDialog => self.file_dialog(
+                "recipe",
+                || {
+                    rfd::FileDialog::new()
+                        .set_title("Open a recipe")
+                        .add_filter("Recipe (JSON)", &["json"])
+                        .pick_file()
+                },
+                Command::OpenRecipeFrom,
+            ),
+            Command::SaveRecipeDialog => self.file_dialog(
+                "recipe",
+                || {
+                    rfd::FileDialog::new()
+                        .set_title("Save the recipe")
+                        .set_file_name("recipe.json")
+                        .add_filter("Recipe (JSON)", &["json"])
+                        .save_file()
+                },
+                Command::SaveRecipeTo,
+            ),
+            Command::OpenRecipeFrom(path) => match Recipe::load(&path) {
+                Ok(recipe) => {
+                    self.change_recipe(|r| *r = recipe);
                     self.notifications
-                        .error(format!("could not open the save dialog: {e}"));
+                        .info(format!("Opened recipe {}", path.display()));
+                }
+                Err(e) => self.notifications.error(e.one_line()),
+            },
+            Command::SaveRecipeTo(path) => {
+                match export::write_atomic(&path, |w| {
+                    use std::io::Write;
+                    w.write_all(self.state.recipe.to_json().as_bytes())
+                        .map_err(|e| Error::io(&path, e))
+                }) {
+                    Ok(()) => self
+                        .notifications
+                        .info(format!("Saved recipe {}", path.display())),
+                    Err(e) => self.notifications.error(e.one_line()),
                 }
             }
             Command::ExportTo(path) => self.export(path),
@@ -396,6 +636,7 @@ impl App {
         if !s.model.is_some_and(|m| m.supports(task)) {
             s.model = Some(task.default_model());
         }
+        self.spawn_target_profile();
     }
 
     fn start_training(&mut self) {
@@ -476,6 +717,9 @@ impl App {
                         ..ModelSettings::default()
                     };
                     self.state.recipe = Recipe::default();
+                    self.state.history = RecipeHistory::default();
+                    self.state.preview = None;
+                    self.state.target_profile = None;
                     self.spawn_clean();
                 }
                 Err(Error::Cancelled) => {}
@@ -487,12 +731,38 @@ impl App {
             match result {
                 Ok(c) => self.state.cleaned = Some(c),
                 Err(e) => {
-                    // The last step broke the recipe: take it back and say why.
-                    self.state.recipe.steps.pop();
+                    // The last change broke the recipe: take it back and say why.
                     self.notifications
-                        .error(format!("That step can't be applied: {}", e.one_line()));
+                        .error(format!("That change can't be applied: {}", e.one_line()));
+                    if let Some(previous) = self.state.history.undo.pop() {
+                        self.state.recipe = previous;
+                    } else {
+                        self.state.recipe = Recipe::default();
+                    }
                     self.spawn_clean();
                 }
+            }
+        }
+        if let Some(result) = self.jobs.preview.as_ref().and_then(Worker::poll) {
+            self.jobs.preview = None;
+            match result {
+                Ok(c) => {
+                    if let Some(p) = &mut self.state.preview {
+                        p.result = Some(c);
+                    }
+                }
+                Err(e) => {
+                    self.state.preview = None;
+                    self.notifications
+                        .error(format!("That step can't be applied: {}", e.one_line()));
+                }
+            }
+        }
+        if let Some(result) = self.jobs.target.as_ref().and_then(Worker::poll) {
+            self.jobs.target = None;
+            match result {
+                Ok(t) => self.state.target_profile = Some(t),
+                Err(e) => self.notifications.error(e.one_line()),
             }
         }
         if let Some(result) = self.jobs.export.as_ref().and_then(Worker::poll) {
@@ -585,6 +855,15 @@ impl App {
         }
         if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::O)) {
             self.push(Command::OpenFileDialog);
+        }
+        // Ctrl+Z in a text field undoes the typing, not the recipe.
+        if !ctx.egui_wants_keyboard_input() {
+            let shift_command = egui::Modifiers::COMMAND | egui::Modifiers::SHIFT;
+            if ctx.input_mut(|i| i.consume_key(shift_command, egui::Key::Z)) {
+                self.push(Command::Redo);
+            } else if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Z)) {
+                self.push(Command::Undo);
+            }
         }
         while let Ok(c) = self.inbox.1.try_recv() {
             self.push(c);
@@ -734,7 +1013,9 @@ impl eframe::App for App {
                 panels::steps::steps_ui(ui, &self.state, self.is_training(), &mut cmds)
             });
         egui::CentralPanel::default().show(ui, |ui| match self.state.step {
-            WorkflowStep::Data => panels::data::data_panel_ui(ui, &self.state, &mut cmds),
+            WorkflowStep::Data => {
+                panels::data::data_panel_ui(ui, &self.state, &mut self.panels.data, &mut cmds)
+            }
             WorkflowStep::Clean => panels::clean::clean_panel_ui(
                 ui,
                 &self.state,

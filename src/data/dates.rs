@@ -1,0 +1,241 @@
+//! Dates written the ways exports write them: ISO (2024-03-31), European (31.03.2024,
+//! 31-03-2024), US (03/31/2024) and day-first with slashes (31/03/2024) when no value is
+//! ambiguous. Dates are handled as day numbers (days since 1970-01-01), as polars stores them.
+
+use chrono::{Datelike, NaiveDate};
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// Formats tried, in order of preference. With slashes, month-first wins when both fit.
+const FORMATS: [&str; 6] = [
+    "%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y", "%m/%d/%Y", "%d/%m/%Y", "%d-%m-%Y",
+];
+
+/// Values checked when deciding whether a text column holds dates.
+const SAMPLE: usize = 2_000;
+
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+}
+
+fn day_number(d: NaiveDate) -> i32 {
+    (d - epoch()).num_days() as i32
+}
+
+fn date_of(day: i32) -> NaiveDate {
+    epoch() + chrono::Duration::days(i64::from(day))
+}
+
+/// Month (1–12) of a day number.
+pub fn month_of(day: i32) -> u32 {
+    date_of(day).month()
+}
+
+/// Weekday of a day number, 1 = Monday … 7 = Sunday.
+pub fn weekday_of(day: i32) -> u32 {
+    date_of(day).weekday().number_from_monday()
+}
+
+/// The date part of `s` (a time after a space or `T` is ignored).
+fn date_part(s: &str) -> &str {
+    let s = s.trim();
+    s.split(['T', ' ']).next().unwrap_or(s)
+}
+
+fn parse_with(s: &str, format: &str) -> Option<i32> {
+    NaiveDate::parse_from_str(date_part(s), format)
+        .ok()
+        .filter(|d| (1800..=2200).contains(&d.year()))
+        .map(day_number)
+}
+
+/// Parses one date in any of the accepted formats.
+pub fn parse_one(s: &str) -> Option<i32> {
+    FORMATS.iter().find_map(|f| parse_with(s, f))
+}
+
+/// The one format that reads every sampled value, if any (month-first when ambiguous).
+pub fn detect_format<'a>(values: impl Iterator<Item = &'a str>) -> Option<&'static str> {
+    let sample: Vec<&str> = values
+        .filter(|v| !v.trim().is_empty())
+        .take(SAMPLE)
+        .collect();
+    if sample.is_empty() || !sample.iter().all(|v| v.chars().any(|c| c.is_ascii_digit())) {
+        return None;
+    }
+    FORMATS
+        .iter()
+        .copied()
+        .find(|f| sample.iter().all(|v| parse_with(v, f).is_some()))
+}
+
+/// Day numbers of a date, datetime or date-text column.
+pub fn day_numbers(c: &Column) -> Result<Vec<Option<i32>>> {
+    match c.dtype() {
+        DataType::Date => Ok(c.cast(&DataType::Int32)?.i32()?.iter().collect()),
+        DataType::Datetime(unit, _) => {
+            let per_day: i64 = match unit {
+                TimeUnit::Milliseconds => 86_400_000,
+                TimeUnit::Microseconds => 86_400_000_000,
+                TimeUnit::Nanoseconds => 86_400_000_000_000,
+            };
+            Ok(c.cast(&DataType::Int64)?
+                .i64()?
+                .iter()
+                .map(|v| v.map(|t| t.div_euclid(per_day) as i32))
+                .collect())
+        }
+        DataType::String => {
+            let s = c.str()?;
+            let format = detect_format(s.iter().flatten()).ok_or_else(|| not_dates(c))?;
+            Ok(s.iter()
+                .map(|v| v.and_then(|v| parse_with(v, format)))
+                .collect())
+        }
+        _ => Err(not_dates(c)),
+    }
+}
+
+fn not_dates(c: &Column) -> Error {
+    Error::InvalidInput(format!(
+        "column '{}' does not hold dates (accepted: 2024-03-31, 31.03.2024, 03/31/2024, 31/03/2024)",
+        c.name()
+    ))
+}
+
+/// A text column of dates as a Date column.
+pub fn to_date_column(c: &Column) -> Result<Column> {
+    let days = day_numbers(c)?;
+    Ok(Column::new(c.name().clone(), days).cast(&DataType::Date)?)
+}
+
+/// ISO date-times that keep their time of day.
+const DATETIME_FORMATS: [&str; 4] = [
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+];
+
+/// A text column of ISO date-times (with a time that isn't always midnight) as a Datetime column.
+fn to_datetime(c: &Column) -> Result<Option<Column>> {
+    let s = c.str()?;
+    let sample: Vec<&str> = s
+        .iter()
+        .flatten()
+        .filter(|v| !v.trim().is_empty())
+        .take(SAMPLE)
+        .collect();
+    let Some(format) = DATETIME_FORMATS.iter().find(|f| {
+        !sample.is_empty()
+            && sample.iter().all(|v| {
+                chrono::NaiveDateTime::parse_from_str(v.trim().trim_end_matches('Z'), f).is_ok()
+            })
+    }) else {
+        return Ok(None);
+    };
+    let mut midnight = true;
+    let mut ms = Vec::with_capacity(s.len());
+    for v in s.iter() {
+        match v
+            .map(|v| chrono::NaiveDateTime::parse_from_str(v.trim().trim_end_matches('Z'), format))
+        {
+            None => ms.push(None),
+            Some(Ok(t)) => {
+                midnight &= t.time() == chrono::NaiveTime::MIN;
+                ms.push(Some(t.and_utc().timestamp_millis()));
+            }
+            Some(Err(_)) if v.is_some_and(|v| v.trim().is_empty()) => ms.push(None),
+            Some(Err(_)) => return Ok(None),
+        }
+    }
+    if midnight {
+        return Ok(None);
+    }
+    Ok(Some(
+        Column::new(c.name().clone(), ms)
+            .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?,
+    ))
+}
+
+/// Turns every text column whose values are all dates in one format into a Date column (or a
+/// Datetime column for ISO date-times with times of day).
+pub fn convert_text_dates(df: &mut DataFrame) -> Result<()> {
+    let names: Vec<PlSmallStr> = df
+        .columns()
+        .iter()
+        .filter(|c| c.dtype().is_string())
+        .map(|c| c.name().clone())
+        .collect();
+    for name in names {
+        let c = df.column(&name)?;
+        if let Some(dt) = to_datetime(c)? {
+            df.with_column(dt)?;
+            continue;
+        }
+        let s = c.str()?;
+        let Some(format) = detect_format(s.iter().flatten()) else {
+            continue;
+        };
+        let days: Vec<Option<i32>> = s
+            .iter()
+            .map(|v| v.and_then(|v| parse_with(v, format)))
+            .collect();
+        // Every value must read: a column with one odd value stays text, untouched.
+        if days
+            .iter()
+            .zip(s.iter())
+            .any(|(d, v)| d.is_none() && v.is_some_and(|v| !v.trim().is_empty()))
+        {
+            continue;
+        }
+        let col = Column::new(name.clone(), days).cast(&DataType::Date)?;
+        df.with_column(col)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_and_ambiguity() {
+        assert_eq!(
+            detect_format(["31.03.2024", "01.12.2023"].into_iter()),
+            Some("%d.%m.%Y")
+        );
+        assert_eq!(
+            detect_format(["03/31/2024", "12/01/2023"].into_iter()),
+            Some("%m/%d/%Y")
+        );
+        assert_eq!(
+            detect_format(["31/03/2024", "01/12/2023"].into_iter()),
+            Some("%d/%m/%Y")
+        );
+        // Both readings fit: month first.
+        assert_eq!(detect_format(["03/04/2024"].into_iter()), Some("%m/%d/%Y"));
+        assert_eq!(
+            detect_format(["2024-03-31 10:00:00"].into_iter()),
+            Some("%Y-%m-%d")
+        );
+        assert_eq!(detect_format(["hello", "2024-01-01"].into_iter()), None);
+        assert_eq!(detect_format(["00123"].into_iter()), None);
+        assert_eq!(parse_one("1970-01-02"), Some(1));
+        assert_eq!(weekday_of(0), 4); // 1970-01-01 was a Thursday
+        assert_eq!(month_of(31), 2);
+    }
+
+    #[test]
+    fn converts_only_clean_date_columns() {
+        let mut df = df!(
+            "d" => ["31.03.2024", "01.04.2024"],
+            "x" => ["31.03.2024", "soon"],
+        )
+        .unwrap();
+        convert_text_dates(&mut df).unwrap();
+        assert_eq!(df.column("d").unwrap().dtype(), &DataType::Date);
+        assert_eq!(df.column("x").unwrap().dtype(), &DataType::String);
+    }
+}
