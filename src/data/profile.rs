@@ -283,10 +283,14 @@ pub fn profile_column(c: &Column, rows: usize) -> Result<ColumnProfile> {
 /// Summarises every column of `df` (the hidden row id aside).
 pub fn profile(df: &DataFrame) -> Result<Profile> {
     let rows = df.height();
-    let columns = df
+    use rayon::prelude::*;
+    let columns: Vec<&Column> = df
         .columns()
         .iter()
         .filter(|c| c.name().as_str() != ROW_ID)
+        .collect();
+    let columns = columns
+        .par_iter()
         .map(|c| profile_column(c, rows))
         .collect::<Result<Vec<_>>>()?;
     Ok(Profile { rows, columns })
@@ -514,10 +518,12 @@ pub fn correlations(df: &DataFrame, max_columns: usize) -> Result<Correlations> 
                 .collect())
         })
         .collect::<Result<_>>()?;
+    use rayon::prelude::*;
     let k = numeric.len();
-    let mut matrix = vec![vec![f64::NAN; k]; k];
-    for i in 0..k {
-        for j in i..k {
+    let pairs: Vec<(usize, usize)> = (0..k).flat_map(|i| (i..k).map(move |j| (i, j))).collect();
+    let rs: Vec<f64> = pairs
+        .par_iter()
+        .map(|&(i, j)| {
             let (mut n, mut sx, mut sy, mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
             for (a, b) in values[i].iter().zip(&values[j]) {
                 if let (Some(x), Some(y)) = (a, b) {
@@ -531,14 +537,17 @@ pub fn correlations(df: &DataFrame, max_columns: usize) -> Result<Correlations> 
             }
             let cov = sxy - sx * sy / n;
             let r = cov / ((sxx - sx * sx / n) * (syy - sy * sy / n)).sqrt();
-            let r = if r.is_finite() {
+            if r.is_finite() {
                 r.clamp(-1.0, 1.0)
             } else {
                 f64::NAN
-            };
-            matrix[i][j] = r;
-            matrix[j][i] = r;
-        }
+            }
+        })
+        .collect();
+    let mut matrix = vec![vec![f64::NAN; k]; k];
+    for (&(i, j), &r) in pairs.iter().zip(&rs) {
+        matrix[i][j] = r;
+        matrix[j][i] = r;
     }
     Ok(Correlations {
         columns: numeric.iter().map(|c| c.name().to_string()).collect(),
