@@ -94,7 +94,12 @@ pub fn load_path(
     on_progress: &mut dyn FnMut(u64, u64),
     cancel: &AtomicBool,
 ) -> Result<DataFrame> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            Error::bad_file(path, "not found: check the name and folder")
+        }
+        _ => Error::io(path, e),
+    })?;
     if meta.is_dir() {
         return Err(Error::bad_file(
             path,
@@ -230,6 +235,9 @@ pub fn read_text_bytes(bytes: &[u8], source: &Path) -> Result<DataFrame> {
             .into_reader_with_file_handle(std::io::Cursor::new(text.as_slice()))
             .finish()
     };
+    if data_rows.is_empty() && has_header {
+        return Err(Error::bad_file(source, "has column names but no rows"));
+    }
     let mut df = match read(Some(INFER_ROWS)) {
         Ok(df) => df,
         // A value past the inferred rows that does not fit the inferred type: scan every row.

@@ -23,7 +23,12 @@ pub enum Encoding {
     /// A date or time, as days since 1970-01-01; missing values take `fill`.
     Date { fill: f64 },
     /// One 0/1 feature per category listed; other and missing values are all zeros.
-    Categories { values: Vec<String> },
+    Categories {
+        values: Vec<String>,
+        /// A category seen in training but left out because the others imply it (all zeros).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
+    },
 }
 
 /// An input column with its encoding.
@@ -134,6 +139,7 @@ impl FeatureSchema {
                 values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                 Encoding::Categories {
                     values: values.into_iter().map(|(v, _)| v).collect(),
+                    reference: None,
                 }
             } else {
                 skipped.push((name.to_owned(), format!("type {dtype} is not used")));
@@ -144,28 +150,61 @@ impl FeatureSchema {
                 encoding,
             });
         }
-        if inputs.is_empty() {
+        // Drop what can't tell customers apart: constant numbers, categories every row (or no
+        // row) has, and one category of each text column when the others cover every row (it is
+        // implied by them, and would make linear models' equations singular).
+        let probe = Self::with_inputs(inputs.clone(), Vec::new());
+        let raw = probe.encode(df)?.x;
+        let sd = |j: usize| {
+            let col = raw.column(j);
+            let n = col.len().max(1) as f64;
+            let mean = col.sum() / n;
+            (col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt()
+        };
+        let mut kept = Vec::with_capacity(inputs.len());
+        let mut j = 0;
+        for mut input in inputs {
+            match &mut input.encoding {
+                Encoding::Categories { values, reference } => {
+                    let width = values.len();
+                    let mut keep: Vec<bool> = (0..width).map(|k| sd(j + k) > 1e-12).collect();
+                    let covers_all =
+                        (0..raw.nrows()).all(|r| (0..width).any(|k| raw[[r, j + k]] == 1.0));
+                    if covers_all && let Some(last) = keep.iter().rposition(|k| *k) {
+                        keep[last] = false; // the least frequent: implied by the others
+                        *reference = Some(values[last].clone());
+                    }
+                    j += width;
+                    let mut k = 0;
+                    values.retain(|_| {
+                        k += 1;
+                        keep[k - 1]
+                    });
+                    if values.is_empty() {
+                        skipped.push((input.column.clone(), "one value in every row".to_owned()));
+                        continue;
+                    }
+                }
+                _ => {
+                    j += 1;
+                    if sd(j - 1) <= 1e-12 {
+                        skipped.push((
+                            input.column.clone(),
+                            "the same value in every row".to_owned(),
+                        ));
+                        continue;
+                    }
+                }
+            }
+            kept.push(input);
+        }
+        if kept.is_empty() {
             return Err(Error::InvalidInput(
-                "no usable input columns: every column is the target, ignored, or unusable".into(),
+                "no usable input columns: every column is the target, ignored, constant or unusable"
+                    .into(),
             ));
         }
-        let names = inputs
-            .iter()
-            .flat_map(|i| match &i.encoding {
-                Encoding::Categories { values } => values
-                    .iter()
-                    .map(|v| format!("{}={v}", i.column))
-                    .collect::<Vec<_>>(),
-                _ => vec![i.column.clone()],
-            })
-            .collect::<Vec<_>>();
-        let mut schema = Self {
-            means: vec![0.0; names.len()],
-            scales: vec![1.0; names.len()],
-            names,
-            inputs,
-            skipped,
-        };
+        let mut schema = Self::with_inputs(kept, skipped);
         let raw = schema.encode(df)?.x;
         let n = raw.nrows().max(1) as f64;
         for j in 0..raw.ncols() {
@@ -176,6 +215,27 @@ impl FeatureSchema {
             schema.scales[j] = if sd > 1e-12 { sd } else { 1.0 };
         }
         Ok(schema)
+    }
+
+    /// A schema over `inputs`, not yet scaled.
+    fn with_inputs(inputs: Vec<Input>, skipped: Vec<(String, String)>) -> Self {
+        let names = inputs
+            .iter()
+            .flat_map(|i| match &i.encoding {
+                Encoding::Categories { values, .. } => values
+                    .iter()
+                    .map(|v| format!("{}={v}", i.column))
+                    .collect::<Vec<_>>(),
+                _ => vec![i.column.clone()],
+            })
+            .collect::<Vec<_>>();
+        Self {
+            means: vec![0.0; names.len()],
+            scales: vec![1.0; names.len()],
+            names,
+            inputs,
+            skipped,
+        }
     }
 
     /// The standardised feature matrix of `df`, which must have every input column.
@@ -212,7 +272,7 @@ impl FeatureSchema {
                     }
                     j += 1;
                 }
-                Encoding::Categories { values } => {
+                Encoding::Categories { values, reference } => {
                     let index: HashMap<&str, usize> = values
                         .iter()
                         .enumerate()
@@ -222,6 +282,7 @@ impl FeatureSchema {
                         let Some(v) = v else { continue };
                         match index.get(v.as_str()) {
                             Some(&k) => x[[i, j + k]] = 1.0,
+                            None if reference.as_deref() == Some(v.as_str()) => {}
                             None => unseen += 1,
                         }
                     }
@@ -249,7 +310,8 @@ mod tests {
         )
         .unwrap();
         let schema = FeatureSchema::fit(&train, &["id"]).unwrap();
-        assert_eq!(schema.names, ["age", "region=N", "region=S"]);
+        // Every row is N or S, so region=S is implied by region=N and left out.
+        assert_eq!(schema.names, ["age", "region=N"]);
         let m = schema.matrix(&train).unwrap();
         // The missing age is filled with the median 30, which is also the mean → 0 after scaling.
         assert_eq!(m.x[[1, 0]], 0.0);
@@ -259,12 +321,23 @@ mod tests {
         assert_eq!(m.unseen_categories, 1);
         assert_eq!(m.x[[0, 0]], 0.0);
         assert_eq!(m.x[[1, 1]], (1.0 - 0.5) / 0.5);
+        assert_eq!(m.x[[0, 1]], (0.0 - 0.5) / 0.5);
 
         let err = schema.matrix(&df!("age" => [1.0]).unwrap()).err().unwrap();
         assert_eq!(
             err.to_string(),
             "column 'region' is not in the data (the model needs it)"
         );
+    }
+
+    #[test]
+    fn drops_constant_columns() {
+        let df =
+            df!("c" => [5.0, 5.0, 5.0], "x" => [1.0, 2.0, 3.0], "k" => ["a", "a", "a"]).unwrap();
+        let schema = FeatureSchema::fit(&df, &[]).unwrap();
+        assert_eq!(schema.names, ["x"]);
+        assert_eq!(schema.skipped.len(), 2);
+        assert!(FeatureSchema::fit(&df, &["x"]).is_err());
     }
 
     #[test]

@@ -203,8 +203,9 @@ pub fn run(
     };
     if usable.len() < min_rows {
         return Err(Error::InvalidInput(format!(
-            "only {} usable rows: at least {min_rows} are needed",
-            usable.len()
+            "only {} usable row{}: at least {min_rows} are needed",
+            usable.len(),
+            if usable.len() == 1 { "" } else { "s" }
         )));
     }
     let part = split::holdout(
@@ -243,6 +244,16 @@ pub fn run(
         notes.push(format!("column '{col}' not used: {why}"));
     }
     let x = schema.matrix(&train_clean)?.x;
+    if x.ncols() >= x.nrows() {
+        notes.push(format!(
+            "{} features for {} training rows: the model can memorise them; expect held-out results to be worse",
+            x.ncols(),
+            x.nrows()
+        ));
+    }
+    if hold_rows.is_empty() && settings.holdout > 0.0 {
+        notes.push("too few rows to hold any out: the measures describe the training rows".into());
+    }
     let truth_of = |df: &DataFrame| -> Result<Vec<f64>> {
         match (task, target, &classes) {
             (Task::Classification, Some(t), Some(c)) => Ok(labels_of(df.column(t)?)?
