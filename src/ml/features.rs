@@ -343,7 +343,8 @@ mod tests {
     #[test]
     fn skips_id_like_text() {
         let ids: Vec<String> = (0..100).map(|i| format!("C{i}")).collect();
-        let df = df!("id" => ids, "x" => vec![1.0; 100]).unwrap();
+        let x: Vec<f64> = (0..100).map(f64::from).collect();
+        let df = df!("id" => ids, "x" => x).unwrap();
         let schema = FeatureSchema::fit(&df, &[]).unwrap();
         assert_eq!(schema.names, ["x"]);
         assert_eq!(schema.skipped[0].0, "id");
