@@ -226,3 +226,76 @@ fn recipe_undo_redo_and_replay_in_the_cli() {
     );
     assert!(metrics.exists());
 }
+
+#[test]
+fn targeting_calculator_exports_exactly_the_planned_list() {
+    use marketing_workbench::ml::targeting::{Campaign, plan};
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(|cc| App::new(cc, Startup::Sample));
+    step_until(&mut h, "the sample", |a| a.state.cleaned.is_some());
+    h.state_mut()
+        .push(Command::SetTarget(Some("responded".to_owned())));
+    h.run_steps(2);
+    h.state_mut().push(Command::StartTraining);
+    step_until(&mut h, "training", |a| {
+        !a.is_training()
+            && a.state
+                .training
+                .as_ref()
+                .is_some_and(|r| r.outcome().is_some())
+    });
+    h.get_by_label("5  Predictions").click();
+    h.run_steps(2);
+    h.get_by_label("Whom to contact").click();
+    h.run_steps(2);
+
+    // The default campaign: cost 1 per contact, 20 per conversion, no budget or cap.
+    let outcome = h
+        .state()
+        .state
+        .training
+        .as_ref()
+        .unwrap()
+        .outcome()
+        .unwrap();
+    let scores = outcome.population_scores.clone();
+    assert_eq!(scores.len(), 20_000);
+    let campaign = Campaign {
+        cost_per_contact: 1.0,
+        value_per_conversion: 20.0,
+        budget: None,
+        max_contacts: None,
+    };
+    let p = plan(&scores, &campaign, 300);
+    // Contact everyone whose probability beats cost / value = 5%.
+    assert!(scores[p.contacts - 1] >= 0.05 && scores.get(p.contacts).is_none_or(|s| *s <= 0.05));
+    let shown = format!(
+        "Contact the top {} customers",
+        marketing_workbench::ui::format::count(p.contacts)
+    );
+    assert!(h.query_by_label_contains(&shown).is_some(), "{shown}");
+    let _ = h.get_by_label("Export this list…");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("list.csv");
+    h.state_mut().push(Command::ExportListTo {
+        path: path.clone(),
+        contacts: p.contacts,
+    });
+    step_until(&mut h, "the list", |a| !a.is_busy() && path.exists());
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let list = load::load_path(&path, &Default::default(), &mut |_, _| {}, &cancel).unwrap();
+    assert_eq!(list.height(), p.contacts);
+    let written: Vec<f64> = list
+        .column("score")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert!(written.windows(2).all(|w| w[0] >= w[1]));
+    assert_eq!(written[0], scores[0]);
+    let expected: f64 = scores[..p.contacts].iter().sum();
+    assert!((written.iter().sum::<f64>() - expected).abs() < 1e-6 * expected);
+}

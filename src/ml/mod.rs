@@ -5,6 +5,7 @@ pub mod metrics;
 pub mod models;
 pub mod saved;
 pub mod split;
+pub mod targeting;
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};

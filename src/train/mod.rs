@@ -21,6 +21,7 @@ use crate::ml::features::FeatureSchema;
 use crate::ml::metrics::{self, Metrics};
 use crate::ml::models::{self, StepReport, TrainData};
 use crate::ml::saved::{SavedModel, Scored};
+use crate::ml::targeting::Ranking;
 use crate::ml::{ModelSettings, Task, choose_classes, infer_task, labels_of, split};
 pub use task::Waker;
 
@@ -54,6 +55,12 @@ pub struct TrainOutcome {
     /// ROC curve points (false positive rate, true positive rate) for yes/no models, at most
     /// [`ROC_POINTS`] of them.
     pub roc: Vec<[f64; 2]>,
+    /// Yes/no models: the evaluated customers ranked by score with their outcomes.
+    pub ranking: Option<Ranking>,
+    /// Yes/no models: every loaded customer scored (what the targeting calculator picks from).
+    pub population: Option<DataFrame>,
+    /// The population's scores, highest first.
+    pub population_scores: Vec<f64>,
     /// Notes for the user (skipped columns, dropped rows, unseen categories).
     pub notes: Vec<String>,
     pub train_rows: usize,
@@ -350,9 +357,19 @@ pub fn run(
     .map(|v| v.unwrap_or(f64::NAN))
     .collect::<Vec<_>>();
     let mut roc = Vec::new();
+    let (mut ranking, mut population) = (None, None);
+    let mut population_scores = Vec::new();
     let metrics = match task {
         Task::Classification => {
             let labels: Vec<bool> = eval_truth.iter().map(|&v| v > 0.5).collect();
+            ranking = Some(Ranking::new(&scores, &labels));
+            let scored = saved.score(&raw)?.frame;
+            population_scores = f64_values(scored.column(crate::ml::saved::SCORE)?)?
+                .into_iter()
+                .map(|v| v.unwrap_or(0.0))
+                .collect();
+            population_scores.sort_unstable_by(|a, b| b.total_cmp(a));
+            population = Some(scored);
             let all = metrics::roc_points(&scores, &labels);
             let stride = all.len().div_ceil(ROC_POINTS).max(1);
             roc = all.iter().step_by(stride).copied().collect();
@@ -374,6 +391,9 @@ pub fn run(
         truth: eval_truth.clone(),
         curve,
         roc,
+        ranking,
+        population,
+        population_scores,
         notes,
         train_rows: train_rows.len(),
         holdout_rows: hold_rows.len(),

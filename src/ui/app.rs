@@ -99,6 +99,15 @@ pub enum Command {
     /// Show the native save dialog for the scored rows.
     ExportDialog,
     ExportTo(PathBuf),
+    /// Show the save dialog for the targeting calculator's list of `contacts` customers.
+    ExportListDialog {
+        contacts: usize,
+    },
+    /// Write the `contacts` highest-scored customers of the whole table.
+    ExportListTo {
+        path: PathBuf,
+        contacts: usize,
+    },
     Notify {
         message: String,
         error: bool,
@@ -218,6 +227,7 @@ struct Jobs {
 #[derive(Default)]
 pub struct PanelState {
     pub data: panels::data::DataView,
+    pub predictions: panels::predictions::PredictionsView,
     pub clean: panels::clean::CleanForm,
 }
 
@@ -460,7 +470,7 @@ impl App {
         &mut self,
         name: &str,
         dialog: impl FnOnce() -> Option<PathBuf> + Send + 'static,
-        then: fn(PathBuf) -> Command,
+        then: impl FnOnce(PathBuf) -> Command + Send + 'static,
     ) {
         let tx = self.inbox.0.clone();
         let waker = self.waker.clone();
@@ -606,6 +616,18 @@ impl App {
                 }
             }
             Command::ExportTo(path) => self.export(path),
+            Command::ExportListDialog { contacts } => self.file_dialog(
+                "list",
+                || {
+                    rfd::FileDialog::new()
+                        .set_title("Export the customers to contact")
+                        .set_file_name("customers_to_contact.csv")
+                        .add_filter("CSV", &["csv"])
+                        .save_file()
+                },
+                move |path| Command::ExportListTo { path, contacts },
+            ),
+            Command::ExportListTo { path, contacts } => self.export_list(path, contacts),
             Command::Notify { message, .. } if message.is_empty() => {}
             Command::Notify { message, error } => {
                 if error {
@@ -684,6 +706,37 @@ impl App {
         let label = format!("Exporting {}", path.display());
         let work = move |_: &crate::train::task::TaskContext| -> Result<PathBuf> {
             export::write_csv(&frame, &path)?;
+            Ok(path)
+        };
+        match Worker::spawn("export", label, self.waker.clone(), work) {
+            Ok(t) => self.jobs.export = Some(t),
+            Err(e) => self.notifications.error(e.one_line()),
+        }
+    }
+
+    /// Writes the `contacts` highest-scored customers of the whole table, best first.
+    fn export_list(&mut self, path: PathBuf, contacts: usize) {
+        let Some(population) = self
+            .state
+            .training
+            .as_ref()
+            .and_then(TrainingRun::outcome)
+            .and_then(|o| o.population.clone())
+        else {
+            self.notifications
+                .error("Train a yes/no model first: there is no list to export");
+            return;
+        };
+        let label = format!("Exporting {} customers to {}", contacts, path.display());
+        let work = move |_: &crate::train::task::TaskContext| -> Result<PathBuf> {
+            use polars::prelude::SortMultipleOptions;
+            let sorted = population.sort(
+                [crate::ml::saved::SCORE],
+                SortMultipleOptions::default()
+                    .with_order_descending(true)
+                    .with_maintain_order(true),
+            )?;
+            export::write_csv(&sorted.head(Some(contacts)), &path)?;
             Ok(path)
         };
         match Worker::spawn("export", label, self.waker.clone(), work) {
@@ -1042,6 +1095,7 @@ impl eframe::App for App {
             WorkflowStep::Predictions => panels::predictions::predictions_panel_ui(
                 ui,
                 &self.state,
+                &mut self.panels.predictions,
                 self.jobs.export.is_some(),
                 &mut cmds,
             ),

@@ -1,17 +1,61 @@
-//! Predictions: how good the model is (metric cards, confusion matrix, ROC curve, or the
-//! regression / segment measures), the scored customers, and Export.
+//! Predictions: how good the model is and whom to contact. For a yes/no model: metric cards, a
+//! threshold slider driving the confusion matrix, ROC / precision-recall / calibration / score
+//! distribution charts, gains and lift with the decile table, and the targeting calculator with
+//! "Export this list". For amounts and segments: their measures. Then the scored customers.
 
-use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
+use egui_plot::{Bar, BarChart, Corner, Legend, Line, LineStyle, Plot, PlotPoints, Points, VLine};
 
 use crate::ml::metrics::{ClassificationMetrics, Metrics, RegressionMetrics, SegmentMetrics};
+use crate::ml::targeting::{Campaign, Plan, Ranking, plan};
 use crate::train::{EvaluatedOn, TrainOutcome};
 use crate::ui::app::{AppState, Command};
 use crate::ui::format;
 use crate::ui::widgets::table::table_ui;
 
+/// Which part of a yes/no model's results is shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PredictionsTab {
+    #[default]
+    Quality,
+    Gains,
+    Targeting,
+    Customers,
+}
+
+/// The Predictions panel's own state.
+pub struct PredictionsView {
+    pub tab: PredictionsTab,
+    /// Score at or above which a customer counts as predicted "yes".
+    pub threshold: f64,
+    pub campaign: Campaign,
+    pub use_budget: bool,
+    pub use_cap: bool,
+    /// The last plan and what it was computed for (recomputed only when the inputs change).
+    cached: Option<(Campaign, usize, Plan)>,
+}
+
+impl Default for PredictionsView {
+    fn default() -> Self {
+        Self {
+            tab: PredictionsTab::default(),
+            threshold: 0.5,
+            campaign: Campaign {
+                cost_per_contact: 1.0,
+                value_per_conversion: 20.0,
+                budget: Some(5_000.0),
+                max_contacts: Some(10_000),
+            },
+            use_budget: false,
+            use_cap: false,
+            cached: None,
+        }
+    }
+}
+
 pub fn predictions_panel_ui(
     ui: &mut egui::Ui,
     state: &AppState,
+    view: &mut PredictionsView,
     exporting: bool,
     cmds: &mut Vec<Command>,
 ) {
@@ -25,7 +69,7 @@ pub fn predictions_panel_ui(
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let export = ui.add_enabled(!exporting, egui::Button::new("Export CSV…"));
             if export
-                .on_hover_text("Write the scored customers shown below to a CSV file")
+                .on_hover_text("Write the scored customers (the evaluated rows) to a CSV file")
                 .clicked()
             {
                 cmds.push(Command::ExportDialog);
@@ -49,20 +93,46 @@ pub fn predictions_panel_ui(
             format::count(o.train_rows)
         ),
     });
-    ui.add_space(6.0);
-    let chart_height = 230.0;
-    match &o.metrics {
-        Metrics::Classification(m) => classification_ui(ui, o, m, chart_height),
-        Metrics::Regression(m) => regression_ui(ui, m),
-        Metrics::Segments(m) => segments_ui(ui, m, chart_height),
+    ui.add_space(4.0);
+    let display = state.training.as_ref().and_then(|r| r.display.as_ref());
+    let table = display.unwrap_or(&o.predictions);
+    match (&o.metrics, &o.ranking) {
+        (Metrics::Classification(m), Some(r)) => {
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut view.tab, PredictionsTab::Quality, "How good is it");
+                ui.selectable_value(&mut view.tab, PredictionsTab::Gains, "Gains and lift");
+                ui.selectable_value(&mut view.tab, PredictionsTab::Targeting, "Whom to contact");
+                ui.selectable_value(&mut view.tab, PredictionsTab::Customers, "Scored customers");
+            });
+            ui.separator();
+            match view.tab {
+                PredictionsTab::Quality => quality_ui(ui, o, m, r, view),
+                PredictionsTab::Gains => gains_ui(ui, r),
+                PredictionsTab::Targeting => targeting_ui(ui, o, view, exporting, cmds),
+                PredictionsTab::Customers => customers_ui(ui, table),
+            }
+        }
+        (Metrics::Classification(m), None) => {
+            cards_ui(ui, m);
+            customers_ui(ui, table);
+        }
+        (Metrics::Regression(m), _) => {
+            regression_ui(ui, m);
+            customers_ui(ui, table);
+        }
+        (Metrics::Segments(m), _) => {
+            segments_ui(ui, m);
+            customers_ui(ui, table);
+        }
     }
-    ui.add_space(6.0);
+}
+
+fn customers_ui(ui: &mut egui::Ui, table: &polars::prelude::DataFrame) {
     ui.strong(format!(
         "Scored customers ({})",
-        format::count(o.predictions.height())
+        format::count(table.height())
     ));
-    let display = state.training.as_ref().and_then(|r| r.display.as_ref());
-    table_ui(ui, "predictions_table", display.unwrap_or(&o.predictions));
+    table_ui(ui, "predictions_table", table);
 }
 
 fn card(ui: &mut egui::Ui, title: &str, value: String, help: &str) {
@@ -78,28 +148,71 @@ fn card(ui: &mut egui::Ui, title: &str, value: String, help: &str) {
         .on_hover_text(help);
 }
 
-fn classification_ui(ui: &mut egui::Ui, o: &TrainOutcome, m: &ClassificationMetrics, height: f32) {
+fn cards_ui(ui: &mut egui::Ui, m: &ClassificationMetrics) {
     ui.horizontal_wrapped(|ui| {
         card(ui, "AUC", format!("{:.3}", m.auc), "Chance that a random responder is scored above a random non-responder. 0.5 is guessing, 1 is perfect.");
-        card(ui, "Accuracy", format!("{:.1}%", 100.0 * m.accuracy), "Share of customers whose yes/no is predicted right at the threshold. Misleading when yes is rare.");
-        card(ui, "Precision", format!("{:.1}%", 100.0 * m.precision), "Of the customers predicted yes, the share who really were.");
-        card(ui, "Recall", format!("{:.1}%", 100.0 * m.recall), "Of the customers who really were yes, the share the model found.");
-        card(ui, "F1", format!("{:.3}", m.f1), "Balance of precision and recall (their harmonic mean).");
+        card(ui, "Accuracy", format!("{:.1}%", 100.0 * m.accuracy), "Share of customers whose yes/no is predicted right at a 0.5 threshold. Misleading when yes is rare.");
+        card(ui, "Precision", format!("{:.1}%", 100.0 * m.precision), "Of the customers predicted yes (score ≥ 0.5), the share who really were.");
+        card(ui, "Recall", format!("{:.1}%", 100.0 * m.recall), "Of the customers who really were yes, the share predicted yes (score ≥ 0.5).");
+        card(ui, "F1", format!("{:.3}", m.f1), "Balance of precision and recall (their harmonic mean), at 0.5.");
         card(ui, "Log loss", format!("{:.4}", m.log_loss), "How far the predicted probabilities are from what happened; lower is better.");
+        card(ui, "Brier", format!("{:.4}", m.brier), "Mean squared difference between probability and outcome; lower is better.");
         card(ui, "Top-decile lift", format!("{:.2}×", m.lift_top_decile), "Response rate among the top-scored 10% of customers, divided by the overall rate.");
     });
-    let classes = o.model.classes.as_ref();
-    let (pos, neg) = classes.map_or(("yes", "no"), |c| {
+}
+
+fn small_plot(id: &str, height: f32) -> Plot<'_> {
+    Plot::new(id)
+        .height(height)
+        .allow_scroll(false)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .legend(Legend::default().position(Corner::RightBottom))
+}
+
+fn quality_ui(
+    ui: &mut egui::Ui,
+    o: &TrainOutcome,
+    m: &ClassificationMetrics,
+    r: &Ranking,
+    view: &mut PredictionsView,
+) {
+    cards_ui(ui, m);
+    let (pos, neg) = o.model.classes.as_ref().map_or(("yes", "no"), |c| {
         (c.positive.as_str(), c.negative.as_str())
     });
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        ui.label("Threshold");
+        ui.add(egui::Slider::new(&mut view.threshold, 0.0..=1.0).step_by(0.01))
+            .on_hover_text("Customers scoring at or above this count as predicted yes.");
+    });
+    let c = r.confusion_at(view.threshold);
+    let contacted = c.tp + c.fp;
+    let precision = if contacted > 0 {
+        c.tp as f64 / contacted as f64
+    } else {
+        0.0
+    };
+    let recall = if c.tp + c.fn_ > 0 {
+        c.tp as f64 / (c.tp + c.fn_) as f64
+    } else {
+        0.0
+    };
     ui.columns(2, |cols| {
         let ui = &mut cols[0];
-        ui.strong(format!("Confusion matrix (threshold {:.2})", m.threshold));
+        ui.label(format!(
+            "At {:.2}: {} customers contacted ({:.1}%), precision {:.1}%, recall {:.1}%.",
+            view.threshold,
+            format::count(contacted as usize),
+            100.0 * contacted as f64 / r.len().max(1) as f64,
+            100.0 * precision,
+            100.0 * recall
+        ));
         egui::Grid::new("confusion")
             .striped(true)
             .min_col_width(90.0)
             .show(ui, |ui| {
-                let c = &m.confusion;
                 ui.label("");
                 ui.strong(format!("predicted {pos}"));
                 ui.strong(format!("predicted {neg}"));
@@ -117,34 +230,309 @@ fn classification_ui(ui: &mut egui::Ui, o: &TrainOutcome, m: &ClassificationMetr
                     .on_hover_text("Correctly predicted no");
                 ui.end_row();
             });
-        ui.add_space(6.0);
         ui.weak(format!(
             "{:.1}% of these customers are '{pos}'.",
             100.0 * m.positive_rate
         ));
+        ui.add_space(6.0);
+        ui.strong("Scores of each group");
+        score_distribution_ui(ui, o, pos, neg);
         let ui = &mut cols[1];
-        ui.strong("ROC curve");
-        Plot::new("roc")
-            .height(height)
-            .legend(Legend::default().position(egui_plot::Corner::RightBottom))
-            .x_axis_label("false positive rate")
-            .y_axis_label("true positive rate")
+        ui.horizontal(|ui| {
+            ui.vertical(|ui| {
+                ui.strong("ROC curve");
+                small_plot("roc", 200.0)
+                    .width(240.0)
+                    .include_x(0.0)
+                    .include_x(1.0)
+                    .include_y(0.0)
+                    .include_y(1.0)
+                    .x_axis_label("false positive rate")
+                    .y_axis_label("true positive rate")
+                    .show(ui, |p| {
+                        p.line(Line::new(
+                            format!("model (AUC {:.3})", m.auc),
+                            PlotPoints::from(o.roc.clone()),
+                        ));
+                        p.line(
+                            Line::new("guessing", PlotPoints::from(vec![[0.0, 0.0], [1.0, 1.0]]))
+                                .style(LineStyle::dashed_dense()),
+                        );
+                    });
+            });
+            ui.vertical(|ui| {
+                ui.strong("Precision and recall");
+                small_plot("pr", 200.0)
+                    .width(240.0)
+                    .legend(Legend::default().position(Corner::RightTop))
+                    .include_x(0.0)
+                    .include_x(1.0)
+                    .include_y(0.0)
+                    .include_y(1.0)
+                    .x_axis_label("recall")
+                    .y_axis_label("precision")
+                    .show(ui, |p| {
+                        p.line(Line::new(
+                            "model",
+                            PlotPoints::from(r.precision_recall(400)),
+                        ));
+                        p.hline(
+                            egui_plot::HLine::new("response rate", m.positive_rate)
+                                .style(LineStyle::dashed_dense()),
+                        );
+                        let (rc, pr) = (recall, precision);
+                        p.points(Points::new("threshold", vec![[rc, pr]]).radius(4.0));
+                    });
+            });
+        });
+        ui.strong("Calibration: predicted against observed rate");
+        small_plot("calibration", 190.0)
+            .width(490.0)
             .include_x(0.0)
-            .include_x(1.0)
             .include_y(0.0)
-            .include_y(1.0)
-            .allow_scroll(false)
+            .x_axis_label("mean predicted probability")
+            .y_axis_label("observed rate")
             .show(ui, |p| {
-                p.line(Line::new(
-                    format!("model (AUC {:.3})", m.auc),
-                    PlotPoints::from(o.roc.clone()),
-                ));
+                let cal = r.calibration(10);
+                let top = cal.iter().map(|c| c[0].max(c[1])).fold(0.0, f64::max);
                 p.line(
-                    Line::new("guessing", PlotPoints::from(vec![[0.0, 0.0], [1.0, 1.0]]))
-                        .style(egui_plot::LineStyle::dashed_dense()),
+                    Line::new("perfect", PlotPoints::from(vec![[0.0, 0.0], [top, top]]))
+                        .style(LineStyle::dashed_dense()),
                 );
+                p.line(Line::new("model", PlotPoints::from(cal.clone())));
+                p.points(Points::new("tenths by score", cal).radius(3.0));
             });
     });
+}
+
+fn score_distribution_ui(ui: &mut egui::Ui, o: &TrainOutcome, pos: &str, neg: &str) {
+    let Some(r) = &o.ranking else { return };
+    let bins = 20usize;
+    let (mut hp, mut hn) = (vec![0.0; bins], vec![0.0; bins]);
+    for k in 0..r.len() {
+        let b = ((r.scores[k] * bins as f64) as usize).min(bins - 1);
+        if r.positives[k + 1] > r.positives[k] {
+            hp[b] += 1.0;
+        } else {
+            hn[b] += 1.0;
+        }
+    }
+    let (tp, tn) = (
+        hp.iter().sum::<f64>().max(1.0),
+        hn.iter().sum::<f64>().max(1.0),
+    );
+    let width = 1.0 / bins as f64;
+    let bars = |h: &[f64], total: f64| -> Vec<Bar> {
+        h.iter()
+            .enumerate()
+            .map(|(i, &n)| Bar::new((i as f64 + 0.5) * width, n / total).width(width * 0.9))
+            .collect()
+    };
+    small_plot("score_distribution", 150.0)
+        .x_axis_label("score")
+        .y_axis_label("share of group")
+        .legend(Legend::default().position(Corner::RightTop))
+        .show(ui, |p| {
+            p.bar_chart(BarChart::new(format!("actually {neg}"), bars(&hn, tn)));
+            p.bar_chart(BarChart::new(format!("actually {pos}"), bars(&hp, tp)));
+        });
+}
+
+fn gains_ui(ui: &mut egui::Ui, r: &Ranking) {
+    let table = r.deciles();
+    ui.columns(2, |cols| {
+        let ui = &mut cols[0];
+        ui.strong("Cumulative gains: share of all responders found");
+        let mut gains = vec![[0.0, 0.0]];
+        gains.extend(
+            table
+                .iter()
+                .map(|d| [f64::from(d.decile) * 10.0, 100.0 * d.cumulative_gain]),
+        );
+        small_plot("gains", 220.0)
+            .x_axis_label("% of customers contacted, best scores first")
+            .y_axis_label("% of responders")
+            .include_y(0.0)
+            .include_y(100.0)
+            .show(ui, |p| {
+                p.line(Line::new("model", PlotPoints::from(gains.clone())));
+                p.points(Points::new("deciles", gains).radius(3.0));
+                p.line(
+                    Line::new("random", PlotPoints::from(vec![[0.0, 0.0], [100.0, 100.0]]))
+                        .style(LineStyle::dashed_dense()),
+                );
+            });
+        let ui = &mut cols[1];
+        ui.strong("Lift per decile: response rate over the average");
+        let bars: Vec<Bar> = table
+            .iter()
+            .map(|d| {
+                Bar::new(f64::from(d.decile), d.lift)
+                    .name(format!("decile {}: {:.2}×", d.decile, d.lift))
+            })
+            .collect();
+        small_plot("lift", 220.0)
+            .x_axis_label("decile (1 = highest scores)")
+            .y_axis_label("lift")
+            .show(ui, |p| {
+                p.bar_chart(BarChart::new("lift", bars));
+                p.hline(egui_plot::HLine::new("average", 1.0).style(LineStyle::dashed_dense()));
+            });
+    });
+    ui.add_space(6.0);
+    egui::Grid::new("decile_table")
+        .striped(true)
+        .min_col_width(80.0)
+        .show(ui, |ui| {
+            for h in [
+                "decile",
+                "customers",
+                "responders",
+                "response rate",
+                "lift",
+                "cumulative gain",
+            ] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for d in &table {
+                ui.label(d.decile.to_string());
+                ui.label(format::count(d.customers));
+                ui.label(format::count(d.responders));
+                ui.label(format!("{:.1}%", 100.0 * d.response_rate));
+                ui.label(format!("{:.2}×", d.lift));
+                ui.label(format!("{:.1}%", 100.0 * d.cumulative_gain));
+                ui.end_row();
+            }
+        });
+}
+
+fn targeting_ui(
+    ui: &mut egui::Ui,
+    o: &TrainOutcome,
+    view: &mut PredictionsView,
+    exporting: bool,
+    cmds: &mut Vec<Command>,
+) {
+    let desc = &o.population_scores;
+    if desc.is_empty() {
+        return;
+    }
+    ui.weak(format!(
+        "Picks from all {} loaded customers, best scores first; expected conversions are the sum of their predicted probabilities.",
+        format::count(desc.len())
+    ));
+    let c = &mut view.campaign;
+    egui::Grid::new("campaign")
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            ui.label("Cost per contact");
+            ui.add(
+                egui::DragValue::new(&mut c.cost_per_contact)
+                    .range(0.0..=1e6)
+                    .speed(0.1),
+            )
+            .on_hover_text("What reaching one customer costs: postage, a voucher, agent time.");
+            ui.end_row();
+            ui.label("Value of a conversion");
+            ui.add(
+                egui::DragValue::new(&mut c.value_per_conversion)
+                    .range(0.0..=1e9)
+                    .speed(0.5),
+            )
+            .on_hover_text("What one responding customer is worth: margin of the expected order.");
+            ui.end_row();
+            ui.checkbox(&mut view.use_budget, "Budget");
+            let mut budget = c.budget.unwrap_or(0.0);
+            ui.add_enabled(
+                view.use_budget,
+                egui::DragValue::new(&mut budget)
+                    .range(0.0..=1e9)
+                    .speed(10.0),
+            );
+            c.budget = Some(budget);
+            ui.end_row();
+            ui.checkbox(&mut view.use_cap, "At most");
+            let mut cap = c.max_contacts.unwrap_or(0);
+            ui.add_enabled(
+                view.use_cap,
+                egui::DragValue::new(&mut cap)
+                    .range(0..=usize::MAX)
+                    .suffix(" customers"),
+            );
+            c.max_contacts = Some(cap);
+            ui.end_row();
+        });
+    let campaign = Campaign {
+        budget: view.campaign.budget.filter(|_| view.use_budget),
+        max_contacts: view.campaign.max_contacts.filter(|_| view.use_cap),
+        ..view.campaign
+    };
+    // Exact over every customer (a few milliseconds for a million), redone only on change.
+    // Keyed by the scores' address too, so a new model's scores are never given an old plan.
+    let key = desc.as_ptr() as usize ^ desc.len();
+    let fresh = match &view.cached {
+        Some((c, k, _)) => *c != campaign || *k != key,
+        None => true,
+    };
+    if fresh {
+        view.cached = Some((campaign, key, plan(desc, &campaign, 300)));
+    }
+    let Some((_, _, p)) = &view.cached else {
+        return;
+    };
+    let p = p.clone();
+    ui.add_space(4.0);
+    if p.contacts == 0 {
+        ui.label("At these numbers no contact is expected to pay for itself: raise the value or lower the cost.");
+    } else {
+        ui.label(egui::RichText::new(format!(
+            "Contact the top {} customers ({:.1}%, scores ≥ {:.3}): about {:.0} conversions, expected profit {}.",
+            format::count(p.contacts),
+            100.0 * p.contacts as f64 / desc.len().max(1) as f64,
+            p.cutoff.unwrap_or(0.0),
+            p.expected_conversions,
+            format::number(p.expected_profit.round())
+        )).strong());
+    }
+    if p.allowed < desc.len() {
+        ui.weak(format!(
+            "The budget or cap allows at most {} contacts.",
+            format::count(p.allowed)
+        ));
+    }
+    ui.horizontal(|ui| {
+        let button = egui::Button::new("Export this list…");
+        if ui
+            .add_enabled(p.contacts > 0 && !exporting, button)
+            .on_hover_text("Write exactly these customers, best first, with their scores")
+            .clicked()
+        {
+            cmds.push(Command::ExportListDialog {
+                contacts: p.contacts,
+            });
+        }
+    });
+    let share = p.contacts as f64 / desc.len().max(1) as f64;
+    small_plot("profit", (ui.available_height() - 20.0).max(180.0))
+        .x_axis_label("share of customers contacted, best scores first")
+        .y_axis_label("expected profit")
+        .show(ui, |pl| {
+            pl.line(Line::new(
+                "expected profit",
+                PlotPoints::from(p.curve.clone()),
+            ));
+            if p.contacts > 0 {
+                pl.vline(VLine::new("best cut-off", share));
+            }
+            if p.allowed < desc.len() {
+                pl.vline(
+                    VLine::new("budget / cap", p.allowed as f64 / desc.len() as f64)
+                        .style(LineStyle::dashed_dense()),
+                );
+            }
+        });
 }
 
 fn regression_ui(ui: &mut egui::Ui, m: &RegressionMetrics) {
@@ -155,7 +543,7 @@ fn regression_ui(ui: &mut egui::Ui, m: &RegressionMetrics) {
     });
 }
 
-fn segments_ui(ui: &mut egui::Ui, m: &SegmentMetrics, height: f32) {
+fn segments_ui(ui: &mut egui::Ui, m: &SegmentMetrics) {
     ui.horizontal_wrapped(|ui| {
         card(ui, "Segments", m.k.to_string(), "How many groups of customers were found.");
         card(ui, "Inertia", format::number(m.inertia), "Mean squared distance of a customer to its segment's centre, in standardised units; lower is tighter.");
@@ -168,9 +556,7 @@ fn segments_ui(ui: &mut egui::Ui, m: &SegmentMetrics, height: f32) {
         .enumerate()
         .map(|(i, &n)| Bar::new((i + 1) as f64, n as f64).name(format!("segment {}", i + 1)))
         .collect();
-    Plot::new("segment_sizes")
-        .height(height)
+    small_plot("segment_sizes", 220.0)
         .x_axis_label("segment")
-        .allow_scroll(false)
         .show(ui, |p| p.bar_chart(BarChart::new("customers", bars)));
 }
