@@ -143,7 +143,8 @@ fn quantile(values: &mut [f64], q: f64) -> f64 {
     lo_v + (hi_v - lo_v) * pos.fract()
 }
 
-fn histogram(values: &[f64], min: f64, max: f64) -> Histogram {
+/// Counts of `values` in equal-width bins between `min` and `max`.
+pub fn histogram(values: &[f64], min: f64, max: f64) -> Histogram {
     let bins = if max > min { HISTOGRAM_BINS } else { 1 };
     let width = if max > min {
         (max - min) / bins as f64

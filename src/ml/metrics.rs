@@ -42,6 +42,8 @@ pub struct RegressionMetrics {
     pub rmse: f64,
     pub mae: f64,
     pub r2: f64,
+    /// Mean absolute percentage error over rows whose actual value is not 0 (0.12 = 12%).
+    pub mape: f64,
     pub rows: usize,
 }
 
@@ -230,16 +232,25 @@ pub fn log_loss(scores: &[f64], labels: &[bool]) -> f64 {
 pub fn regression(predicted: &[f64], actual: &[f64]) -> RegressionMetrics {
     let n = predicted.len().max(1) as f64;
     let mean = actual.iter().sum::<f64>() / n;
-    let (mut sse, mut sae, mut sst) = (0.0, 0.0, 0.0);
+    let (mut sse, mut sae, mut sst, mut sape, mut nonzero) = (0.0, 0.0, 0.0, 0.0, 0.0);
     for (&p, &a) in predicted.iter().zip(actual) {
         sse += (p - a).powi(2);
         sae += (p - a).abs();
         sst += (a - mean).powi(2);
+        if a != 0.0 {
+            sape += ((p - a) / a).abs();
+            nonzero += 1.0;
+        }
     }
     RegressionMetrics {
         rmse: (sse / n).sqrt(),
         mae: sae / n,
         r2: if sst > 0.0 { 1.0 - sse / sst } else { f64::NAN },
+        mape: if nonzero > 0.0 {
+            sape / nonzero
+        } else {
+            f64::NAN
+        },
         rows: predicted.len(),
     }
 }
@@ -368,6 +379,8 @@ mod tests {
         assert!((m.mae - 2.0 / 3.0).abs() < 1e-12);
         // SST = 9 + 0 + 9 = 18; SSE = 2 → R² = 1 − 2/18.
         assert!((m.r2 - (1.0 - 2.0 / 18.0)).abs() < 1e-12);
+        // |1/1| + 0 + |1/7| over 3.
+        assert!((m.mape - (1.0 + 1.0 / 7.0) / 3.0).abs() < 1e-12);
     }
 
     #[test]

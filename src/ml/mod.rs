@@ -1,9 +1,11 @@
 //! Models, features, splits and metrics. Never the UI.
 
 pub mod features;
+pub mod importance;
 pub mod metrics;
 pub mod models;
 pub mod saved;
+pub mod segments;
 pub mod split;
 pub mod targeting;
 

@@ -18,6 +18,7 @@ use crate::data::ROW_ID;
 use crate::data::recipe::Recipe;
 use crate::error::{Error, Result};
 use crate::ml::features::FeatureSchema;
+use crate::ml::importance::{self, Importance};
 use crate::ml::metrics::{self, Metrics};
 use crate::ml::models::{self, StepReport, TrainData};
 use crate::ml::saved::{SavedModel, Scored};
@@ -27,6 +28,9 @@ pub use task::Waker;
 
 /// Silhouette is computed on at most this many customers (it is quadratic).
 const SILHOUETTE_SAMPLE: usize = 2_000;
+
+/// Points in the predicted-against-actual scatter (a plot draws every one).
+pub const SCATTER_POINTS: usize = 4_000;
 
 /// The ROC curve is thinned to about this many points (plenty for a plot).
 pub const ROC_POINTS: usize = 512;
@@ -50,6 +54,16 @@ pub struct TrainOutcome {
     pub predictions: DataFrame,
     /// Truth for the evaluated rows (1/0 for yes/no, the amount for regression), in row order.
     pub truth: Vec<f64>,
+    /// Amounts: (actual, predicted) for at most [`SCATTER_POINTS`] evaluated customers.
+    pub scatter: Vec<[f64; 2]>,
+    /// Amounts: the residuals (predicted − actual) of the evaluated customers.
+    pub residuals: Option<crate::data::profile::Histogram>,
+    /// Segments: the k sweep, the customer map and the segment cards.
+    pub segments: Option<crate::ml::segments::SegmentReport>,
+    /// Permutation importance of each input column on the evaluated rows, most important first.
+    pub importance: Vec<Importance>,
+    /// Linear models: each feature's weight (standardised units), largest first.
+    pub coefficients: Vec<(String, f64)>,
     /// The loss curve, one entry per step.
     pub curve: Vec<StepReport>,
     /// ROC curve points (false positive rate, true positive rate) for yes/no models, at most
@@ -275,11 +289,14 @@ pub fn run(
         }
     };
     let y = truth_of(&train_clean)?;
-    let (valid_x, valid_y) = if hold_rows.is_empty() {
-        (models::empty_matrix(x.ncols()), Vec::new())
+    let hold_clean = if hold_rows.is_empty() {
+        None
     } else {
-        let hold_clean = fitted_recipe.transform(&hold_raw)?;
-        (schema.matrix(&hold_clean)?.x, truth_of(&hold_clean)?)
+        Some(fitted_recipe.transform(&hold_raw)?)
+    };
+    let (valid_x, valid_y) = match &hold_clean {
+        None => (models::empty_matrix(x.ncols()), Vec::new()),
+        Some(h) => (schema.matrix(h)?.x, truth_of(h)?),
     };
 
     let description = format!(
@@ -359,6 +376,7 @@ pub fn run(
     let mut roc = Vec::new();
     let (mut ranking, mut population) = (None, None);
     let mut population_scores = Vec::new();
+    let (mut scatter, mut residuals) = (Vec::new(), None);
     let metrics = match task {
         Task::Classification => {
             let labels: Vec<bool> = eval_truth.iter().map(|&v| v > 0.5).collect();
@@ -380,10 +398,59 @@ pub fn run(
             }
             Metrics::Classification(metrics::classification(&scores, &labels, saved.threshold))
         }
-        Task::Regression => Metrics::Regression(metrics::regression(&scores, eval_truth)),
+        Task::Regression => {
+            let stride = scores.len().div_ceil(SCATTER_POINTS).max(1);
+            scatter = eval_truth
+                .iter()
+                .zip(&scores)
+                .step_by(stride)
+                .map(|(&a, &p)| [a, p])
+                .collect();
+            let res: Vec<f64> = scores.iter().zip(eval_truth).map(|(p, a)| p - a).collect();
+            let (lo, hi) = res
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                    (a.min(x), b.max(x))
+                });
+            if lo.is_finite() && hi.is_finite() {
+                residuals = Some(crate::data::profile::histogram(&res, lo, hi));
+            }
+            Metrics::Regression(metrics::regression(&scores, eval_truth))
+        }
         Task::Segments => segment_metrics(&saved, eval_x, &scores, settings.seed)?,
     };
+    let eval_clean = hold_clean.as_ref().unwrap_or(&train_clean);
+    let segments = if task == Task::Segments {
+        let k = match &saved.model {
+            models::TrainedModel::KMeans { centroids } => centroids.len(),
+            _ => 0,
+        };
+        let labels: Vec<u32> = scores.iter().map(|&s| s as u32).collect();
+        Some(crate::ml::segments::report(
+            &predictions,
+            eval_x.view(),
+            &labels,
+            k,
+            settings.seed,
+        )?)
+    } else {
+        None
+    };
+    let importance = importance::permutation(
+        &saved.features,
+        &saved.model,
+        task,
+        eval_clean,
+        eval_truth,
+        settings.seed,
+    )?;
+    let coefficients = importance::coefficients(&saved.features, &saved.model);
     Ok(TrainOutcome {
+        segments,
+        scatter,
+        residuals,
+        importance,
+        coefficients,
         model: saved,
         metrics,
         evaluated_on,

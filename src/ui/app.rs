@@ -702,7 +702,24 @@ impl App {
                 .error("Train a model first: there are no predictions to export");
             return;
         };
-        let frame = outcome.predictions.clone();
+        let mut frame = outcome.predictions.clone();
+        let names = &self.panels.predictions.segment_names;
+        if names.iter().any(|n| !n.trim().is_empty())
+            && let Ok(segments) = frame
+                .column(crate::ml::saved::SEGMENT)
+                .and_then(|c| c.i32().cloned())
+        {
+            let named: Vec<String> = segments
+                .iter()
+                .map(|s| panels::predictions::segment_name(names, s.unwrap_or(1).max(1) as usize))
+                .collect();
+            if let Err(e) =
+                frame.with_column(polars::prelude::Column::new("segment_name".into(), named))
+            {
+                self.notifications.error(e.to_string());
+                return;
+            }
+        }
         let label = format!("Exporting {}", path.display());
         let work = move |_: &crate::train::task::TaskContext| -> Result<PathBuf> {
             export::write_csv(&frame, &path)?;

@@ -19,6 +19,7 @@ pub enum PredictionsTab {
     Quality,
     Gains,
     Targeting,
+    Importance,
     Customers,
 }
 
@@ -30,6 +31,8 @@ pub struct PredictionsView {
     pub campaign: Campaign,
     pub use_budget: bool,
     pub use_cap: bool,
+    /// Names the user gave the segments (index 0 = segment 1); empty means "Segment N".
+    pub segment_names: Vec<String>,
     /// The last plan and what it was computed for (recomputed only when the inputs change).
     cached: Option<(Campaign, usize, Plan)>,
 }
@@ -47,6 +50,7 @@ impl Default for PredictionsView {
             },
             use_budget: false,
             use_cap: false,
+            segment_names: Vec::new(),
             cached: None,
         }
     }
@@ -102,6 +106,7 @@ pub fn predictions_panel_ui(
                 ui.selectable_value(&mut view.tab, PredictionsTab::Quality, "How good is it");
                 ui.selectable_value(&mut view.tab, PredictionsTab::Gains, "Gains and lift");
                 ui.selectable_value(&mut view.tab, PredictionsTab::Targeting, "Whom to contact");
+                ui.selectable_value(&mut view.tab, PredictionsTab::Importance, "What matters");
                 ui.selectable_value(&mut view.tab, PredictionsTab::Customers, "Scored customers");
             });
             ui.separator();
@@ -109,6 +114,7 @@ pub fn predictions_panel_ui(
                 PredictionsTab::Quality => quality_ui(ui, o, m, r, view),
                 PredictionsTab::Gains => gains_ui(ui, r),
                 PredictionsTab::Targeting => targeting_ui(ui, o, view, exporting, cmds),
+                PredictionsTab::Importance => importance_ui(ui, o, "AUC"),
                 PredictionsTab::Customers => customers_ui(ui, table),
             }
         }
@@ -117,11 +123,11 @@ pub fn predictions_panel_ui(
             customers_ui(ui, table);
         }
         (Metrics::Regression(m), _) => {
-            regression_ui(ui, m);
+            regression_ui(ui, o, m);
             customers_ui(ui, table);
         }
         (Metrics::Segments(m), _) => {
-            segments_ui(ui, m);
+            segments_ui(ui, o, m, view);
             customers_ui(ui, table);
         }
     }
@@ -535,28 +541,228 @@ fn targeting_ui(
         });
 }
 
-fn regression_ui(ui: &mut egui::Ui, m: &RegressionMetrics) {
+fn regression_ui(ui: &mut egui::Ui, o: &TrainOutcome, m: &RegressionMetrics) {
     ui.horizontal_wrapped(|ui| {
         card(ui, "RMSE", format::number(m.rmse), "Typical size of an error, in the target's units; large misses count extra.");
         card(ui, "MAE", format::number(m.mae), "Average size of an error, in the target's units.");
         card(ui, "R²", format!("{:.3}", m.r2), "Share of the variation between customers the model explains. 0 is no better than the average, 1 is perfect.");
+        card(ui, "MAPE", format!("{:.1}%", 100.0 * m.mape), "Average error as a share of the actual amount (customers whose amount is 0 left out).");
+    });
+    ui.columns(3, |cols| {
+        let ui = &mut cols[0];
+        ui.strong("Predicted against actual");
+        let top = o.scatter.iter().map(|p| p[0].max(p[1])).fold(0.0, f64::max);
+        let low = o.scatter.iter().map(|p| p[0].min(p[1])).fold(0.0, f64::min);
+        small_plot("fit", 240.0)
+            .x_axis_label("actual")
+            .y_axis_label("predicted")
+            .show(ui, |p| {
+                p.points(Points::new("customers", o.scatter.clone()).radius(1.5));
+                p.line(
+                    Line::new("perfect", PlotPoints::from(vec![[low, low], [top, top]]))
+                        .style(LineStyle::dashed_dense()),
+                );
+            });
+        let ui = &mut cols[1];
+        ui.strong("Errors (predicted − actual)");
+        if let Some(h) = &o.residuals {
+            let width = h
+                .edges
+                .get(1)
+                .zip(h.edges.first())
+                .map_or(1.0, |(b, a)| b - a);
+            let bars: Vec<Bar> = h
+                .counts
+                .iter()
+                .enumerate()
+                .map(|(i, &n)| Bar::new(h.edges[i] + width / 2.0, n as f64).width(width * 0.95))
+                .collect();
+            small_plot("residuals", 240.0)
+                .x_axis_label("error")
+                .y_axis_label("customers")
+                .show(ui, |p| p.bar_chart(BarChart::new("customers", bars)));
+        }
+        let ui = &mut cols[2];
+        importance_ui(ui, o, "R²");
     });
 }
 
-fn segments_ui(ui: &mut egui::Ui, m: &SegmentMetrics) {
+/// Permutation importance as horizontal bars, with the weights of linear models below.
+fn importance_ui(ui: &mut egui::Ui, o: &TrainOutcome, metric: &str) {
+    ui.strong(format!("What matters: drop in {metric} when a column is shuffled"))
+        .on_hover_text("Each column's values are shuffled between customers in turn; the bigger the drop in quality, the more the model relies on that column.");
+    let top: Vec<_> = o.importance.iter().take(15).collect();
+    let names: Vec<String> = top.iter().map(|i| i.column.clone()).collect();
+    let bars: Vec<Bar> = top
+        .iter()
+        .enumerate()
+        .map(|(k, i)| {
+            Bar::new((top.len() - 1 - k) as f64, i.drop)
+                .name(format!("{}: {:.4}", i.column, i.drop))
+                .horizontal()
+        })
+        .collect();
+    let n = names.len();
+    small_plot("importance", 22.0 * n.max(4) as f32 + 40.0)
+        .x_axis_label(format!("drop in {metric}"))
+        .y_axis_formatter(move |mark, _| {
+            let i = mark.value.round();
+            if (mark.value - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+                names[n - 1 - i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .show(ui, |p| {
+            p.bar_chart(BarChart::new("importance", bars).horizontal())
+        });
+    if !o.coefficients.is_empty() {
+        egui::CollapsingHeader::new("Weights of the standardised features")
+            .default_open(false)
+            .show(ui, |ui| {
+                ui.weak("How much the score moves per standard deviation of each feature (log-odds for yes/no).");
+                egui::Grid::new("coefficients").striped(true).show(ui, |ui| {
+                    for (name, w) in o.coefficients.iter().take(30) {
+                        ui.label(name);
+                        ui.label(format!("{w:+.4}"));
+                        ui.end_row();
+                    }
+                });
+            });
+    }
+}
+
+/// The name shown for segment `s` (1-based).
+pub fn segment_name(names: &[String], s: usize) -> String {
+    names
+        .get(s - 1)
+        .filter(|n| !n.trim().is_empty())
+        .cloned()
+        .unwrap_or_else(|| format!("Segment {s}"))
+}
+
+fn segments_ui(
+    ui: &mut egui::Ui,
+    o: &TrainOutcome,
+    m: &SegmentMetrics,
+    view: &mut PredictionsView,
+) {
+    view.segment_names.resize(m.k, String::new());
     ui.horizontal_wrapped(|ui| {
         card(ui, "Segments", m.k.to_string(), "How many groups of customers were found.");
         card(ui, "Inertia", format::number(m.inertia), "Mean squared distance of a customer to its segment's centre, in standardised units; lower is tighter.");
         card(ui, "Silhouette", format!("{:.3}", m.silhouette), "How well customers sit in their own segment rather than the next (−1 to 1; above 0.25 is a usable structure).");
     });
-    ui.strong("Customers per segment");
-    let bars: Vec<Bar> = m
-        .sizes
-        .iter()
-        .enumerate()
-        .map(|(i, &n)| Bar::new((i + 1) as f64, n as f64).name(format!("segment {}", i + 1)))
-        .collect();
-    small_plot("segment_sizes", 220.0)
-        .x_axis_label("segment")
-        .show(ui, |p| p.bar_chart(BarChart::new("customers", bars)));
+    let Some(report) = &o.segments else { return };
+    // One card per segment, in plain words; names can be edited.
+    egui::ScrollArea::horizontal()
+        .id_salt("segment_cards")
+        .show(ui, |ui| {
+            ui.horizontal_top(|ui| {
+                for c in &report.cards {
+                    egui::Frame::group(ui.style()).show(ui, |ui| {
+                        ui.set_width(250.0);
+                        ui.vertical(|ui| {
+                            let name = &mut view.segment_names[c.segment - 1];
+                            ui.add(
+                                egui::TextEdit::singleline(name)
+                                    .hint_text(format!("Segment {}", c.segment))
+                                    .desired_width(230.0),
+                            )
+                            .on_hover_text("Name this segment");
+                            ui.label(format!(
+                                "{} customers, {:.0}% of all",
+                                format::count(c.size),
+                                100.0 * c.share
+                            ));
+                            for t in &c.traits {
+                                ui.label(format!("• {t}"));
+                            }
+                            for (col, rate, overall) in &c.rates {
+                                ui.weak(format!(
+                                    "{col}: {:.1}% (overall {:.1}%)",
+                                    100.0 * rate,
+                                    100.0 * overall
+                                ));
+                            }
+                        });
+                    });
+                }
+            });
+        });
+    ui.add_space(6.0);
+    ui.columns(2, |cols| {
+        let ui = &mut cols[0];
+        ui.strong("Choosing k: inertia (elbow) and silhouette");
+        let inertia: Vec<[f64; 2]> = report.sweep.iter().map(|p| [p.k as f64, p.inertia]).collect();
+        let silhouette: Vec<[f64; 2]> = report.sweep.iter().map(|p| [p.k as f64, p.silhouette]).collect();
+        let current = m.k as f64;
+        small_plot("elbow", 150.0)
+            .y_axis_label("inertia")
+            .legend(Legend::default().position(Corner::RightTop))
+            .show(ui, |p| {
+                p.line(Line::new("inertia", PlotPoints::from(inertia.clone())));
+                p.points(Points::new("k", inertia).radius(3.0));
+                p.vline(VLine::new("chosen k", current));
+            });
+        small_plot("silhouette", 150.0)
+            .x_axis_label("k (segments)")
+            .y_axis_label("silhouette")
+            .legend(Legend::default().position(Corner::RightTop))
+            .show(ui, |p| {
+                p.line(Line::new("silhouette", PlotPoints::from(silhouette.clone())));
+                p.points(Points::new("k", silhouette).radius(3.0));
+                p.vline(VLine::new("chosen k", current));
+            });
+        ui.weak("Look for the k after which inertia stops falling fast, with a high silhouette; set it in Model and train again.");
+        let ui = &mut cols[1];
+        ui.strong(format!(
+            "Customer map ({} customers drawn; the two directions in which customers differ most)",
+            format::count(report.map.len())
+        ));
+        let response = small_plot("segment_map", 320.0)
+            .allow_drag(true)
+            .allow_zoom(true)
+            .legend(Legend::default().position(Corner::RightTop))
+            .show(ui, |p| {
+                for s in 1..=m.k {
+                    let pts: Vec<[f64; 2]> = report
+                        .map
+                        .iter()
+                        .zip(&report.map_segments)
+                        .filter(|(_, g)| **g as usize == s)
+                        .map(|(p, _)| *p)
+                        .collect();
+                    p.points(Points::new(segment_name(&view.segment_names, s), pts).radius(1.8));
+                }
+                p.pointer_coordinate()
+            });
+        // Hover: the nearest drawn customer.
+        if let Some(pointer) = response.inner
+            && response.response.hovered()
+        {
+            let bounds = response.transform.bounds();
+            let (sx, sy) = (bounds.width().max(1e-9), bounds.height().max(1e-9));
+            let nearest = report
+                .map
+                .iter()
+                .enumerate()
+                .map(|(i, q)| (i, ((q[0] - pointer.x) / sx).powi(2) + ((q[1] - pointer.y) / sy).powi(2)))
+                .min_by(|a, b| a.1.total_cmp(&b.1));
+            if let Some((i, d)) = nearest
+                && d < 0.0004
+            {
+                let row = report.map_rows[i] as usize;
+                let text: Vec<String> = o
+                    .predictions
+                    .columns()
+                    .iter()
+                    .take(6)
+                    .map(|c| format!("{}: {}", c.name(), c.get(row).map(|v| format::cell(&v)).unwrap_or_default()))
+                    .collect();
+                let seg = segment_name(&view.segment_names, report.map_segments[i] as usize);
+                response.response.on_hover_text(format!("{seg}\n{}", text.join("\n")));
+            }
+        }
+    });
 }

@@ -1,0 +1,379 @@
+//! Understanding segments: the elbow and silhouette over a range of k, a 2-D map of the
+//! customers (the first two principal components of the standardised features), and a card per
+//! segment saying in plain words how it differs from the average customer.
+
+use ndarray::{Array2, ArrayView2};
+use polars::prelude::*;
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
+
+use super::metrics;
+use super::models::{self, Hyperparams, TrainData};
+use crate::data::ROW_ID;
+use crate::error::Result;
+
+/// Customers used for the k sweep and the silhouette (a seeded sample beyond this).
+pub const SWEEP_ROWS: usize = 20_000;
+/// Customers drawn on the map (a seeded sample beyond this: a plot draws every point).
+pub const MAP_POINTS: usize = 5_000;
+
+/// Inertia and silhouette of k-means with `k` segments.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KPoint {
+    pub k: usize,
+    pub inertia: f64,
+    pub silhouette: f64,
+}
+
+/// A plain-words description of one segment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SegmentCard {
+    /// 1-based, as in the `segment` column.
+    pub segment: usize,
+    pub size: usize,
+    pub share: f64,
+    /// The ways it differs most from the average, as sentences.
+    pub traits: Vec<String>,
+    /// (column, rate in this segment, overall rate) for every 0/1 column (responded, churned…).
+    pub rates: Vec<(String, f64, f64)>,
+}
+
+/// Everything the Segments view shows beyond the metrics.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SegmentReport {
+    pub sweep: Vec<KPoint>,
+    /// Map coordinates of the drawn customers, their segment (1-based) and row in the table.
+    pub map: Vec<[f64; 2]>,
+    pub map_segments: Vec<u32>,
+    pub map_rows: Vec<u32>,
+    pub cards: Vec<SegmentCard>,
+}
+
+fn sample(n: usize, max: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..n).collect();
+    if n > max {
+        idx.shuffle(rng);
+        idx.truncate(max);
+        idx.sort_unstable();
+    }
+    idx
+}
+
+fn rows_of(x: ArrayView2<f64>, rows: &[usize]) -> Array2<f64> {
+    let mut out = Array2::zeros((rows.len(), x.ncols()));
+    for (i, &r) in rows.iter().enumerate() {
+        out.row_mut(i).assign(&x.row(r));
+    }
+    out
+}
+
+/// k-means for each k in `ks` on a sample, with inertia and silhouette.
+pub fn k_sweep(
+    x: ArrayView2<f64>,
+    ks: std::ops::RangeInclusive<usize>,
+    seed: u64,
+) -> Result<Vec<KPoint>> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x5eed);
+    let rows = sample(x.nrows(), SWEEP_ROWS, &mut rng);
+    let xs = rows_of(x, &rows);
+    let sil_rows = sample(xs.nrows(), 2_000, &mut rng);
+    let flat: Vec<f64> = xs.iter().copied().collect();
+    let empty = models::empty_matrix(xs.ncols());
+    let mut out = Vec::new();
+    for k in ks {
+        if k >= xs.nrows() {
+            break;
+        }
+        let params = Hyperparams {
+            k,
+            max_iterations: 50,
+            ..Hyperparams::default()
+        };
+        let data = TrainData {
+            x: xs.view(),
+            y: &[],
+            valid_x: empty.view(),
+            valid_y: &[],
+        };
+        let model = models::kmeans::train(&params, &data, seed, &mut |_| true)?;
+        let models::TrainedModel::KMeans { centroids } = &model else {
+            continue;
+        };
+        let labels: Vec<usize> = models::kmeans::assign(xs.view(), centroids)
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
+        out.push(KPoint {
+            k,
+            inertia: models::kmeans::inertia(xs.view(), centroids),
+            silhouette: metrics::silhouette(&flat, xs.ncols(), &labels, &sil_rows),
+        });
+    }
+    Ok(out)
+}
+
+/// The top two principal axes of `x` (columns already centred and scaled), by power iteration.
+pub fn principal_axes(x: ArrayView2<f64>) -> [Vec<f64>; 2] {
+    let p = x.ncols();
+    let n = x.nrows().max(1) as f64;
+    let mut cov = vec![0.0; p * p];
+    for row in x.rows() {
+        for i in 0..p {
+            for j in 0..=i {
+                cov[i * p + j] += row[i] * row[j] / n;
+            }
+        }
+    }
+    for i in 0..p {
+        for j in 0..i {
+            cov[j * p + i] = cov[i * p + j];
+        }
+    }
+    let mut axes: [Vec<f64>; 2] = [vec![0.0; p], vec![0.0; p]];
+    for (a, axis) in axes.iter_mut().enumerate() {
+        let mut v: Vec<f64> = (0..p).map(|i| 1.0 + (i + a) as f64 * 0.01).collect();
+        for _ in 0..200 {
+            let mut w: Vec<f64> = (0..p)
+                .map(|i| (0..p).map(|j| cov[i * p + j] * v[j]).sum())
+                .collect();
+            let norm = w.iter().map(|x| x * x).sum::<f64>().sqrt();
+            if norm == 0.0 {
+                break;
+            }
+            w.iter_mut().for_each(|x| *x /= norm);
+            v = w;
+        }
+        // Deflate: remove this axis from the covariance before finding the next one.
+        let lambda: f64 = (0..p)
+            .map(|i| v[i] * (0..p).map(|j| cov[i * p + j] * v[j]).sum::<f64>())
+            .sum();
+        for i in 0..p {
+            for j in 0..p {
+                cov[i * p + j] -= lambda * v[i] * v[j];
+            }
+        }
+        *axis = v;
+    }
+    axes
+}
+
+fn short(x: f64) -> String {
+    crate::data::profile::short_number(x)
+}
+
+/// Cards for segments 1..=k of `frame` (the customers' own columns), labelled by `segments`.
+pub fn cards(frame: &DataFrame, segments: &[u32], k: usize) -> Result<Vec<SegmentCard>> {
+    let n = segments.len().max(1);
+    let mut cards: Vec<SegmentCard> = (1..=k)
+        .map(|s| {
+            let size = segments.iter().filter(|&&g| g as usize == s).count();
+            SegmentCard {
+                segment: s,
+                size,
+                share: size as f64 / n as f64,
+                traits: Vec::new(),
+                rates: Vec::new(),
+            }
+        })
+        .collect();
+    // (segment, strength, sentence)
+    let mut traits: Vec<(usize, f64, String)> = Vec::new();
+    for c in frame.columns() {
+        let name = c.name().as_str();
+        if name == ROW_ID || matches!(name, "score" | "prediction" | "decile" | "segment") {
+            continue;
+        }
+        if c.dtype().is_primitive_numeric() {
+            let f = c.cast(&DataType::Float64)?;
+            let v: Vec<Option<f64>> = f
+                .f64()?
+                .iter()
+                .map(|x| x.filter(|x| x.is_finite()))
+                .collect();
+            let known: Vec<f64> = v.iter().flatten().copied().collect();
+            if known.is_empty() {
+                continue;
+            }
+            let mean = known.iter().sum::<f64>() / known.len() as f64;
+            let sd =
+                (known.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / known.len() as f64).sqrt();
+            let binary = known.iter().all(|&x| x == 0.0 || x == 1.0);
+            let mut sums = vec![(0.0, 0usize); k + 1];
+            for (x, &g) in v.iter().zip(segments) {
+                if let Some(x) = x
+                    && (g as usize) <= k
+                {
+                    sums[g as usize].0 += x;
+                    sums[g as usize].1 += 1;
+                }
+            }
+            for s in 1..=k {
+                let (sum, cnt) = sums[s];
+                if cnt == 0 {
+                    continue;
+                }
+                let m = sum / cnt as f64;
+                if binary {
+                    cards[s - 1].rates.push((name.to_owned(), m, mean));
+                    continue;
+                }
+                if sd <= 0.0 {
+                    continue;
+                }
+                let z = (m - mean) / sd;
+                let sentence = if mean > 0.0 && m >= 0.0 {
+                    format!(
+                        "{name} {:.1}× the average ({} vs {})",
+                        m / mean,
+                        short(m),
+                        short(mean)
+                    )
+                } else {
+                    let word = if m > mean { "higher" } else { "lower" };
+                    format!(
+                        "{name} {word} than average ({} vs {})",
+                        short(m),
+                        short(mean)
+                    )
+                };
+                traits.push((s, z.abs(), sentence));
+            }
+        } else if c.dtype().is_string() || c.dtype().is_bool() {
+            let s = c.cast(&DataType::String)?;
+            let values: Vec<Option<&str>> = s.str()?.iter().collect();
+            let mut overall: std::collections::HashMap<&str, usize> = Default::default();
+            for v in values.iter().flatten() {
+                *overall.entry(v).or_default() += 1;
+            }
+            if overall.len() > 30 || overall.len() < 2 {
+                continue;
+            }
+            for seg in 1..=k {
+                let mut counts: std::collections::HashMap<&str, usize> = Default::default();
+                let mut total = 0usize;
+                for (v, &g) in values.iter().zip(segments) {
+                    if g as usize == seg
+                        && let Some(v) = v
+                    {
+                        *counts.entry(v).or_default() += 1;
+                        total += 1;
+                    }
+                }
+                if total == 0 {
+                    continue;
+                }
+                let all: usize = overall.values().sum();
+                let best = counts
+                    .iter()
+                    .map(|(v, &c)| {
+                        let here = c as f64 / total as f64;
+                        let there = overall[v] as f64 / all as f64;
+                        (*v, here, there)
+                    })
+                    .max_by(|a, b| (a.1 - a.2).total_cmp(&(b.1 - b.2)));
+                if let Some((v, here, there)) = best
+                    && here >= 0.4
+                    && here - there >= 0.1
+                {
+                    traits.push((
+                        seg,
+                        (here - there) * 4.0,
+                        format!(
+                            "mostly {name} {v} ({:.0}% vs {:.0}% overall)",
+                            100.0 * here,
+                            100.0 * there
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    traits.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for (s, strength, sentence) in traits {
+        let card = &mut cards[s - 1];
+        if card.traits.len() < 4 && strength >= 0.25 {
+            card.traits.push(sentence);
+        }
+    }
+    Ok(cards)
+}
+
+/// The whole report for a segmentation of `frame` whose standardised features are `x`.
+pub fn report(
+    frame: &DataFrame,
+    x: ArrayView2<f64>,
+    segments: &[u32],
+    k: usize,
+    seed: u64,
+) -> Result<SegmentReport> {
+    let sweep = k_sweep(x, 2..=10.max(k), seed)?;
+    let axes = principal_axes(x);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x3a9);
+    let rows = sample(x.nrows(), MAP_POINTS, &mut rng);
+    let map = rows
+        .iter()
+        .map(|&r| {
+            let row = x.row(r);
+            [
+                row.iter().zip(&axes[0]).map(|(a, b)| a * b).sum(),
+                row.iter().zip(&axes[1]).map(|(a, b)| a * b).sum(),
+            ]
+        })
+        .collect();
+    Ok(SegmentReport {
+        sweep,
+        map,
+        map_segments: rows.iter().map(|&r| segments[r]).collect(),
+        map_rows: rows.iter().map(|&r| r as u32).collect(),
+        cards: cards(frame, segments, k)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cards_say_how_a_segment_differs() {
+        let df = df!(
+            "spend" => [100.0, 110.0, 90.0, 10.0, 12.0, 8.0],
+            "channel" => ["Email", "Email", "Email", "Search", "Search", "Email"],
+            "responded" => [1, 1, 0, 0, 0, 0],
+        )
+        .unwrap();
+        let cards = cards(&df, &[1, 1, 1, 2, 2, 2], 2).unwrap();
+        assert_eq!(cards[0].size, 3);
+        assert_eq!(cards[0].share, 0.5);
+        // Mean spend 55; segment 1 spends 100: 1.8× the average.
+        assert!(
+            cards[0]
+                .traits
+                .iter()
+                .any(|t| t == "spend 1.8× the average (100 vs 55)"),
+            "{:?}",
+            cards[0].traits
+        );
+        assert!(
+            cards[1]
+                .traits
+                .iter()
+                .any(|t| t.starts_with("mostly channel Search")),
+            "{:?}",
+            cards[1].traits
+        );
+        assert_eq!(
+            cards[0].rates,
+            [("responded".to_owned(), 2.0 / 3.0, 1.0 / 3.0)]
+        );
+    }
+
+    #[test]
+    fn principal_axis_of_a_line() {
+        let x = ndarray::array![[-1.0, -1.0], [0.0, 0.0], [1.0, 1.0]];
+        let a = principal_axes(x.view());
+        let s = std::f64::consts::FRAC_1_SQRT_2;
+        assert!((a[0][0].abs() - s).abs() < 1e-6 && (a[0][1].abs() - s).abs() < 1e-6);
+    }
+}
