@@ -8,6 +8,7 @@ pub mod cli;
 pub mod data;
 pub mod error;
 pub mod ml;
+pub mod project;
 pub mod train;
 pub mod ui;
 

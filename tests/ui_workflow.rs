@@ -299,3 +299,41 @@ fn targeting_calculator_exports_exactly_the_planned_list() {
     let expected: f64 = scores[..p.contacts].iter().sum();
     assert!((written.iter().sum::<f64>() - expected).abs() < 1e-6 * expected);
 }
+
+#[test]
+fn a_saved_project_reopens_to_the_same_numbers() {
+    use marketing_workbench::data::recipe::Step;
+    let metrics_of = |h: &Harness<'_, App>| {
+        let o = h.state().state.training.as_ref().unwrap().outcome().unwrap();
+        (o.metrics.clone(), o.model.clone())
+    };
+    let mut h = Harness::builder().build_eframe(|cc| App::new(cc, Startup::Sample));
+    step_until(&mut h, "the sample", |a| a.state.cleaned.is_some());
+    h.state_mut().push(Command::AddStep(Step::DropColumns {
+        columns: vec!["churned".into()],
+    }));
+    h.state_mut().push(Command::SetTarget(Some("responded".to_owned())));
+    h.run_steps(2);
+    settle(&mut h);
+    h.state_mut().state.settings.seed = 7;
+    h.state_mut().push(Command::StartTraining);
+    step_until(&mut h, "training", |a| {
+        !a.is_training() && a.state.training.as_ref().is_some_and(|r| r.outcome().is_some())
+    });
+    let before = metrics_of(&h);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("campaign.mwb.json");
+    h.state_mut().push(Command::SaveProjectTo(path.clone()));
+    h.run_steps(2);
+    assert!(path.exists());
+
+    // A fresh app opens it: same data, recipe, settings, and (retrained) the same model.
+    let mut h = Harness::builder().build_eframe(|cc| App::new(cc, Startup::Empty));
+    h.state_mut().push(Command::OpenProjectFrom(path));
+    step_until(&mut h, "the project", |a| {
+        !a.is_busy() && a.state.training.as_ref().is_some_and(|r| r.outcome().is_some())
+    });
+    assert_eq!(h.state().state.recipe.steps.len(), 1);
+    assert_eq!(h.state().state.settings.seed, 7);
+    assert_eq!(metrics_of(&h), before);
+}

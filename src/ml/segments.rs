@@ -114,47 +114,39 @@ pub fn k_sweep(
     Ok(out)
 }
 
-/// The top two principal axes of `x` (columns already centred and scaled), by power iteration.
+/// The top two principal axes of `x` (columns already centred and scaled), by power iteration
+/// on XᵀX without forming it: O(rows × columns) per iteration, so 5,000 columns are fine.
 pub fn principal_axes(x: ArrayView2<f64>) -> [Vec<f64>; 2] {
     let p = x.ncols();
-    let n = x.nrows().max(1) as f64;
-    let mut cov = vec![0.0; p * p];
-    for row in x.rows() {
-        for i in 0..p {
-            for j in 0..=i {
-                cov[i * p + j] += row[i] * row[j] / n;
-            }
-        }
-    }
-    for i in 0..p {
-        for j in 0..i {
-            cov[j * p + i] = cov[i * p + j];
-        }
-    }
     let mut axes: [Vec<f64>; 2] = [vec![0.0; p], vec![0.0; p]];
-    for (a, axis) in axes.iter_mut().enumerate() {
+    for a in 0..2 {
         let mut v: Vec<f64> = (0..p).map(|i| 1.0 + (i + a) as f64 * 0.01).collect();
-        for _ in 0..200 {
-            let mut w: Vec<f64> = (0..p)
-                .map(|i| (0..p).map(|j| cov[i * p + j] * v[j]).sum())
-                .collect();
+        for _ in 0..100 {
+            // w = Xᵀ (X v)
+            let xv: Vec<f64> = x.rows().into_iter().map(|r| r.iter().zip(&v).map(|(a, b)| a * b).sum()).collect();
+            let mut w = vec![0.0; p];
+            for (r, s) in x.rows().into_iter().zip(&xv) {
+                for (wi, xi) in w.iter_mut().zip(r.iter()) {
+                    *wi += xi * s;
+                }
+            }
+            if a == 1 {
+                // Keep the second axis orthogonal to the first.
+                let d: f64 = w.iter().zip(&axes[0]).map(|(a, b)| a * b).sum();
+                w.iter_mut().zip(&axes[0]).for_each(|(wi, ui)| *wi -= d * ui);
+            }
             let norm = w.iter().map(|x| x * x).sum::<f64>().sqrt();
             if norm == 0.0 {
                 break;
             }
             w.iter_mut().for_each(|x| *x /= norm);
+            let change: f64 = w.iter().zip(&v).map(|(a, b)| (a - b).abs()).sum();
             v = w;
-        }
-        // Deflate: remove this axis from the covariance before finding the next one.
-        let lambda: f64 = (0..p)
-            .map(|i| v[i] * (0..p).map(|j| cov[i * p + j] * v[j]).sum::<f64>())
-            .sum();
-        for i in 0..p {
-            for j in 0..p {
-                cov[i * p + j] -= lambda * v[i] * v[j];
+            if change < 1e-9 {
+                break;
             }
         }
-        *axis = v;
+        axes[a] = v;
     }
     axes
 }

@@ -17,6 +17,7 @@ use crate::data::recipe::{Recipe, Step, StepEffect};
 use crate::data::{export, load};
 use crate::error::{Error, Result};
 use crate::ml::models::StepReport;
+use crate::project::{DataSource, Project};
 use crate::ml::{ModelSettings, Task, infer_task};
 use crate::train::task::{Task as Worker, Waker};
 use crate::train::{TrainEvent, TrainJob, TrainOutcome};
@@ -92,6 +93,11 @@ pub enum Command {
     SaveRecipeDialog,
     OpenRecipeFrom(PathBuf),
     SaveRecipeTo(PathBuf),
+    OpenProjectDialog,
+    SaveProjectDialog,
+    /// Load a project's data, recipe and settings, and retrain its model (same seed).
+    OpenProjectFrom(PathBuf),
+    SaveProjectTo(PathBuf),
     /// The target changed: pick the task and model that follow from it.
     SetTarget(Option<String>),
     StartTraining,
@@ -241,6 +247,8 @@ pub struct App {
     /// Commands that come back from dialog threads.
     inbox: (Sender<Command>, Receiver<Command>),
     waker: Waker,
+    /// A project being opened: applied once its data has loaded.
+    pending_project: Option<Project>,
 }
 
 const SETTINGS_KEY: &str = "marketing-workbench-settings";
@@ -279,6 +287,7 @@ impl App {
             jobs: Jobs::default(),
             inbox: channel(),
             waker: Arc::new(move || ctx.request_repaint()),
+            pending_project: None,
         };
         match startup {
             Startup::Sample => app.push(Command::LoadSample),
@@ -603,6 +612,43 @@ impl App {
                 }
                 Err(e) => self.notifications.error(e.one_line()),
             },
+            Command::OpenProjectDialog => self.file_dialog(
+                "project",
+                || {
+                    rfd::FileDialog::new()
+                        .set_title("Open a project")
+                        .add_filter("Marketing Workbench project", &["json"])
+                        .pick_file()
+                },
+                Command::OpenProjectFrom,
+            ),
+            Command::SaveProjectDialog => self.file_dialog(
+                "project",
+                || {
+                    rfd::FileDialog::new()
+                        .set_title("Save the project")
+                        .set_file_name("campaign.mwb.json")
+                        .add_filter("Marketing Workbench project", &["json"])
+                        .save_file()
+                },
+                Command::SaveProjectTo,
+            ),
+            Command::OpenProjectFrom(path) => match Project::load(&path) {
+                Ok(project) => {
+                    match &project.source {
+                        DataSource::Sample => self.spawn_load(crate::SAMPLE_NAME.to_owned(), None, None),
+                        DataSource::File { path: data, sheet } => {
+                            let name = data
+                                .file_name()
+                                .map_or_else(|| data.display().to_string(), |n| n.to_string_lossy().into_owned());
+                            self.spawn_load(name, Some(data.clone()), sheet.clone());
+                        }
+                    }
+                    self.pending_project = Some(project);
+                }
+                Err(e) => self.notifications.error(e.one_line()),
+            },
+            Command::SaveProjectTo(path) => self.save_project(&path),
             Command::SaveRecipeTo(path) => {
                 match export::write_atomic(&path, |w| {
                     use std::io::Write;
@@ -731,6 +777,54 @@ impl App {
         }
     }
 
+    fn save_project(&mut self, path: &Path) {
+        let Some(ds) = &self.state.dataset else {
+            self.notifications.error("Open some data first: a project starts from a data file");
+            return;
+        };
+        let source = match &ds.path {
+            None => DataSource::Sample,
+            Some(p) => DataSource::File {
+                path: std::path::absolute(p).unwrap_or_else(|_| p.clone()),
+                sheet: ds.sheet.clone(),
+            },
+        };
+        let model = self
+            .state
+            .training
+            .as_ref()
+            .and_then(TrainingRun::outcome)
+            .map(|o| o.model.clone());
+        let project = Project::new(
+            source,
+            self.state.recipe.clone(),
+            self.state.settings.clone(),
+            self.panels.predictions.segment_names.clone(),
+            model,
+        );
+        match project.save(path) {
+            Ok(()) => self.notifications.info(format!("Saved project {}", path.display())),
+            Err(e) => self.notifications.error(e.one_line()),
+        }
+    }
+
+    /// Restores a project's recipe, settings and names once its data is loaded, and retrains.
+    fn apply_pending_project(&mut self) {
+        let Some(project) = self.pending_project.take() else {
+            return;
+        };
+        self.state.recipe = project.recipe;
+        self.state.history = RecipeHistory::default();
+        self.state.settings = project.settings;
+        self.panels.predictions.segment_names = project.segment_names;
+        self.spawn_clean();
+        self.spawn_target_profile();
+        if project.model.is_some() {
+            self.start_training();
+            self.state.step = WorkflowStep::Predictions;
+        }
+    }
+
     /// Writes the `contacts` highest-scored customers of the whole table, best first.
     fn export_list(&mut self, path: PathBuf, contacts: usize) {
         let Some(population) = self
@@ -790,10 +884,17 @@ impl App {
                     self.state.history = RecipeHistory::default();
                     self.state.preview = None;
                     self.state.target_profile = None;
-                    self.spawn_clean();
+                    if self.pending_project.is_some() {
+                        self.apply_pending_project();
+                    } else {
+                        self.spawn_clean();
+                    }
                 }
-                Err(Error::Cancelled) => {}
-                Err(e) => self.notifications.error(e.one_line()),
+                Err(Error::Cancelled) => self.pending_project = None,
+                Err(e) => {
+                    self.pending_project = None;
+                    self.notifications.error(e.one_line());
+                }
             }
         }
         if let Some(result) = self.jobs.clean.as_ref().and_then(Worker::poll) {
@@ -925,6 +1026,9 @@ impl App {
         }
         if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::O)) {
             self.push(Command::OpenFileDialog);
+        }
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::S)) {
+            self.push(Command::SaveProjectDialog);
         }
         // Ctrl+Z in a text field undoes the typing, not the recipe.
         if !ctx.egui_wants_keyboard_input() {

@@ -1,0 +1,132 @@
+//! The saved project: where the data came from, the recipe, the model settings, the segment
+//! names, and whether a model was trained (and the model itself, for scoring without the app).
+//! Opening it loads the data again, restores the rest, and retrains with the same seed, which
+//! gives the same model and the same numbers.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::export::write_json;
+use crate::data::recipe::Recipe;
+use crate::error::{Error, Result};
+use crate::ml::ModelSettings;
+use crate::ml::saved::SavedModel;
+
+pub const FORMAT: &str = "marketing-workbench-project";
+pub const FORMAT_VERSION: u32 = 1;
+/// Project files larger than this are refused (they hold settings and one model, not data).
+pub const MAX_PROJECT_BYTES: u64 = 256 << 20;
+
+/// Where the table came from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DataSource {
+    /// The bundled sample customers.
+    Sample,
+    /// A file, and the worksheet for a workbook.
+    File {
+        path: PathBuf,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sheet: Option<String>,
+    },
+}
+
+/// A whole session, as saved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Project {
+    pub format: String,
+    pub format_version: u32,
+    pub source: DataSource,
+    pub recipe: Recipe,
+    pub settings: ModelSettings,
+    #[serde(default)]
+    pub segment_names: Vec<String>,
+    /// The trained model, if there was one (opening retrains it with the same seed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<SavedModel>,
+}
+
+impl Project {
+    pub fn new(
+        source: DataSource,
+        recipe: Recipe,
+        settings: ModelSettings,
+        segment_names: Vec<String>,
+        model: Option<SavedModel>,
+    ) -> Self {
+        Self {
+            format: FORMAT.to_owned(),
+            format_version: FORMAT_VERSION,
+            source,
+            recipe,
+            settings,
+            segment_names,
+            model,
+        }
+    }
+
+    /// Writes the project atomically.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        write_json(self, path)
+    }
+
+    /// Reads a project, refusing other files, newer formats and oversized files.
+    pub fn load(path: &Path) -> Result<Self> {
+        let len = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+        if len > MAX_PROJECT_BYTES {
+            return Err(Error::bad_file(path, "is too large to be a project file"));
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|_| Error::bad_file(path, "is not a project file (not text)"))?;
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            Error::bad_file(path, format!("is not a project file (line {}, column {}: {e})", e.line(), e.column()))
+        })?;
+        if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+            return Err(Error::bad_file(path, "is not a Marketing Workbench project"));
+        }
+        let version = value.get("format_version").and_then(|v| v.as_u64()).unwrap_or(0);
+        if version > u64::from(FORMAT_VERSION) {
+            return Err(Error::bad_file(
+                path,
+                format!("was saved by a newer Marketing Workbench (project format {version}): update the app"),
+            ));
+        }
+        serde_json::from_value(value).map_err(|e| Error::bad_file(path, format!("is a damaged project file: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_refusals() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.mwb.json");
+        let mut recipe = Recipe::default();
+        recipe.push(crate::data::recipe::Step::DropColumns {
+            columns: vec!["customer_id".into()],
+        });
+        let p = Project::new(
+            DataSource::File {
+                path: "/data/customers.xlsx".into(),
+                sheet: Some("Q3".into()),
+            },
+            recipe,
+            ModelSettings {
+                target: Some("responded".into()),
+                ..Default::default()
+            },
+            vec!["Loyal".into()],
+            None,
+        );
+        p.save(&path).unwrap();
+        assert_eq!(Project::load(&path).unwrap(), p);
+        let newer = std::fs::read_to_string(&path).unwrap().replace("\"format_version\": 1", "\"format_version\": 7");
+        std::fs::write(&path, newer).unwrap();
+        assert!(Project::load(&path).unwrap_err().to_string().contains("newer"));
+        std::fs::write(&path, "{\"format\": \"something else\"}").unwrap();
+        assert!(Project::load(&path).unwrap_err().to_string().contains("not a Marketing Workbench project"));
+    }
+}
