@@ -73,26 +73,44 @@ impl Project {
 
     /// Reads a project, refusing other files, newer formats and oversized files.
     pub fn load(path: &Path) -> Result<Self> {
-        let len = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.len();
+        let len = std::fs::metadata(path)
+            .map_err(|e| Error::io(path, e))?
+            .len();
         if len > MAX_PROJECT_BYTES {
             return Err(Error::bad_file(path, "is too large to be a project file"));
         }
         let text = std::fs::read_to_string(path)
             .map_err(|_| Error::bad_file(path, "is not a project file (not text)"))?;
         let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            Error::bad_file(path, format!("is not a project file (line {}, column {}: {e})", e.line(), e.column()))
+            Error::bad_file(
+                path,
+                format!(
+                    "is not a project file (line {}, column {}: {e})",
+                    e.line(),
+                    e.column()
+                ),
+            )
         })?;
         if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
-            return Err(Error::bad_file(path, "is not a Marketing Workbench project"));
+            return Err(Error::bad_file(
+                path,
+                "is not a Marketing Workbench project",
+            ));
         }
-        let version = value.get("format_version").and_then(|v| v.as_u64()).unwrap_or(0);
+        let version = value
+            .get("format_version")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
         if version > u64::from(FORMAT_VERSION) {
             return Err(Error::bad_file(
                 path,
-                format!("was saved by a newer Marketing Workbench (project format {version}): update the app"),
+                format!(
+                    "was saved by a newer Marketing Workbench (project format {version}): update the app"
+                ),
             ));
         }
-        serde_json::from_value(value).map_err(|e| Error::bad_file(path, format!("is a damaged project file: {e}")))
+        serde_json::from_value(value)
+            .map_err(|e| Error::bad_file(path, format!("is a damaged project file: {e}")))
     }
 }
 
@@ -123,10 +141,22 @@ mod tests {
         );
         p.save(&path).unwrap();
         assert_eq!(Project::load(&path).unwrap(), p);
-        let newer = std::fs::read_to_string(&path).unwrap().replace("\"format_version\": 1", "\"format_version\": 7");
+        let newer = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("\"format_version\": 1", "\"format_version\": 7");
         std::fs::write(&path, newer).unwrap();
-        assert!(Project::load(&path).unwrap_err().to_string().contains("newer"));
+        assert!(
+            Project::load(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("newer")
+        );
         std::fs::write(&path, "{\"format\": \"something else\"}").unwrap();
-        assert!(Project::load(&path).unwrap_err().to_string().contains("not a Marketing Workbench project"));
+        assert!(
+            Project::load(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("not a Marketing Workbench project")
+        );
     }
 }

@@ -304,7 +304,14 @@ fn targeting_calculator_exports_exactly_the_planned_list() {
 fn a_saved_project_reopens_to_the_same_numbers() {
     use marketing_workbench::data::recipe::Step;
     let metrics_of = |h: &Harness<'_, App>| {
-        let o = h.state().state.training.as_ref().unwrap().outcome().unwrap();
+        let o = h
+            .state()
+            .state
+            .training
+            .as_ref()
+            .unwrap()
+            .outcome()
+            .unwrap();
         (o.metrics.clone(), o.model.clone())
     };
     let mut h = Harness::builder().build_eframe(|cc| App::new(cc, Startup::Sample));
@@ -312,13 +319,18 @@ fn a_saved_project_reopens_to_the_same_numbers() {
     h.state_mut().push(Command::AddStep(Step::DropColumns {
         columns: vec!["churned".into()],
     }));
-    h.state_mut().push(Command::SetTarget(Some("responded".to_owned())));
+    h.state_mut()
+        .push(Command::SetTarget(Some("responded".to_owned())));
     h.run_steps(2);
     settle(&mut h);
     h.state_mut().state.settings.seed = 7;
     h.state_mut().push(Command::StartTraining);
     step_until(&mut h, "training", |a| {
-        !a.is_training() && a.state.training.as_ref().is_some_and(|r| r.outcome().is_some())
+        !a.is_training()
+            && a.state
+                .training
+                .as_ref()
+                .is_some_and(|r| r.outcome().is_some())
     });
     let before = metrics_of(&h);
     let dir = tempfile::tempdir().unwrap();
@@ -331,9 +343,38 @@ fn a_saved_project_reopens_to_the_same_numbers() {
     let mut h = Harness::builder().build_eframe(|cc| App::new(cc, Startup::Empty));
     h.state_mut().push(Command::OpenProjectFrom(path));
     step_until(&mut h, "the project", |a| {
-        !a.is_busy() && a.state.training.as_ref().is_some_and(|r| r.outcome().is_some())
+        !a.is_busy()
+            && a.state
+                .training
+                .as_ref()
+                .is_some_and(|r| r.outcome().is_some())
     });
     assert_eq!(h.state().state.recipe.steps.len(), 1);
     assert_eq!(h.state().state.settings.seed, 7);
     assert_eq!(metrics_of(&h), before);
+}
+
+#[test]
+fn transactions_become_an_rfm_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orders.csv");
+    std::fs::write(
+        &path,
+        "order,customer,date,amount\n1,a,2024-01-01,10\n2,a,2024-03-30,30\n3,b,2023-06-01,5\n4,c,2024-03-31,100\n",
+    )
+    .unwrap();
+    let mut h = Harness::builder().build_eframe(|cc| App::new(cc, Startup::Open(path)));
+    step_until(&mut h, "the orders", |a| a.state.cleaned.is_some());
+    h.state_mut().push(Command::MakeRfm {
+        customer: "customer".into(),
+        date: "date".into(),
+        amount: "amount".into(),
+    });
+    step_until(&mut h, "the RFM table", |a| {
+        a.state.dataset.as_ref().is_some_and(|d| d.rfm_of.is_some()) && a.state.cleaned.is_some()
+    });
+    let ds = h.state().state.dataset.as_ref().unwrap();
+    assert_eq!(ds.frame.height(), 3);
+    assert!(ds.frame.column("rfm_segment").is_ok());
+    assert!(ds.name.ends_with("(RFM)"));
 }

@@ -5,6 +5,7 @@ pub mod export;
 pub mod load;
 pub mod profile;
 pub mod recipe;
+pub mod rfm;
 pub mod sample;
 
 /// The name of the hidden column that carries each row's position in the loaded table through

@@ -123,7 +123,11 @@ pub fn principal_axes(x: ArrayView2<f64>) -> [Vec<f64>; 2] {
         let mut v: Vec<f64> = (0..p).map(|i| 1.0 + (i + a) as f64 * 0.01).collect();
         for _ in 0..100 {
             // w = Xᵀ (X v)
-            let xv: Vec<f64> = x.rows().into_iter().map(|r| r.iter().zip(&v).map(|(a, b)| a * b).sum()).collect();
+            let xv: Vec<f64> = x
+                .rows()
+                .into_iter()
+                .map(|r| r.iter().zip(&v).map(|(a, b)| a * b).sum())
+                .collect();
             let mut w = vec![0.0; p];
             for (r, s) in x.rows().into_iter().zip(&xv) {
                 for (wi, xi) in w.iter_mut().zip(r.iter()) {
@@ -133,7 +137,9 @@ pub fn principal_axes(x: ArrayView2<f64>) -> [Vec<f64>; 2] {
             if a == 1 {
                 // Keep the second axis orthogonal to the first.
                 let d: f64 = w.iter().zip(&axes[0]).map(|(a, b)| a * b).sum();
-                w.iter_mut().zip(&axes[0]).for_each(|(wi, ui)| *wi -= d * ui);
+                w.iter_mut()
+                    .zip(&axes[0])
+                    .for_each(|(wi, ui)| *wi -= d * ui);
             }
             let norm = w.iter().map(|x| x * x).sum::<f64>().sqrt();
             if norm == 0.0 {

@@ -17,8 +17,8 @@ use crate::data::recipe::{Recipe, Step, StepEffect};
 use crate::data::{export, load};
 use crate::error::{Error, Result};
 use crate::ml::models::StepReport;
-use crate::project::{DataSource, Project};
 use crate::ml::{ModelSettings, Task, infer_task};
+use crate::project::{DataSource, Project};
 use crate::train::task::{Task as Worker, Waker};
 use crate::train::{TrainEvent, TrainJob, TrainOutcome};
 
@@ -77,6 +77,12 @@ pub enum Command {
     },
     LoadSample,
     CancelLoad,
+    /// Replace the table by its RFM summary, from transactions in these columns.
+    MakeRfm {
+        customer: String,
+        date: String,
+        amount: String,
+    },
     AddStep(Step),
     RemoveStep(usize),
     MoveStep {
@@ -131,6 +137,8 @@ pub struct Dataset {
     pub frame: DataFrame,
     pub profile: Profile,
     pub correlations: Correlations,
+    /// Set when this table is the RFM summary of another: (customer, date, amount) columns.
+    pub rfm_of: Option<[String; 3]>,
 }
 
 /// The loaded table after the recipe (fitted on all rows, for display).
@@ -376,6 +384,7 @@ impl App {
                 frame,
                 profile,
                 correlations,
+                rfm_of: None,
             })
         };
         match Worker::spawn("load", label, self.waker.clone(), work) {
@@ -532,6 +541,11 @@ impl App {
                 self.spawn_load(format!("{name} [{sheet}]"), Some(path), Some(sheet));
             }
             Command::LoadSample => self.spawn_load(crate::SAMPLE_NAME.to_owned(), None, None),
+            Command::MakeRfm {
+                customer,
+                date,
+                amount,
+            } => self.make_rfm(customer, date, amount),
             Command::CancelLoad => {
                 self.jobs.load = None;
                 self.notifications.info("Loading cancelled");
@@ -636,11 +650,14 @@ impl App {
             Command::OpenProjectFrom(path) => match Project::load(&path) {
                 Ok(project) => {
                     match &project.source {
-                        DataSource::Sample => self.spawn_load(crate::SAMPLE_NAME.to_owned(), None, None),
+                        DataSource::Sample => {
+                            self.spawn_load(crate::SAMPLE_NAME.to_owned(), None, None)
+                        }
                         DataSource::File { path: data, sheet } => {
-                            let name = data
-                                .file_name()
-                                .map_or_else(|| data.display().to_string(), |n| n.to_string_lossy().into_owned());
+                            let name = data.file_name().map_or_else(
+                                || data.display().to_string(),
+                                |n| n.to_string_lossy().into_owned(),
+                            );
                             self.spawn_load(name, Some(data.clone()), sheet.clone());
                         }
                     }
@@ -777,11 +794,51 @@ impl App {
         }
     }
 
-    fn save_project(&mut self, path: &Path) {
+    fn make_rfm(&mut self, customer: String, date: String, amount: String) {
         let Some(ds) = &self.state.dataset else {
-            self.notifications.error("Open some data first: a project starts from a data file");
             return;
         };
+        let frame = ds.frame.clone();
+        let name = format!("{} (RFM)", ds.name);
+        let path = ds.path.clone();
+        let work = move |_: &crate::train::task::TaskContext| -> Result<Dataset> {
+            let frame = crate::data::rfm::rfm(&frame, &customer, &date, &amount)?;
+            let profile = profile(&frame)?;
+            let correlations = correlations(&frame, 40)?;
+            Ok(Dataset {
+                name,
+                path,
+                sheets: Vec::new(),
+                sheet: None,
+                frame,
+                profile,
+                correlations,
+                rfm_of: Some([customer, date, amount]),
+            })
+        };
+        match Worker::spawn(
+            "rfm",
+            "Summarising transactions (RFM)",
+            self.waker.clone(),
+            work,
+        ) {
+            Ok(t) => self.jobs.load = Some(t),
+            Err(e) => self.notifications.error(e.one_line()),
+        }
+    }
+
+    fn save_project(&mut self, path: &Path) {
+        let Some(ds) = &self.state.dataset else {
+            self.notifications
+                .error("Open some data first: a project starts from a data file");
+            return;
+        };
+        if ds.rfm_of.is_some() {
+            self.notifications.error(
+                "Projects can't hold an RFM table yet: export it as CSV (train a model, or use the CLI) and open that",
+            );
+            return;
+        }
         let source = match &ds.path {
             None => DataSource::Sample,
             Some(p) => DataSource::File {
@@ -803,7 +860,9 @@ impl App {
             model,
         );
         match project.save(path) {
-            Ok(()) => self.notifications.info(format!("Saved project {}", path.display())),
+            Ok(()) => self
+                .notifications
+                .info(format!("Saved project {}", path.display())),
             Err(e) => self.notifications.error(e.one_line()),
         }
     }

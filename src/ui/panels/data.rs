@@ -25,6 +25,8 @@ pub struct DataView {
     pub tab: DataTab,
     /// The column whose details are shown.
     pub selected: Option<String>,
+    /// The RFM form: customer, date and amount columns.
+    pub rfm: [String; 3],
 }
 
 pub fn data_panel_ui(
@@ -54,6 +56,7 @@ pub fn data_panel_ui(
         return;
     };
     header_ui(ui, ds, cmds);
+    rfm_ui(ui, ds, view, cmds);
     ui.separator();
     egui::Panel::left("data_columns")
         .resizable(true)
@@ -128,6 +131,35 @@ fn header_ui(ui: &mut egui::Ui, ds: &Dataset, cmds: &mut Vec<Command>) {
             }
         });
     });
+}
+
+/// Turning a transaction table (a row per purchase) into one row per customer.
+fn rfm_ui(ui: &mut egui::Ui, ds: &Dataset, view: &mut DataView, cmds: &mut Vec<Command>) {
+    egui::CollapsingHeader::new("Transactions? Make an RFM table (recency, frequency, monetary)")
+        .default_open(false)
+        .show(ui, |ui| {
+            ui.weak("For a table with one row per purchase: one row per customer with days since the last purchase, purchases, total spent, 1–5 scores and a named segment (Champions, Loyal, At risk, Lost…).");
+            let columns: Vec<&str> = ds.profile.columns.iter().map(|c| c.name.as_str()).collect();
+            ui.horizontal(|ui| {
+                for (i, label) in ["Customer", "Date", "Amount"].iter().enumerate() {
+                    ui.label(*label);
+                    let value = &mut view.rfm[i];
+                    egui::ComboBox::from_id_salt(("rfm", i))
+                        .selected_text(if value.is_empty() { "pick" } else { value.as_str() })
+                        .height(400.0)
+                        .show_ui(ui, |ui| {
+                            for c in &columns {
+                                ui.selectable_value(value, (*c).to_owned(), *c);
+                            }
+                        });
+                }
+                let ready = view.rfm.iter().all(|c| !c.is_empty());
+                if ui.add_enabled(ready, egui::Button::new("Make RFM table")).clicked() {
+                    let [customer, date, amount] = view.rfm.clone();
+                    cmds.push(Command::MakeRfm { customer, date, amount });
+                }
+            });
+        });
 }
 
 /// The column list: name, type, missing share and flags; a click shows the column's details.
