@@ -93,13 +93,28 @@ fn sample_to_trained_model_to_exported_csv() {
 
     h.get_by_label("5  Predictions").click();
     h.run_steps(2);
-    let _ = h.get_by_label("Export CSV…");
+    // The Export window: keep only the ID and the results, as Excel.
+    h.get_by_label("Export…").click();
+    h.run_steps(2);
+    h.get_by_label("Only ID and results").click();
+    h.run_steps(2);
+    let xlsx = tempfile::tempdir().unwrap();
+    let xlsx_path = xlsx.path().join("scored.xlsx");
+    h.state_mut().push(Command::ExportTo(xlsx_path.clone()));
+    step_until(&mut h, "the Excel export", |a| a.state.exported.as_ref() == Some(&xlsx_path));
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let book = load::load_path(&xlsx_path, &Default::default(), &mut |_, _| {}, &cancel).unwrap();
+    let names: Vec<&str> = book.get_column_names().iter().map(|n| n.as_str()).collect();
+    assert_eq!(names, ["customer_id", "score", "prediction", "decile"]);
+    assert_eq!(book.height(), 4_000);
+    h.get_by_label("All").click();
+    h.run_steps(2);
 
     // Export, as the save dialog would.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("scored.csv");
     h.state_mut().push(Command::ExportTo(path.clone()));
-    step_until(&mut h, "the export", |a| a.state.exported.is_some());
+    step_until(&mut h, "the export", |a| a.state.exported.as_ref() == Some(&path));
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let out = load::load_path(&path, &Default::default(), &mut |_, _| {}, &cancel).unwrap();
     assert_eq!(out.height(), holdout_rows);

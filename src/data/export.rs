@@ -66,6 +66,94 @@ pub fn write_csv(df: &DataFrame, path: &Path) -> Result<()> {
     })
 }
 
+/// The file formats the scored customers can be exported in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TableFormat {
+    Csv,
+    Xlsx,
+}
+
+impl TableFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+        }
+    }
+
+    /// The format a file name asks for (CSV unless it ends in .xlsx).
+    pub fn of(path: &Path) -> Self {
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("xlsx") => Self::Xlsx,
+            _ => Self::Csv,
+        }
+    }
+}
+
+/// Writes `df` as a table in `format`, atomically.
+pub fn write_table(df: &DataFrame, path: &Path, format: TableFormat) -> Result<()> {
+    match format {
+        TableFormat::Csv => write_csv(df, path),
+        TableFormat::Xlsx => write_xlsx(df, path),
+    }
+}
+
+/// Excel allows 1,048,576 rows per sheet, the header included.
+pub const XLSX_MAX_ROWS: usize = 1_048_575;
+
+/// Writes `df` as an Excel workbook (one sheet, a header row, dates as dates), atomically.
+pub fn write_xlsx(df: &DataFrame, path: &Path) -> Result<()> {
+    use rust_xlsxwriter::{Format, Workbook};
+    if df.height() > XLSX_MAX_ROWS {
+        return Err(Error::bad_file(
+            path,
+            format!("{} rows don't fit in an Excel sheet (at most {XLSX_MAX_ROWS}): export CSV instead", df.height()),
+        ));
+    }
+    let xlsx = |e: rust_xlsxwriter::XlsxError| Error::bad_file(path, e.to_string());
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("customers").map_err(xlsx)?;
+    let bold = Format::new().set_bold();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for (j, c) in df.columns().iter().enumerate() {
+        let col = j as u16;
+        sheet.write_string_with_format(0, col, c.name().as_str(), &bold).map_err(xlsx)?;
+        match c.dtype() {
+            DataType::Date => {
+                let days = c.cast(&DataType::Int32)?;
+                for (i, v) in days.i32()?.iter().enumerate() {
+                    if let Some(d) = v {
+                        // Excel counts days from 1899-12-30.
+                        sheet
+                            .write_number_with_format(i as u32 + 1, col, f64::from(d) + 25_569.0, &date)
+                            .map_err(xlsx)?;
+                    }
+                }
+            }
+            t if t.is_primitive_numeric() || t.is_bool() => {
+                let f = c.cast(&DataType::Float64)?;
+                for (i, v) in f.f64()?.iter().enumerate() {
+                    if let Some(x) = v.filter(|x| x.is_finite()) {
+                        sheet.write_number(i as u32 + 1, col, x).map_err(xlsx)?;
+                    }
+                }
+            }
+            _ => {
+                let s = c.cast(&DataType::String)?;
+                for (i, v) in s.str()?.iter().enumerate() {
+                    if let Some(text) = v {
+                        sheet.write_string(i as u32 + 1, col, text).map_err(xlsx)?;
+                    }
+                }
+            }
+        }
+    }
+    let bytes = book.save_to_buffer().map_err(xlsx)?;
+    write_atomic(path, |w| w.write_all(&bytes).map_err(|e| Error::io(path, e)))
+}
+
 /// Writes `value` as pretty JSON, atomically.
 pub fn write_json<T: serde::Serialize>(value: &T, path: &Path) -> Result<()> {
     write_atomic(path, |w| {
@@ -99,5 +187,23 @@ mod tests {
         let df = df!("a" => [1, 2]).unwrap();
         write_csv(&df, &path).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "a\n1\n2\n");
+    }
+
+    #[test]
+    fn xlsx_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.xlsx");
+        let df = df!("id" => ["a", "b"], "score" => [0.25, 0.75], "n" => [1i64, 2]).unwrap();
+        write_xlsx(&df, &path).unwrap();
+        let back = crate::data::load::load_path(
+            &path,
+            &Default::default(),
+            &mut |_, _| {},
+            &std::sync::atomic::AtomicBool::new(false),
+        )
+        .unwrap();
+        assert_eq!(back.get_column_names(), ["id", "score", "n"]);
+        assert_eq!(back.column("score").unwrap().get(1).unwrap(), AnyValue::Float64(0.75));
+        assert_eq!(TableFormat::of(&path), TableFormat::Xlsx);
     }
 }

@@ -586,17 +586,21 @@ impl App {
                     job.cancel();
                 }
             }
-            Command::ExportDialog => self.file_dialog(
-                "save",
-                || {
-                    rfd::FileDialog::new()
-                        .set_title("Export scored customers")
-                        .set_file_name("scored_customers.csv")
-                        .add_filter("CSV", &["csv"])
-                        .save_file()
-                },
-                Command::ExportTo,
-            ),
+            Command::ExportDialog => {
+                let format = self.panels.predictions.export_format;
+                self.file_dialog(
+                    "save",
+                    move || {
+                        let ext = format.extension();
+                        rfd::FileDialog::new()
+                            .set_title("Export scored customers")
+                            .set_file_name(format!("scored_customers.{ext}"))
+                            .add_filter(ext.to_uppercase(), &[ext])
+                            .save_file()
+                    },
+                    Command::ExportTo,
+                );
+            }
             Command::OpenRecipeDialog => self.file_dialog(
                 "recipe",
                 || {
@@ -783,9 +787,13 @@ impl App {
                 return;
             }
         }
+        let excluded = &self.panels.predictions.export_excluded;
+        if !excluded.is_empty() {
+            frame = frame.drop_many(excluded.iter().map(String::as_str));
+        }
         let label = format!("Exporting {}", path.display());
         let work = move |_: &crate::train::task::TaskContext| -> Result<PathBuf> {
-            export::write_csv(&frame, &path)?;
+            export::write_table(&frame, &path, export::TableFormat::of(&path))?;
             Ok(path)
         };
         match Worker::spawn("export", label, self.waker.clone(), work) {

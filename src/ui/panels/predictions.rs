@@ -31,6 +31,10 @@ pub struct PredictionsView {
     pub campaign: Campaign,
     pub use_budget: bool,
     pub use_cap: bool,
+    /// Whether the export window is open, which columns it leaves out, and the format.
+    pub export_open: bool,
+    pub export_excluded: Vec<String>,
+    pub export_format: crate::data::export::TableFormat,
     /// Names the user gave the segments (index 0 = segment 1); empty means "Segment N".
     pub segment_names: Vec<String>,
     /// The last plan and what it was computed for (recomputed only when the inputs change).
@@ -51,6 +55,9 @@ impl Default for PredictionsView {
             use_budget: false,
             use_cap: false,
             segment_names: Vec::new(),
+            export_open: false,
+            export_excluded: Vec::new(),
+            export_format: crate::data::export::TableFormat::Csv,
             cached: None,
         }
     }
@@ -71,12 +78,12 @@ pub fn predictions_panel_ui(
     ui.horizontal(|ui| {
         ui.heading(format!("{} · {}", o.model.kind.label(), target));
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let export = ui.add_enabled(!exporting, egui::Button::new("Export CSV…"));
+            let export = ui.add_enabled(!exporting, egui::Button::new("Export…"));
             if export
-                .on_hover_text("Write the scored customers (the evaluated rows) to a CSV file")
+                .on_hover_text("Write the scored customers (the evaluated rows) to CSV or Excel, choosing the columns")
                 .clicked()
             {
-                cmds.push(Command::ExportDialog);
+                view.export_open = true;
             }
             if exporting {
                 ui.spinner();
@@ -98,6 +105,7 @@ pub fn predictions_panel_ui(
         ),
     });
     ui.add_space(4.0);
+    export_window_ui(ui, o, view, cmds);
     let display = state.training.as_ref().and_then(|r| r.display.as_ref());
     let table = display.unwrap_or(&o.predictions);
     match (&o.metrics, &o.ranking) {
@@ -130,6 +138,59 @@ pub fn predictions_panel_ui(
             segments_ui(ui, o, m, view);
             customers_ui(ui, table);
         }
+    }
+}
+
+/// Which columns go out, and as CSV or Excel.
+fn export_window_ui(ui: &mut egui::Ui, o: &TrainOutcome, view: &mut PredictionsView, cmds: &mut Vec<Command>) {
+    use crate::data::export::TableFormat;
+    let mut open = view.export_open;
+    let mut go = false;
+    egui::Window::new("Export scored customers")
+        .open(&mut open)
+        .collapsible(false)
+        .resizable(true)
+        .default_height(420.0)
+        .show(ui.ctx(), |ui| {
+            ui.horizontal(|ui| {
+                ui.label("Format");
+                ui.radio_value(&mut view.export_format, TableFormat::Csv, "CSV");
+                ui.radio_value(&mut view.export_format, TableFormat::Xlsx, "Excel (.xlsx)");
+            });
+            ui.horizontal(|ui| {
+                if ui.small_button("All").clicked() {
+                    view.export_excluded.clear();
+                }
+                if ui.small_button("Only ID and results").clicked() {
+                    let keep = ["score", "prediction", "decile", "segment"];
+                    view.export_excluded = o
+                        .predictions
+                        .get_column_names()
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, n)| *i != 0 && !keep.contains(&n.as_str()))
+                        .map(|(_, n)| n.to_string())
+                        .collect();
+                }
+            });
+            egui::ScrollArea::vertical().max_height(300.0).show(ui, |ui| {
+                for name in o.predictions.get_column_names() {
+                    let name = name.to_string();
+                    let mut on = !view.export_excluded.contains(&name);
+                    if ui.checkbox(&mut on, &name).changed() {
+                        if on {
+                            view.export_excluded.retain(|n| n != &name);
+                        } else {
+                            view.export_excluded.push(name);
+                        }
+                    }
+                }
+            });
+            go = ui.button("Export…").clicked();
+        });
+    view.export_open = open && !go;
+    if go {
+        cmds.push(Command::ExportDialog);
     }
 }
 
