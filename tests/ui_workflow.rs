@@ -101,7 +101,9 @@ fn sample_to_trained_model_to_exported_csv() {
     let xlsx = tempfile::tempdir().unwrap();
     let xlsx_path = xlsx.path().join("scored.xlsx");
     h.state_mut().push(Command::ExportTo(xlsx_path.clone()));
-    step_until(&mut h, "the Excel export", |a| a.state.exported.as_ref() == Some(&xlsx_path));
+    step_until(&mut h, "the Excel export", |a| {
+        a.state.exported.as_ref() == Some(&xlsx_path)
+    });
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let book = load::load_path(&xlsx_path, &Default::default(), &mut |_, _| {}, &cancel).unwrap();
     let names: Vec<&str> = book.get_column_names().iter().map(|n| n.as_str()).collect();
@@ -114,7 +116,9 @@ fn sample_to_trained_model_to_exported_csv() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("scored.csv");
     h.state_mut().push(Command::ExportTo(path.clone()));
-    step_until(&mut h, "the export", |a| a.state.exported.as_ref() == Some(&path));
+    step_until(&mut h, "the export", |a| {
+        a.state.exported.as_ref() == Some(&path)
+    });
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let out = load::load_path(&path, &Default::default(), &mut |_, _| {}, &cancel).unwrap();
     assert_eq!(out.height(), holdout_rows);
@@ -313,6 +317,40 @@ fn targeting_calculator_exports_exactly_the_planned_list() {
     assert_eq!(written[0], scores[0]);
     let expected: f64 = scores[..p.contacts].iter().sum();
     assert!((written.iter().sum::<f64>() - expected).abs() < 1e-6 * expected);
+
+    // The scored table, filtered to the top two deciles and sorted by score, lowest first.
+    use marketing_workbench::data::recipe::FilterOp;
+    use marketing_workbench::ui::app::TableView;
+    h.state_mut().push(Command::ViewScored(TableView {
+        sort: Some(("score".into(), false)),
+        filter: Some(("decile".into(), FilterOp::LessOrEqual, "2".into())),
+    }));
+    step_until(&mut h, "the table view", |a| {
+        !a.is_busy()
+            && a.state
+                .training
+                .as_ref()
+                .and_then(|r| r.display.as_ref())
+                .is_some_and(|d| d.height() == 800)
+    });
+    let shown = h
+        .state()
+        .state
+        .training
+        .as_ref()
+        .unwrap()
+        .display
+        .clone()
+        .unwrap();
+    let s: Vec<f64> = shown
+        .column("score")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert!(s.windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!(shown.get_column_names()[0].as_str(), "score");
 }
 
 #[test]

@@ -84,7 +84,12 @@ impl TableFormat {
 
     /// The format a file name asks for (CSV unless it ends in .xlsx).
     pub fn of(path: &Path) -> Self {
-        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("xlsx") => Self::Xlsx,
             _ => Self::Csv,
         }
@@ -108,7 +113,10 @@ pub fn write_xlsx(df: &DataFrame, path: &Path) -> Result<()> {
     if df.height() > XLSX_MAX_ROWS {
         return Err(Error::bad_file(
             path,
-            format!("{} rows don't fit in an Excel sheet (at most {XLSX_MAX_ROWS}): export CSV instead", df.height()),
+            format!(
+                "{} rows don't fit in an Excel sheet (at most {XLSX_MAX_ROWS}): export CSV instead",
+                df.height()
+            ),
         ));
     }
     let xlsx = |e: rust_xlsxwriter::XlsxError| Error::bad_file(path, e.to_string());
@@ -119,7 +127,9 @@ pub fn write_xlsx(df: &DataFrame, path: &Path) -> Result<()> {
     let date = Format::new().set_num_format("yyyy-mm-dd");
     for (j, c) in df.columns().iter().enumerate() {
         let col = j as u16;
-        sheet.write_string_with_format(0, col, c.name().as_str(), &bold).map_err(xlsx)?;
+        sheet
+            .write_string_with_format(0, col, c.name().as_str(), &bold)
+            .map_err(xlsx)?;
         match c.dtype() {
             DataType::Date => {
                 let days = c.cast(&DataType::Int32)?;
@@ -127,7 +137,12 @@ pub fn write_xlsx(df: &DataFrame, path: &Path) -> Result<()> {
                     if let Some(d) = v {
                         // Excel counts days from 1899-12-30.
                         sheet
-                            .write_number_with_format(i as u32 + 1, col, f64::from(d) + 25_569.0, &date)
+                            .write_number_with_format(
+                                i as u32 + 1,
+                                col,
+                                f64::from(d) + 25_569.0,
+                                &date,
+                            )
                             .map_err(xlsx)?;
                     }
                 }
@@ -151,7 +166,9 @@ pub fn write_xlsx(df: &DataFrame, path: &Path) -> Result<()> {
         }
     }
     let bytes = book.save_to_buffer().map_err(xlsx)?;
-    write_atomic(path, |w| w.write_all(&bytes).map_err(|e| Error::io(path, e)))
+    write_atomic(path, |w| {
+        w.write_all(&bytes).map_err(|e| Error::io(path, e))
+    })
 }
 
 /// Writes `value` as pretty JSON, atomically.
@@ -203,7 +220,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(back.get_column_names(), ["id", "score", "n"]);
-        assert_eq!(back.column("score").unwrap().get(1).unwrap(), AnyValue::Float64(0.75));
+        assert_eq!(
+            back.column("score").unwrap().get(1).unwrap(),
+            AnyValue::Float64(0.75)
+        );
         assert_eq!(TableFormat::of(&path), TableFormat::Xlsx);
     }
 }

@@ -111,6 +111,8 @@ pub enum Command {
     /// Show the native save dialog for the scored rows.
     ExportDialog,
     ExportTo(PathBuf),
+    /// Show the scored customers sorted and filtered (computed on a worker).
+    ViewScored(TableView),
     /// Show the save dialog for the targeting calculator's list of `contacts` customers.
     ExportListDialog {
         contacts: usize,
@@ -147,6 +149,15 @@ pub struct Cleaned {
     pub profile: Profile,
     /// What each step did (`None` for switched-off steps).
     pub effects: Vec<Option<StepEffect>>,
+}
+
+/// How the scored-customers table is sorted and filtered.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TableView {
+    /// Column and whether highest first.
+    pub sort: Option<(String, bool)>,
+    /// Keep rows where `column op value`.
+    pub filter: Option<(String, crate::data::recipe::FilterOp, String)>,
 }
 
 /// A step being previewed, and the table it would give once computed.
@@ -233,6 +244,7 @@ struct Jobs {
     clean: Option<Worker<Cleaned>>,
     preview: Option<Worker<Cleaned>>,
     target: Option<Worker<TargetProfile>>,
+    table_view: Option<Worker<DataFrame>>,
     export: Option<Worker<PathBuf>>,
     train: Option<TrainJob>,
 }
@@ -317,6 +329,7 @@ impl App {
             || j.clean.is_some()
             || j.preview.is_some()
             || j.target.is_some()
+            || j.table_view.is_some()
             || j.export.is_some()
             || j.train.is_some()
     }
@@ -695,6 +708,7 @@ impl App {
                 move |path| Command::ExportListTo { path, contacts },
             ),
             Command::ExportListTo { path, contacts } => self.export_list(path, contacts),
+            Command::ViewScored(view) => self.view_scored(view),
             Command::Notify { message, .. } if message.is_empty() => {}
             Command::Notify { message, error } => {
                 if error {
@@ -892,6 +906,41 @@ impl App {
         }
     }
 
+    fn view_scored(&mut self, view: TableView) {
+        let Some(frame) = self
+            .state
+            .training
+            .as_ref()
+            .and_then(TrainingRun::outcome)
+            .map(|o| o.predictions.clone())
+        else {
+            return;
+        };
+        let work = move |_: &crate::train::task::TaskContext| -> Result<DataFrame> {
+            let mut out = frame;
+            if let Some((column, op, value)) = view.filter {
+                let mut recipe = Recipe::default();
+                recipe.push(Step::FilterRows { column, op, value });
+                out = recipe.fit_transform(&out)?.1;
+            }
+            if let Some((column, descending)) = view.sort {
+                use polars::prelude::SortMultipleOptions;
+                out = out.sort(
+                    [column.as_str()],
+                    SortMultipleOptions::default()
+                        .with_order_descending(descending)
+                        .with_nulls_last(true)
+                        .with_maintain_order(true),
+                )?;
+            }
+            scored_first(&out).ok_or_else(|| Error::Model("could not arrange the columns".into()))
+        };
+        match Worker::spawn("table", "Sorting and filtering", self.waker.clone(), work) {
+            Ok(t) => self.jobs.table_view = Some(t),
+            Err(e) => self.notifications.error(e.one_line()),
+        }
+    }
+
     /// Writes the `contacts` highest-scored customers of the whole table, best first.
     fn export_list(&mut self, path: PathBuf, contacts: usize) {
         let Some(population) = self
@@ -1001,6 +1050,14 @@ impl App {
             match result {
                 Ok(t) => self.state.target_profile = Some(t),
                 Err(e) => self.notifications.error(e.one_line()),
+            }
+        }
+        if let Some(result) = self.jobs.table_view.as_ref().and_then(Worker::poll) {
+            self.jobs.table_view = None;
+            match (result, &mut self.state.training) {
+                (Ok(df), Some(run)) => run.display = Some(df),
+                (Err(e), _) => self.notifications.error(e.one_line()),
+                _ => {}
             }
         }
         if let Some(result) = self.jobs.export.as_ref().and_then(Worker::poll) {

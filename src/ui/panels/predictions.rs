@@ -35,6 +35,9 @@ pub struct PredictionsView {
     pub export_open: bool,
     pub export_excluded: Vec<String>,
     pub export_format: crate::data::export::TableFormat,
+    /// The sort and filter being edited for the scored customers.
+    pub table: crate::ui::app::TableView,
+    pub filter_on: bool,
     /// Names the user gave the segments (index 0 = segment 1); empty means "Segment N".
     pub segment_names: Vec<String>,
     /// The last plan and what it was computed for (recomputed only when the inputs change).
@@ -55,6 +58,8 @@ impl Default for PredictionsView {
             use_budget: false,
             use_cap: false,
             segment_names: Vec::new(),
+            table: Default::default(),
+            filter_on: false,
             export_open: false,
             export_excluded: Vec::new(),
             export_format: crate::data::export::TableFormat::Csv,
@@ -123,7 +128,10 @@ pub fn predictions_panel_ui(
                 PredictionsTab::Gains => gains_ui(ui, r),
                 PredictionsTab::Targeting => targeting_ui(ui, o, view, exporting, cmds),
                 PredictionsTab::Importance => importance_ui(ui, o, "AUC"),
-                PredictionsTab::Customers => customers_ui(ui, table),
+                PredictionsTab::Customers => {
+                    table_controls_ui(ui, table, view, cmds);
+                    customers_ui(ui, table);
+                }
             }
         }
         (Metrics::Classification(m), None) => {
@@ -142,7 +150,12 @@ pub fn predictions_panel_ui(
 }
 
 /// Which columns go out, and as CSV or Excel.
-fn export_window_ui(ui: &mut egui::Ui, o: &TrainOutcome, view: &mut PredictionsView, cmds: &mut Vec<Command>) {
+fn export_window_ui(
+    ui: &mut egui::Ui,
+    o: &TrainOutcome,
+    view: &mut PredictionsView,
+    cmds: &mut Vec<Command>,
+) {
     use crate::data::export::TableFormat;
     let mut open = view.export_open;
     let mut go = false;
@@ -173,25 +186,95 @@ fn export_window_ui(ui: &mut egui::Ui, o: &TrainOutcome, view: &mut PredictionsV
                         .collect();
                 }
             });
-            egui::ScrollArea::vertical().max_height(300.0).show(ui, |ui| {
-                for name in o.predictions.get_column_names() {
-                    let name = name.to_string();
-                    let mut on = !view.export_excluded.contains(&name);
-                    if ui.checkbox(&mut on, &name).changed() {
-                        if on {
-                            view.export_excluded.retain(|n| n != &name);
-                        } else {
-                            view.export_excluded.push(name);
+            egui::ScrollArea::vertical()
+                .max_height(300.0)
+                .show(ui, |ui| {
+                    for name in o.predictions.get_column_names() {
+                        let name = name.to_string();
+                        let mut on = !view.export_excluded.contains(&name);
+                        if ui.checkbox(&mut on, &name).changed() {
+                            if on {
+                                view.export_excluded.retain(|n| n != &name);
+                            } else {
+                                view.export_excluded.push(name);
+                            }
                         }
                     }
-                }
-            });
+                });
             go = ui.button("Export…").clicked();
         });
     view.export_open = open && !go;
     if go {
         cmds.push(Command::ExportDialog);
     }
+}
+
+/// Sort by a column and keep rows meeting a condition (applied on a worker).
+fn table_controls_ui(
+    ui: &mut egui::Ui,
+    table: &polars::prelude::DataFrame,
+    view: &mut PredictionsView,
+    cmds: &mut Vec<Command>,
+) {
+    use crate::data::recipe::FilterOp;
+    let names: Vec<String> = table
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    ui.horizontal(|ui| {
+        ui.label("Sort by");
+        let (mut column, mut descending) = view
+            .table
+            .sort
+            .clone()
+            .unwrap_or(("score".to_owned(), true));
+        egui::ComboBox::from_id_salt("sort_column")
+            .selected_text(column.as_str())
+            .height(400.0)
+            .show_ui(ui, |ui| {
+                for n in &names {
+                    ui.selectable_value(&mut column, n.clone(), n.as_str());
+                }
+            });
+        ui.checkbox(&mut descending, "highest first");
+        view.table.sort = Some((column, descending));
+        ui.separator();
+        ui.checkbox(&mut view.filter_on, "Only rows where");
+        let (mut fc, mut op, mut value) = view.table.filter.clone().unwrap_or((
+            "decile".to_owned(),
+            FilterOp::LessOrEqual,
+            "2".to_owned(),
+        ));
+        ui.add_enabled_ui(view.filter_on, |ui| {
+            egui::ComboBox::from_id_salt("filter_column")
+                .selected_text(fc.as_str())
+                .height(400.0)
+                .show_ui(ui, |ui| {
+                    for n in &names {
+                        ui.selectable_value(&mut fc, n.clone(), n.as_str());
+                    }
+                });
+            egui::ComboBox::from_id_salt("filter_op_table")
+                .selected_text(op.label())
+                .show_ui(ui, |ui| {
+                    for o in FilterOp::ALL {
+                        ui.selectable_value(&mut op, o, o.label());
+                    }
+                });
+            if op.takes_value() {
+                ui.add(egui::TextEdit::singleline(&mut value).desired_width(90.0));
+            }
+        });
+        view.table.filter = Some((fc, op, value));
+        if ui.button("Apply").clicked() {
+            let mut v = view.table.clone();
+            if !view.filter_on {
+                v.filter = None;
+            }
+            cmds.push(Command::ViewScored(v));
+        }
+    });
 }
 
 fn customers_ui(ui: &mut egui::Ui, table: &polars::prelude::DataFrame) {
