@@ -111,6 +111,16 @@ pub enum Command {
     /// Show the native save dialog for the scored rows.
     ExportDialog,
     ExportTo(PathBuf),
+    /// Ask where to save chart `name`, shown at `rect` (points).
+    ChartPngDialog {
+        name: String,
+        rect: egui::Rect,
+    },
+    /// Screenshot the window and save the part at `rect` as a PNG.
+    SaveChartPng {
+        path: PathBuf,
+        rect: egui::Rect,
+    },
     /// Show the scored customers sorted and filtered (computed on a worker).
     ViewScored(TableView),
     /// Show the save dialog for the targeting calculator's list of `contacts` customers.
@@ -709,6 +719,42 @@ impl App {
             ),
             Command::ExportListTo { path, contacts } => self.export_list(path, contacts),
             Command::ViewScored(view) => self.view_scored(view),
+            Command::ChartPngDialog { name, rect } => self.file_dialog(
+                "png",
+                move || {
+                    rfd::FileDialog::new()
+                        .set_title("Save the chart")
+                        .set_file_name(format!("{name}.png"))
+                        .add_filter("PNG image", &["png"])
+                        .save_file()
+                },
+                move |path| Command::SaveChartPng { path, rect },
+            ),
+            Command::SaveChartPng { path, rect } => {
+                let tx = self.inbox.0.clone();
+                let waker = self.waker.clone();
+                let ppp = ctx.pixels_per_point();
+                ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(
+                    egui::ScreenshotCallback::new(move |image| {
+                        let cropped = image.region(&rect, Some(ppp));
+                        // Encoding and writing happen off the UI thread.
+                        let _ = std::thread::Builder::new().name("export:png".into()).spawn(
+                            move || {
+                                let message = match super::widgets::png::write_png(&cropped, &path)
+                                {
+                                    Ok(()) => (format!("Saved {}", path.display()), false),
+                                    Err(e) => (e.one_line(), true),
+                                };
+                                let _ = tx.send(Command::Notify {
+                                    message: message.0,
+                                    error: message.1,
+                                });
+                                waker();
+                            },
+                        );
+                    }),
+                ));
+            }
             Command::Notify { message, .. } if message.is_empty() => {}
             Command::Notify { message, error } => {
                 if error {
@@ -1165,6 +1211,13 @@ impl App {
         }
         while let Ok(c) = self.inbox.1.try_recv() {
             self.push(c);
+        }
+        let png_id = egui::Id::unique(panels::predictions::PNG_REQUEST);
+        if let Some((name, [x0, y0, x1, y1])) =
+            ctx.data_mut(|d| d.remove_temp::<(String, [f32; 4])>(png_id))
+        {
+            let rect = egui::Rect::from_min_max(egui::pos2(x0, y0), egui::pos2(x1, y1));
+            self.push(Command::ChartPngDialog { name, rect });
         }
     }
 

@@ -311,6 +311,24 @@ fn cards_ui(ui: &mut egui::Ui, m: &ClassificationMetrics) {
     });
 }
 
+/// A small "Save PNG…" button under a chart: the App takes the request at the next frame,
+/// asks where to save, and crops a screenshot of the window to the chart.
+fn png_button(ui: &mut egui::Ui, name: &str, rect: egui::Rect) {
+    if ui
+        .small_button("Save PNG…")
+        .on_hover_text("Save this chart as a PNG image")
+        .clicked()
+    {
+        ui.ctx().data_mut(|d| {
+            let r = [rect.min.x, rect.min.y, rect.max.x, rect.max.y];
+            d.insert_temp(egui::Id::unique(PNG_REQUEST), (name.to_owned(), r));
+        });
+    }
+}
+
+/// Where [`png_button`] leaves its request for the App.
+pub const PNG_REQUEST: &str = "chart_png_request";
+
 fn small_plot(id: &str, height: f32) -> Plot<'_> {
     Plot::new(id)
         .height(height)
@@ -391,7 +409,7 @@ fn quality_ui(
         ui.horizontal(|ui| {
             ui.vertical(|ui| {
                 ui.strong("ROC curve");
-                small_plot("roc", 200.0)
+                let chart = small_plot("roc", 200.0)
                     .width(240.0)
                     .include_x(0.0)
                     .include_x(1.0)
@@ -409,10 +427,11 @@ fn quality_ui(
                                 .style(LineStyle::dashed_dense()),
                         );
                     });
+                png_button(ui, "roc", chart.response.rect);
             });
             ui.vertical(|ui| {
                 ui.strong("Precision and recall");
-                small_plot("pr", 200.0)
+                let chart = small_plot("pr", 200.0)
                     .width(240.0)
                     .legend(Legend::default().position(Corner::RightTop))
                     .include_x(0.0)
@@ -433,10 +452,11 @@ fn quality_ui(
                         let (rc, pr) = (recall, precision);
                         p.points(Points::new("threshold", vec![[rc, pr]]).radius(4.0));
                     });
+                png_button(ui, "pr", chart.response.rect);
             });
         });
         ui.strong("Calibration: predicted against observed rate");
-        small_plot("calibration", 190.0)
+        let chart = small_plot("calibration", 190.0)
             .width(490.0)
             .include_x(0.0)
             .include_y(0.0)
@@ -452,6 +472,7 @@ fn quality_ui(
                 p.line(Line::new("model", PlotPoints::from(cal.clone())));
                 p.points(Points::new("tenths by score", cal).radius(3.0));
             });
+        png_button(ui, "calibration", chart.response.rect);
     });
 }
 
@@ -478,7 +499,7 @@ fn score_distribution_ui(ui: &mut egui::Ui, o: &TrainOutcome, pos: &str, neg: &s
             .map(|(i, &n)| Bar::new((i as f64 + 0.5) * width, n / total).width(width * 0.9))
             .collect()
     };
-    small_plot("score_distribution", 150.0)
+    let chart = small_plot("score_distribution", 150.0)
         .x_axis_label("score")
         .y_axis_label("share of group")
         .legend(Legend::default().position(Corner::RightTop))
@@ -486,6 +507,7 @@ fn score_distribution_ui(ui: &mut egui::Ui, o: &TrainOutcome, pos: &str, neg: &s
             p.bar_chart(BarChart::new(format!("actually {neg}"), bars(&hn, tn)));
             p.bar_chart(BarChart::new(format!("actually {pos}"), bars(&hp, tp)));
         });
+    png_button(ui, "score_distribution", chart.response.rect);
 }
 
 fn gains_ui(ui: &mut egui::Ui, r: &Ranking) {
@@ -499,7 +521,7 @@ fn gains_ui(ui: &mut egui::Ui, r: &Ranking) {
                 .iter()
                 .map(|d| [f64::from(d.decile) * 10.0, 100.0 * d.cumulative_gain]),
         );
-        small_plot("gains", 220.0)
+        let chart = small_plot("gains", 220.0)
             .x_axis_label("% of customers contacted, best scores first")
             .y_axis_label("% of responders")
             .include_y(0.0)
@@ -512,6 +534,7 @@ fn gains_ui(ui: &mut egui::Ui, r: &Ranking) {
                         .style(LineStyle::dashed_dense()),
                 );
             });
+        png_button(ui, "gains", chart.response.rect);
         let ui = &mut cols[1];
         ui.strong("Lift per decile: response rate over the average");
         let bars: Vec<Bar> = table
@@ -521,13 +544,14 @@ fn gains_ui(ui: &mut egui::Ui, r: &Ranking) {
                     .name(format!("decile {}: {:.2}×", d.decile, d.lift))
             })
             .collect();
-        small_plot("lift", 220.0)
+        let chart = small_plot("lift", 220.0)
             .x_axis_label("decile (1 = highest scores)")
             .y_axis_label("lift")
             .show(ui, |p| {
                 p.bar_chart(BarChart::new("lift", bars));
                 p.hline(egui_plot::HLine::new("average", 1.0).style(LineStyle::dashed_dense()));
             });
+        png_button(ui, "lift", chart.response.rect);
     });
     ui.add_space(6.0);
     egui::Grid::new("decile_table")
@@ -665,7 +689,7 @@ fn targeting_ui(
         }
     });
     let share = p.contacts as f64 / desc.len().max(1) as f64;
-    small_plot("profit", (ui.available_height() - 20.0).max(180.0))
+    let chart = small_plot("profit", (ui.available_height() - 20.0).max(180.0))
         .x_axis_label("share of customers contacted, best scores first")
         .y_axis_label("expected profit")
         .show(ui, |pl| {
@@ -683,6 +707,7 @@ fn targeting_ui(
                 );
             }
         });
+    png_button(ui, "profit", chart.response.rect);
 }
 
 fn regression_ui(ui: &mut egui::Ui, o: &TrainOutcome, m: &RegressionMetrics) {
@@ -697,7 +722,7 @@ fn regression_ui(ui: &mut egui::Ui, o: &TrainOutcome, m: &RegressionMetrics) {
         ui.strong("Predicted against actual");
         let top = o.scatter.iter().map(|p| p[0].max(p[1])).fold(0.0, f64::max);
         let low = o.scatter.iter().map(|p| p[0].min(p[1])).fold(0.0, f64::min);
-        small_plot("fit", 240.0)
+        let chart = small_plot("fit", 240.0)
             .x_axis_label("actual")
             .y_axis_label("predicted")
             .show(ui, |p| {
@@ -707,6 +732,7 @@ fn regression_ui(ui: &mut egui::Ui, o: &TrainOutcome, m: &RegressionMetrics) {
                         .style(LineStyle::dashed_dense()),
                 );
             });
+        png_button(ui, "fit", chart.response.rect);
         let ui = &mut cols[1];
         ui.strong("Errors (predicted − actual)");
         if let Some(h) = &o.residuals {
@@ -721,10 +747,11 @@ fn regression_ui(ui: &mut egui::Ui, o: &TrainOutcome, m: &RegressionMetrics) {
                 .enumerate()
                 .map(|(i, &n)| Bar::new(h.edges[i] + width / 2.0, n as f64).width(width * 0.95))
                 .collect();
-            small_plot("residuals", 240.0)
+            let chart = small_plot("residuals", 240.0)
                 .x_axis_label("error")
                 .y_axis_label("customers")
                 .show(ui, |p| p.bar_chart(BarChart::new("customers", bars)));
+            png_button(ui, "residuals", chart.response.rect);
         }
         let ui = &mut cols[2];
         importance_ui(ui, o, "R²");
@@ -747,7 +774,7 @@ fn importance_ui(ui: &mut egui::Ui, o: &TrainOutcome, metric: &str) {
         })
         .collect();
     let n = names.len();
-    small_plot("importance", 22.0 * n.max(4) as f32 + 40.0)
+    let chart = small_plot("importance", 22.0 * n.max(4) as f32 + 40.0)
         .x_axis_label(format!("drop in {metric}"))
         .y_axis_formatter(move |mark, _| {
             let i = mark.value.round();
@@ -760,6 +787,7 @@ fn importance_ui(ui: &mut egui::Ui, o: &TrainOutcome, metric: &str) {
         .show(ui, |p| {
             p.bar_chart(BarChart::new("importance", bars).horizontal())
         });
+    png_button(ui, "importance", chart.response.rect);
     if !o.coefficients.is_empty() {
         egui::CollapsingHeader::new("Weights of the standardised features")
             .default_open(false)
@@ -841,7 +869,7 @@ fn segments_ui(
         let inertia: Vec<[f64; 2]> = report.sweep.iter().map(|p| [p.k as f64, p.inertia]).collect();
         let silhouette: Vec<[f64; 2]> = report.sweep.iter().map(|p| [p.k as f64, p.silhouette]).collect();
         let current = m.k as f64;
-        small_plot("elbow", 150.0)
+        let chart = small_plot("elbow", 150.0)
             .y_axis_label("inertia")
             .legend(Legend::default().position(Corner::RightTop))
             .show(ui, |p| {
@@ -849,7 +877,8 @@ fn segments_ui(
                 p.points(Points::new("k", inertia).radius(3.0));
                 p.vline(VLine::new("chosen k", current));
             });
-        small_plot("silhouette", 150.0)
+        png_button(ui, "elbow", chart.response.rect);
+        let chart = small_plot("silhouette", 150.0)
             .x_axis_label("k (segments)")
             .y_axis_label("silhouette")
             .legend(Legend::default().position(Corner::RightTop))
@@ -858,6 +887,7 @@ fn segments_ui(
                 p.points(Points::new("k", silhouette).radius(3.0));
                 p.vline(VLine::new("chosen k", current));
             });
+        png_button(ui, "silhouette", chart.response.rect);
         ui.weak("Look for the k after which inertia stops falling fast, with a high silhouette; set it in Model and train again.");
         let ui = &mut cols[1];
         ui.strong(format!(
@@ -881,6 +911,7 @@ fn segments_ui(
                 }
                 p.pointer_coordinate()
             });
+        png_button(ui, "segment_map", response.response.rect);
         // Hover: the nearest drawn customer.
         if let Some(pointer) = response.inner
             && response.response.hovered()

@@ -1,4 +1,5 @@
 //! Reusable widgets.
 
 pub mod notifications;
+pub mod png;
 pub mod table;
