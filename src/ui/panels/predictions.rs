@@ -314,11 +314,14 @@ fn cards_ui(ui: &mut egui::Ui, m: &ClassificationMetrics) {
 /// A small "Save PNG…" button under a chart: the App takes the request at the next frame,
 /// asks where to save, and crops a screenshot of the window to the chart.
 fn png_button(ui: &mut egui::Ui, name: &str, rect: egui::Rect) {
-    if ui
-        .small_button("Save PNG…")
-        .on_hover_text("Save this chart as a PNG image")
-        .clicked()
-    {
+    let clicked = ui
+        .horizontal(|ui| {
+            ui.small_button("Save PNG…")
+                .on_hover_text("Save this chart as a PNG image")
+                .clicked()
+        })
+        .inner;
+    if clicked {
         ui.ctx().data_mut(|d| {
             let r = [rect.min.x, rect.min.y, rect.max.x, rect.max.y];
             d.insert_temp(egui::Id::unique(PNG_REQUEST), (name.to_owned(), r));
