@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::export::write_json;
+use crate::data::export::{JsonKind, read_versioned_json, write_json};
 use crate::data::recipe::Recipe;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ml::ModelSettings;
 use crate::ml::saved::SavedModel;
 
@@ -73,44 +73,15 @@ impl Project {
 
     /// Reads a project, refusing other files, newer formats and oversized files.
     pub fn load(path: &Path) -> Result<Self> {
-        let len = std::fs::metadata(path)
-            .map_err(|e| Error::io(path, e))?
-            .len();
-        if len > MAX_PROJECT_BYTES {
-            return Err(Error::bad_file(path, "is too large to be a project file"));
-        }
-        let text = std::fs::read_to_string(path)
-            .map_err(|_| Error::bad_file(path, "is not a project file (not text)"))?;
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            Error::bad_file(
-                path,
-                format!(
-                    "is not a project file (line {}, column {}: {e})",
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })?;
-        if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
-            return Err(Error::bad_file(
-                path,
-                "is not a Marketing Workbench project",
-            ));
-        }
-        let version = value
-            .get("format_version")
-            .and_then(|v| v.as_u64())
-            .unwrap_or(0);
-        if version > u64::from(FORMAT_VERSION) {
-            return Err(Error::bad_file(
-                path,
-                format!(
-                    "was saved by a newer Marketing Workbench (project format {version}): update the app"
-                ),
-            ));
-        }
-        serde_json::from_value(value)
-            .map_err(|e| Error::bad_file(path, format!("is a damaged project file: {e}")))
+        read_versioned_json(
+            path,
+            &JsonKind {
+                format: FORMAT,
+                version: FORMAT_VERSION,
+                max_bytes: MAX_PROJECT_BYTES,
+                noun: "project",
+            },
+        )
     }
 }
 
@@ -156,7 +127,7 @@ mod tests {
             Project::load(&path)
                 .unwrap_err()
                 .to_string()
-                .contains("not a Marketing Workbench project")
+                .contains("not a Marketing Workbench project file")
         );
     }
 }

@@ -171,6 +171,68 @@ pub fn write_xlsx(df: &DataFrame, path: &Path) -> Result<()> {
     })
 }
 
+/// What a versioned JSON file of ours is: its `format` tag, the newest `format_version` this
+/// build reads, the largest size accepted, and a word for messages ("model", "project").
+pub struct JsonKind {
+    pub format: &'static str,
+    pub version: u32,
+    pub max_bytes: u64,
+    pub noun: &'static str,
+}
+
+/// Reads one of our versioned JSON files, refusing other files, newer versions and oversized
+/// files with a message that says which.
+pub fn read_versioned_json<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    kind: &JsonKind,
+) -> Result<T> {
+    use std::io::Read;
+    let noun = kind.noun;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    if len > kind.max_bytes {
+        return Err(Error::bad_file(
+            path,
+            format!("is too large to be a {noun} file"),
+        ));
+    }
+    let mut text = String::new();
+    file.take(kind.max_bytes)
+        .read_to_string(&mut text)
+        .map_err(|_| Error::bad_file(path, format!("is not a {noun} file (not text)")))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Error::bad_file(
+            path,
+            format!(
+                "is not a {noun} file (line {}, column {}: {e})",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    if value.get("format").and_then(|f| f.as_str()) != Some(kind.format) {
+        return Err(Error::bad_file(
+            path,
+            format!("is not a Marketing Workbench {noun} file"),
+        ));
+    }
+    let version = value
+        .get("format_version")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0);
+    if version > u64::from(kind.version) {
+        return Err(Error::bad_file(
+            path,
+            format!(
+                "was saved by a newer Marketing Workbench ({noun} format {version}, this one reads {}): update the app",
+                kind.version
+            ),
+        ));
+    }
+    serde_json::from_value(value)
+        .map_err(|e| Error::bad_file(path, format!("is a damaged {noun} file: {e}")))
+}
+
 /// Writes `value` as pretty JSON, atomically.
 pub fn write_json<T: serde::Serialize>(value: &T, path: &Path) -> Result<()> {
     write_atomic(path, |w| {

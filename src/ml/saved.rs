@@ -2,7 +2,6 @@
 //! version, as JSON (data only). Scoring a table replays the recipe and the schema by column
 //! name, so `score` reproduces the holdout predictions of `train` exactly.
 
-use std::io::Read;
 use std::path::Path;
 
 use polars::prelude::*;
@@ -13,7 +12,7 @@ use super::metrics::deciles;
 use super::models::{ModelKind, Task, TrainedModel};
 use super::{Classes, ModelSettings};
 use crate::data::ROW_ID;
-use crate::data::export::write_json;
+use crate::data::export::{JsonKind, read_versioned_json, write_json};
 use crate::data::recipe::FittedRecipe;
 use crate::error::{Error, Result};
 
@@ -62,45 +61,15 @@ pub struct Scored {
 impl SavedModel {
     /// Reads a model file, refusing other files, newer formats and oversized files.
     pub fn load(path: &Path) -> Result<Self> {
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
-        if len > MAX_MODEL_BYTES {
-            return Err(Error::bad_file(path, "is too large to be a model file"));
-        }
-        let mut text = String::new();
-        file.take(MAX_MODEL_BYTES)
-            .read_to_string(&mut text)
-            .map_err(|_| Error::bad_file(path, "is not a model file (not text)"))?;
-        let header: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            Error::bad_file(
-                path,
-                format!(
-                    "is not a model file (line {}, column {}: {e})",
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })?;
-        if header.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
-            return Err(Error::bad_file(
-                path,
-                "is not a Marketing Workbench model file",
-            ));
-        }
-        let version = header
-            .get("format_version")
-            .and_then(|v| v.as_u64())
-            .unwrap_or(0);
-        if version > u64::from(FORMAT_VERSION) {
-            return Err(Error::bad_file(
-                path,
-                format!(
-                    "was saved by a newer Marketing Workbench (model format {version}, this one reads {FORMAT_VERSION}): update the app"
-                ),
-            ));
-        }
-        serde_json::from_value(header)
-            .map_err(|e| Error::bad_file(path, format!("is a damaged model file: {e}")))
+        read_versioned_json(
+            path,
+            &JsonKind {
+                format: FORMAT,
+                version: FORMAT_VERSION,
+                max_bytes: MAX_MODEL_BYTES,
+                noun: "model",
+            },
+        )
     }
 
     /// Writes the model file atomically.

@@ -257,17 +257,7 @@ fn column_detail_ui(ui: &mut egui::Ui, c: &ColumnProfile, rows: usize) {
         });
     ui.add_space(8.0);
     if let Some(h) = &c.histogram {
-        let width = h
-            .edges
-            .get(1)
-            .zip(h.edges.first())
-            .map_or(1.0, |(b, a)| b - a);
-        let bars: Vec<Bar> = h
-            .counts
-            .iter()
-            .enumerate()
-            .map(|(i, &n)| Bar::new(h.edges[i] + width / 2.0, n as f64).width(width * 0.95))
-            .collect();
+        let bars = crate::ui::widgets::histogram_bars(h);
         Plot::new("column_histogram")
             .height(240.0)
             .x_axis_label(c.name.as_str())

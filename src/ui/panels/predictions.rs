@@ -739,17 +739,7 @@ fn regression_ui(ui: &mut egui::Ui, o: &TrainOutcome, m: &RegressionMetrics) {
         let ui = &mut cols[1];
         ui.strong("Errors (predicted − actual)");
         if let Some(h) = &o.residuals {
-            let width = h
-                .edges
-                .get(1)
-                .zip(h.edges.first())
-                .map_or(1.0, |(b, a)| b - a);
-            let bars: Vec<Bar> = h
-                .counts
-                .iter()
-                .enumerate()
-                .map(|(i, &n)| Bar::new(h.edges[i] + width / 2.0, n as f64).width(width * 0.95))
-                .collect();
+            let bars = crate::ui::widgets::histogram_bars(h);
             let chart = small_plot("residuals", 240.0)
                 .x_axis_label("error")
                 .y_axis_label("customers")
