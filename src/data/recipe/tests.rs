@@ -1,3 +1,6 @@
+#![cfg(test)]
+//! Tests of the parent module.
+
 use super::*;
 
 fn table() -> DataFrame {
