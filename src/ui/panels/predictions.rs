@@ -322,6 +322,14 @@ fn png_button(ui: &mut egui::Ui, name: &str, rect: egui::Rect) {
         })
         .inner;
     if clicked {
+        // The plot's rectangle is its data area: take in the axes on the left and below, and
+        // the title line above.
+        let screen = ui.ctx().content_rect();
+        let rect = egui::Rect::from_min_max(
+            egui::pos2(rect.left() - 62.0, rect.top() - 22.0),
+            egui::pos2(rect.right() + 4.0, rect.bottom() + 42.0),
+        )
+        .intersect(screen);
         ui.ctx().data_mut(|d| {
             let r = [rect.min.x, rect.min.y, rect.max.x, rect.max.y];
             d.insert_temp(egui::Id::unique(PNG_REQUEST), (name.to_owned(), r));
