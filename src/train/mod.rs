@@ -564,3 +564,94 @@ impl Drop for TrainJob {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> DataFrame {
+        crate::data::sample::generate(2_000, 5).unwrap().frame
+    }
+
+    fn settings() -> ModelSettings {
+        ModelSettings {
+            target: Some("responded".into()),
+            ignore: vec!["churned".into(), "spend_next_90d".into()],
+            ..ModelSettings::default()
+        }
+    }
+
+    #[test]
+    fn a_panic_in_model_code_becomes_an_error() {
+        let r: Result<()> = catch_panic(|| panic!("boom in a model"));
+        let err = r.unwrap_err().to_string();
+        assert!(err.contains("boom in a model"), "{err}");
+    }
+
+    #[test]
+    fn cancel_stops_after_the_current_step() {
+        let mut steps = 0;
+        let r = run(
+            &sample(),
+            &Recipe::default(),
+            &settings(),
+            &mut |e| {
+                if matches!(e, TrainEvent::Step(_)) {
+                    steps += 1;
+                }
+                steps < 1
+            },
+            &AtomicBool::new(false),
+        );
+        assert!(matches!(r, Err(Error::Cancelled)));
+        assert_eq!(steps, 1);
+        let r = run(
+            &sample(),
+            &Recipe::default(),
+            &settings(),
+            &mut |_| true,
+            &AtomicBool::new(true),
+        );
+        assert!(matches!(r, Err(Error::Cancelled)));
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_numbers() {
+        let a = run(
+            &sample(),
+            &Recipe::default(),
+            &settings(),
+            &mut |_| true,
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        let b = run(
+            &sample(),
+            &Recipe::default(),
+            &settings(),
+            &mut |_| true,
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        assert_eq!(a.metrics, b.metrics);
+        assert_eq!(a.model, b.model);
+    }
+
+    #[test]
+    fn the_worker_reports_steps_and_finishes() {
+        let job =
+            TrainJob::spawn(sample(), Recipe::default(), settings(), Arc::new(|| {})).unwrap();
+        let mut steps = 0;
+        loop {
+            match job.events.recv().unwrap() {
+                TrainEvent::Step(_) => steps += 1,
+                TrainEvent::Finished(r) => {
+                    assert!(r.is_ok());
+                    break;
+                }
+                _ => {}
+            }
+        }
+        assert!(steps > 1);
+    }
+}
