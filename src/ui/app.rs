@@ -104,6 +104,9 @@ pub enum Command {
     /// Load a project's data, recipe and settings, and retrain its model (same seed).
     OpenProjectFrom(PathBuf),
     SaveProjectTo(PathBuf),
+    /// Reopen the session that was open when the app last stopped without closing.
+    RestoreSession,
+    DiscardSession,
     /// The target changed: pick the task and model that follow from it.
     SetTarget(Option<String>),
     StartTraining,
@@ -245,6 +248,8 @@ pub struct AppState {
     pub training: Option<TrainingRun>,
     /// The last file written by Export.
     pub exported: Option<PathBuf>,
+    /// A session to offer back after the app stopped without closing.
+    pub restore_offer: Option<Project>,
 }
 
 /// Background work in flight; at most one of each kind.
@@ -279,6 +284,74 @@ pub struct App {
     waker: Waker,
     /// A project being opened: applied once its data has loaded.
     pending_project: Option<Project>,
+    /// The session file, kept current while the app runs (None when there is no data folder).
+    autosave: Option<Autosave>,
+}
+
+/// The autosaved session: `session.json` in the app's data folder, holding the session and
+/// whether the app closed properly. Written (atomically, on a thread) when the session changes.
+pub struct Autosave {
+    path: PathBuf,
+    last_written: String,
+    last_check: Instant,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SessionFile {
+    clean_exit: bool,
+    session: Option<Project>,
+}
+
+impl Autosave {
+    fn open() -> Option<Self> {
+        let dir = eframe::storage_dir("Marketing Workbench")?;
+        std::fs::create_dir_all(&dir).ok()?;
+        Some(Self {
+            path: dir.join("session.json"),
+            last_written: String::new(),
+            last_check: Instant::now(),
+        })
+    }
+
+    /// The session left by a run that did not close properly.
+    fn crashed_session(&self) -> Option<Project> {
+        let text = std::fs::read_to_string(&self.path).ok()?;
+        let file: SessionFile = serde_json::from_str(&text).ok()?;
+        if file.clean_exit { None } else { file.session }
+    }
+
+    /// Writes the session if it changed (checked at most every two seconds).
+    fn update(&mut self, session: Option<Project>, clean_exit: bool) {
+        if !clean_exit && self.last_check.elapsed().as_secs_f32() < 2.0 {
+            return;
+        }
+        self.last_check = Instant::now();
+        let Ok(text) = serde_json::to_string(&SessionFile {
+            clean_exit,
+            session,
+        }) else {
+            return;
+        };
+        if text == self.last_written {
+            return;
+        }
+        self.last_written.clone_from(&text);
+        let path = self.path.clone();
+        let write = move || {
+            let _ = export::write_atomic(&path, |w| {
+                use std::io::Write;
+                w.write_all(text.as_bytes())
+                    .map_err(|e| Error::io(&path, e))
+            });
+        };
+        if clean_exit {
+            write(); // closing: the process may end right after this frame
+        } else {
+            let _ = std::thread::Builder::new()
+                .name("autosave".into())
+                .spawn(write);
+        }
+    }
 }
 
 const SETTINGS_KEY: &str = "marketing-workbench-settings";
@@ -309,6 +382,7 @@ impl App {
                 settings: ModelSettings::default(),
                 training: None,
                 exported: None,
+                restore_offer: None,
             },
             settings,
             panels: PanelState::default(),
@@ -318,12 +392,23 @@ impl App {
             inbox: channel(),
             waker: Arc::new(move || ctx.request_repaint()),
             pending_project: None,
+            autosave: None,
         };
         match startup {
             Startup::Sample => app.push(Command::LoadSample),
             Startup::Open(p) => app.push(Command::OpenPath(p)),
             Startup::Empty => {}
         }
+        app
+    }
+
+    /// The app as the desktop runs it: like [`App::new`], plus the autosaved session (and the
+    /// offer to restore it when the last run did not close properly). Tests use [`App::new`],
+    /// which leaves the user's session file alone.
+    pub fn desktop(cc: &eframe::CreationContext<'_>, startup: Startup) -> Self {
+        let mut app = Self::new(cc, startup);
+        app.autosave = Autosave::open();
+        app.state.restore_offer = app.autosave.as_ref().and_then(Autosave::crashed_session);
         app
     }
 
@@ -675,23 +760,15 @@ impl App {
                 Command::SaveProjectTo,
             ),
             Command::OpenProjectFrom(path) => match Project::load(&path) {
-                Ok(project) => {
-                    match &project.source {
-                        DataSource::Sample => {
-                            self.spawn_load(crate::SAMPLE_NAME.to_owned(), None, None)
-                        }
-                        DataSource::File { path: data, sheet } => {
-                            let name = data.file_name().map_or_else(
-                                || data.display().to_string(),
-                                |n| n.to_string_lossy().into_owned(),
-                            );
-                            self.spawn_load(name, Some(data.clone()), sheet.clone());
-                        }
-                    }
-                    self.pending_project = Some(project);
-                }
+                Ok(project) => self.open_project(project),
                 Err(e) => self.notifications.error(e.one_line()),
             },
+            Command::RestoreSession => {
+                if let Some(project) = self.state.restore_offer.take() {
+                    self.open_project(project);
+                }
+            }
+            Command::DiscardSession => self.state.restore_offer = None,
             Command::SaveProjectTo(path) => self.save_project(&path),
             Command::SaveRecipeTo(path) => {
                 match export::write_atomic(&path, |w| {
@@ -895,6 +972,43 @@ impl App {
         }
     }
 
+    /// Loads a project's data, then (in [`App::apply_pending_project`]) the rest.
+    fn open_project(&mut self, project: Project) {
+        match &project.source {
+            DataSource::Sample => self.spawn_load(crate::SAMPLE_NAME.to_owned(), None, None),
+            DataSource::File { path, sheet } => {
+                let name = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                self.spawn_load(name, Some(path.clone()), sheet.clone());
+            }
+        }
+        self.pending_project = Some(project);
+    }
+
+    /// The session as a project (without the model: reopening retrains it), for autosave.
+    fn session(&self) -> Option<Project> {
+        let ds = self.state.dataset.as_ref()?;
+        if ds.rfm_of.is_some() {
+            return None;
+        }
+        let source = match &ds.path {
+            None => DataSource::Sample,
+            Some(p) => DataSource::File {
+                path: std::path::absolute(p).unwrap_or_else(|_| p.clone()),
+                sheet: ds.sheet.clone(),
+            },
+        };
+        Some(Project::new(
+            source,
+            self.state.recipe.clone(),
+            self.state.settings.clone(),
+            self.panels.predictions.segment_names.clone(),
+            None,
+        ))
+    }
+
     fn save_project(&mut self, path: &Path) {
         let Some(ds) = &self.state.dataset else {
             self.notifications
@@ -907,26 +1021,15 @@ impl App {
             );
             return;
         }
-        let source = match &ds.path {
-            None => DataSource::Sample,
-            Some(p) => DataSource::File {
-                path: std::path::absolute(p).unwrap_or_else(|_| p.clone()),
-                sheet: ds.sheet.clone(),
-            },
+        let Some(mut project) = self.session() else {
+            return;
         };
-        let model = self
+        project.model = self
             .state
             .training
             .as_ref()
             .and_then(TrainingRun::outcome)
             .map(|o| o.model.clone());
-        let project = Project::new(
-            source,
-            self.state.recipe.clone(),
-            self.state.settings.clone(),
-            self.panels.predictions.segment_names.clone(),
-            model,
-        );
         match project.save(path) {
             Ok(()) => self
                 .notifications
@@ -1345,6 +1448,13 @@ fn scored_first(df: &DataFrame) -> Option<DataFrame> {
 
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        let closing = ctx.input(|i| i.viewport().close_requested());
+        let session = self.session();
+        if let Some(a) = &mut self.autosave {
+            a.update(session, closing);
+            // Look again soon, so a change made just before the app goes idle is saved too.
+            ctx.request_repaint_after(std::time::Duration::from_millis(2_500));
+        }
         self.handle_input(ctx);
         self.poll_jobs();
         // Commands from the previous frame's panels and from outside.
@@ -1399,6 +1509,31 @@ impl eframe::App for App {
             ),
         });
         self.notifications.ui(ui.ctx());
+        if let Some(offer) = &self.state.restore_offer {
+            let what = match &offer.source {
+                DataSource::Sample => "the sample customers".to_owned(),
+                DataSource::File { path, .. } => path.display().to_string(),
+            };
+            egui::Window::new("Restore the last session?")
+                .collapsible(false)
+                .resizable(false)
+                .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+                .show(ui.ctx(), |ui| {
+                    ui.label("Marketing Workbench did not close properly last time.");
+                    ui.label(format!(
+                        "Reopen {what} with its recipe ({} steps) and model settings?",
+                        offer.recipe.steps.len()
+                    ));
+                    ui.horizontal(|ui| {
+                        if ui.button("Restore").clicked() {
+                            cmds.push(Command::RestoreSession);
+                        }
+                        if ui.button("Start fresh").clicked() {
+                            cmds.push(Command::DiscardSession);
+                        }
+                    });
+                });
+        }
         self.commands.extend(cmds);
         if !self.commands.is_empty() {
             ui.ctx().request_repaint();
@@ -1407,5 +1542,40 @@ impl eframe::App for App {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, SETTINGS_KEY, &self.settings);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_left_by_a_crash_is_offered_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut autosave = Autosave {
+            path: dir.path().join("session.json"),
+            last_written: String::new(),
+            last_check: Instant::now() - std::time::Duration::from_secs(10),
+        };
+        assert!(autosave.crashed_session().is_none());
+        let session = Project::new(
+            DataSource::Sample,
+            Recipe::default(),
+            ModelSettings::default(),
+            Vec::new(),
+            None,
+        );
+        // Running: written in the background, not marked closed.
+        autosave.update(Some(session.clone()), false);
+        for _ in 0..100 {
+            if autosave.crashed_session().is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(autosave.crashed_session(), Some(session.clone()));
+        // Closed properly: nothing to offer.
+        autosave.update(Some(session), true);
+        assert!(autosave.crashed_session().is_none());
     }
 }

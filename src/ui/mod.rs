@@ -25,7 +25,7 @@ pub fn run(file: Option<PathBuf>) -> Result<()> {
     eframe::run_native(
         "Marketing Workbench",
         options,
-        Box::new(move |cc| Ok(Box::new(App::new(cc, startup)))),
+        Box::new(move |cc| Ok(Box::new(App::desktop(cc, startup)))),
     )
     .map_err(|e| Error::Model(format!("could not open the window: {e}")))
 }
