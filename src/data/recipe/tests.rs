@@ -1,5 +1,5 @@
 #![cfg(test)]
-//! Tests of the parent module.
+//! Tests of the parent module, which declares this file under #[cfg(test)].
 
 use super::*;
 
