@@ -1,6 +1,7 @@
 //! The desktop app: the only module that uses egui, eframe, egui_plot and rfd.
 
 pub mod app;
+pub mod autosave;
 pub mod format;
 pub mod panels;
 pub mod widgets;
