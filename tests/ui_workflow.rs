@@ -25,6 +25,12 @@ fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool)
     );
 }
 
+/// A file the app wrote, read back with the app's own loader.
+fn read_table(path: &std::path::Path) -> polars::prelude::DataFrame {
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    load::load_path(path, &Default::default(), &mut |_, _| {}, &cancel).unwrap()
+}
+
 /// The text of the one label on screen that contains `text`.
 fn label_containing(h: &Harness<'_, App>, text: &str) -> String {
     h.get_by_label_contains(text)
@@ -104,8 +110,7 @@ fn sample_to_trained_model_to_exported_csv() {
     step_until(&mut h, "the Excel export", |a| {
         a.state.exported.as_ref() == Some(&xlsx_path)
     });
-    let cancel = std::sync::atomic::AtomicBool::new(false);
-    let book = load::load_path(&xlsx_path, &Default::default(), &mut |_, _| {}, &cancel).unwrap();
+    let book = read_table(&xlsx_path);
     let names: Vec<&str> = book.get_column_names().iter().map(|n| n.as_str()).collect();
     assert_eq!(names, ["customer_id", "score", "prediction", "decile"]);
     assert_eq!(book.height(), 4_000);
@@ -119,8 +124,7 @@ fn sample_to_trained_model_to_exported_csv() {
     step_until(&mut h, "the export", |a| {
         a.state.exported.as_ref() == Some(&path)
     });
-    let cancel = std::sync::atomic::AtomicBool::new(false);
-    let out = load::load_path(&path, &Default::default(), &mut |_, _| {}, &cancel).unwrap();
+    let out = read_table(&path);
     assert_eq!(out.height(), holdout_rows);
     assert_eq!(holdout_rows, 4_000);
     let names: Vec<&str> = out.get_column_names().iter().map(|n| n.as_str()).collect();
@@ -303,8 +307,7 @@ fn targeting_calculator_exports_exactly_the_planned_list() {
         contacts: p.contacts,
     });
     step_until(&mut h, "the list", |a| !a.is_busy() && path.exists());
-    let cancel = std::sync::atomic::AtomicBool::new(false);
-    let list = load::load_path(&path, &Default::default(), &mut |_, _| {}, &cancel).unwrap();
+    let list = read_table(&path);
     assert_eq!(list.height(), p.contacts);
     let written: Vec<f64> = list
         .column("score")

@@ -581,6 +581,17 @@ mod tests {
         }
     }
 
+    /// The sample with default settings, nothing cancelled.
+    fn train_sample() -> Result<TrainOutcome> {
+        run(
+            &sample(),
+            &Recipe::default(),
+            &settings(),
+            &mut |_| true,
+            &AtomicBool::new(false),
+        )
+    }
+
     #[test]
     fn a_panic_in_model_code_becomes_an_error() {
         let r: Result<()> = catch_panic(|| panic!("boom in a model"));
@@ -617,22 +628,7 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_numbers() {
-        let a = run(
-            &sample(),
-            &Recipe::default(),
-            &settings(),
-            &mut |_| true,
-            &AtomicBool::new(false),
-        )
-        .unwrap();
-        let b = run(
-            &sample(),
-            &Recipe::default(),
-            &settings(),
-            &mut |_| true,
-            &AtomicBool::new(false),
-        )
-        .unwrap();
+        let (a, b) = (train_sample().unwrap(), train_sample().unwrap());
         assert_eq!(a.metrics, b.metrics);
         assert_eq!(a.model, b.model);
     }

@@ -532,7 +532,7 @@ impl App {
     fn file_dialog(
         &mut self,
         name: &str,
-        dialog: impl FnOnce() -> Option<PathBuf> + Send + 'static,
+        choice: FileChoice,
         then: impl FnOnce(PathBuf) -> Command + Send + 'static,
     ) {
         let tx = self.inbox.0.clone();
@@ -541,7 +541,7 @@ impl App {
             .name(format!("dialog:{name}"))
             .spawn(move || {
                 let asked = Instant::now();
-                let picked = dialog();
+                let picked = choice.show();
                 let _ = tx.send(dialog_answer(picked.map(then), asked));
                 waker();
             });
@@ -556,18 +556,13 @@ impl App {
             Command::SelectStep(s) => self.state.step = s,
             Command::OpenFileDialog => self.file_dialog(
                 "open",
-                || {
-                    rfd::FileDialog::new()
-                        .set_title("Open customer data")
-                        .add_filter(
-                            "Tables",
-                            &[
-                                "csv", "tsv", "txt", "xlsx", "xls", "parquet", "json", "ndjson",
-                                "jsonl",
-                            ],
-                        )
-                        .add_filter("All files", &["*"])
-                        .pick_file()
+                FileChoice {
+                    title: "Open customer data",
+                    filter: "Tables".into(),
+                    extensions: vec![
+                        "csv", "tsv", "txt", "xlsx", "xls", "parquet", "json", "ndjson", "jsonl",
+                    ],
+                    save_as: None,
                 },
                 Command::OpenPath,
             ),
@@ -635,35 +630,32 @@ impl App {
                 let format = self.panels.predictions.export_format;
                 self.file_dialog(
                     "save",
-                    move || {
-                        let ext = format.extension();
-                        rfd::FileDialog::new()
-                            .set_title("Export scored customers")
-                            .set_file_name(format!("scored_customers.{ext}"))
-                            .add_filter(ext.to_uppercase(), &[ext])
-                            .save_file()
+                    FileChoice {
+                        title: "Export scored customers",
+                        filter: format.extension().to_uppercase(),
+                        extensions: vec![format.extension()],
+                        save_as: Some(format!("scored_customers.{}", format.extension())),
                     },
                     Command::ExportTo,
                 );
             }
             Command::OpenRecipeDialog => self.file_dialog(
                 "recipe",
-                || {
-                    rfd::FileDialog::new()
-                        .set_title("Open a recipe")
-                        .add_filter("Recipe (JSON)", &["json"])
-                        .pick_file()
+                FileChoice {
+                    title: "Open a recipe",
+                    filter: "Recipe (JSON)".into(),
+                    extensions: vec!["json"],
+                    save_as: None,
                 },
                 Command::OpenRecipeFrom,
             ),
             Command::SaveRecipeDialog => self.file_dialog(
                 "recipe",
-                || {
-                    rfd::FileDialog::new()
-                        .set_title("Save the recipe")
-                        .set_file_name("recipe.json")
-                        .add_filter("Recipe (JSON)", &["json"])
-                        .save_file()
+                FileChoice {
+                    title: "Save the recipe",
+                    filter: "Recipe (JSON)".into(),
+                    extensions: vec!["json"],
+                    save_as: Some("recipe.json".into()),
                 },
                 Command::SaveRecipeTo,
             ),
@@ -677,22 +669,21 @@ impl App {
             },
             Command::OpenProjectDialog => self.file_dialog(
                 "project",
-                || {
-                    rfd::FileDialog::new()
-                        .set_title("Open a project")
-                        .add_filter("Marketing Workbench project", &["json"])
-                        .pick_file()
+                FileChoice {
+                    title: "Open a project",
+                    filter: "Marketing Workbench project".into(),
+                    extensions: vec!["json"],
+                    save_as: None,
                 },
                 Command::OpenProjectFrom,
             ),
             Command::SaveProjectDialog => self.file_dialog(
                 "project",
-                || {
-                    rfd::FileDialog::new()
-                        .set_title("Save the project")
-                        .set_file_name("campaign.mwb.json")
-                        .add_filter("Marketing Workbench project", &["json"])
-                        .save_file()
+                FileChoice {
+                    title: "Save the project",
+                    filter: "Marketing Workbench project".into(),
+                    extensions: vec!["json"],
+                    save_as: Some("campaign.mwb.json".into()),
                 },
                 Command::SaveProjectTo,
             ),
@@ -722,12 +713,11 @@ impl App {
             Command::ExportTo(path) => self.export(path),
             Command::ExportListDialog { contacts } => self.file_dialog(
                 "list",
-                || {
-                    rfd::FileDialog::new()
-                        .set_title("Export the customers to contact")
-                        .set_file_name("customers_to_contact.csv")
-                        .add_filter("CSV", &["csv"])
-                        .save_file()
+                FileChoice {
+                    title: "Export the customers to contact",
+                    filter: "CSV".into(),
+                    extensions: vec!["csv"],
+                    save_as: Some("customers_to_contact.csv".into()),
                 },
                 move |path| Command::ExportListTo { path, contacts },
             ),
@@ -735,12 +725,11 @@ impl App {
             Command::ViewScored(view) => self.view_scored(view),
             Command::ChartPngDialog { name, rect } => self.file_dialog(
                 "png",
-                move || {
-                    rfd::FileDialog::new()
-                        .set_title("Save the chart")
-                        .set_file_name(format!("{name}.png"))
-                        .add_filter("PNG image", &["png"])
-                        .save_file()
+                FileChoice {
+                    title: "Save the chart",
+                    filter: "PNG image".into(),
+                    extensions: vec!["png"],
+                    save_as: Some(format!("{name}.png")),
                 },
                 move |path| Command::SaveChartPng { path, rect },
             ),
@@ -1340,6 +1329,27 @@ impl App {
                 ui.label("No data: open a file or the sample (File menu)");
             }
         });
+    }
+}
+
+/// A native file dialog, as data: shown on a dialog thread by [`App::file_dialog`].
+pub struct FileChoice {
+    title: &'static str,
+    filter: String,
+    extensions: Vec<&'static str>,
+    /// The suggested name when saving; `None` opens a file instead.
+    save_as: Option<String>,
+}
+
+impl FileChoice {
+    fn show(self) -> Option<PathBuf> {
+        let dialog = rfd::FileDialog::new()
+            .set_title(self.title)
+            .add_filter(self.filter, &self.extensions);
+        match self.save_as {
+            Some(name) => dialog.set_file_name(name).save_file(),
+            None => dialog.add_filter("All files", &["*"]).pick_file(),
+        }
     }
 }
 
