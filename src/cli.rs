@@ -75,6 +75,16 @@ pub struct TrainArgs {
     /// Number of segments for k-means.
     #[arg(long, value_parser = clap::value_parser!(u64).range(2..=1000))]
     pub k: Option<u64>,
+    /// Cross-validate on the training rows with N folds (mean ± sd of each metric in --metrics).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(2..=50))]
+    pub folds: Option<u64>,
+    /// A model setting, KEY=VALUE (repeat for more), e.g. --param leaves=63; the Model panel's
+    /// hover help says what each does.
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// Weigh yes and no rows so both classes count equally (for rare responders).
+    #[arg(long)]
+    pub balance_classes: bool,
     /// Cleaning steps to fit on the training rows (JSON, as saved by the app).
     #[arg(long)]
     pub recipe: Option<PathBuf>,
@@ -210,14 +220,25 @@ fn train_command(args: TrainArgs) -> Result<()> {
         ..ModelSettings::default()
     };
     if let Some(k) = args.k {
-        settings.params.k = k as usize;
+        settings.params.kmeans.k = k as usize;
+    }
+    settings.folds = args.folds.map_or(0, |f| f as usize);
+    settings.balance_classes = args.balance_classes;
+    let kind = match (settings.model, settings.task) {
+        (Some(m), _) => m,
+        (None, Some(t)) => t.default_model(),
+        (None, None) => crate::ml::infer_task(&data, settings.target.as_deref())?.default_model(),
+    };
+    for p in &args.params {
+        settings.params.set_from_text(kind, p)?;
     }
     let outcome = train::run(
         &data,
         &recipe,
         &settings,
+        train::Detail::Metrics,
         &mut |_| true,
-        &AtomicBool::new(false),
+        &train::RunControl::default(),
     )?;
     for note in &outcome.notes {
         eprintln!("note: {note}");
@@ -253,8 +274,17 @@ pub fn summary(o: &train::TrainOutcome) -> String {
             m.k, m.inertia, m.silhouette
         ),
     };
+    let cv =
+        o.cv.as_ref()
+            .and_then(|cv| cv.headline())
+            .map_or(String::new(), |(name, mean, sd)| {
+                format!(
+                    "; {}-fold cross-validation {name} {mean:.4} ± {sd:.4}",
+                    o.cv.as_ref().map_or(0, |c| c.folds.len())
+                )
+            });
     format!(
-        "{}: {what} {on} ({:.1} s)",
+        "{}: {what} {on}{cv} ({:.1} s)",
         o.model.kind.label(),
         o.elapsed_secs
     )

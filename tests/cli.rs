@@ -267,8 +267,23 @@ fn bad_input_is_one_line_and_exit_one() {
                 "responded",
                 "--model",
                 "forest",
+                "--param",
+                "leaves=8",
             ],
-            "not available yet",
+            "Random forest has no setting 'leaves'",
+        ),
+        (
+            vec![
+                "train",
+                data.to_str().unwrap(),
+                "--target",
+                "responded",
+                "--model",
+                "boosting",
+                "--param",
+                "learning_rate=7",
+            ],
+            "learning_rate = 7 is outside",
         ),
         (
             vec![

@@ -86,7 +86,7 @@ pub fn permutation(
 pub fn coefficients(schema: &FeatureSchema, model: &TrainedModel) -> Vec<(String, f64)> {
     let weights = match model {
         TrainedModel::Logistic { weights, .. } | TrainedModel::Linear { weights, .. } => weights,
-        TrainedModel::KMeans { .. } => return Vec::new(),
+        _ => return Vec::new(),
     };
     let mut out: Vec<(String, f64)> = schema
         .names
@@ -112,7 +112,20 @@ mod tests {
         let schema = FeatureSchema::fit(&df, &[]).unwrap();
         // The true model in standardised units: weight on signal only.
         let m = schema.matrix(&df).unwrap();
-        let fitted = super::super::models::linear::ridge(m.x.view(), &truth, 1e-12).unwrap();
+        let empty = super::super::models::empty_matrix(m.x.ncols());
+        let data = super::super::models::TrainData {
+            x: m.x.view(),
+            y: &truth,
+            weights: None,
+            valid_x: empty.view(),
+            valid_y: &[],
+            classes: 0,
+        };
+        let fitted =
+            super::super::models::linear::train(&Default::default(), &data, 1, &mut |_| {
+                super::super::models::Control::Continue
+            })
+            .unwrap();
         let imp = permutation(&schema, &fitted, Task::Regression, &df, &truth, 1).unwrap();
         assert_eq!(imp[0].column, "signal");
         assert!(imp[0].drop > 1.0, "{imp:?}");

@@ -68,6 +68,40 @@ pub enum Metrics {
     Segments(SegmentMetrics),
 }
 
+impl Metrics {
+    /// The number models are ranked by: its name, value, and whether higher is better.
+    pub fn headline(&self) -> (&'static str, f64, bool) {
+        match self {
+            Self::Classification(m) => ("AUC", m.auc, true),
+            Self::Regression(m) => ("RMSE", m.rmse, false),
+            Self::Segments(m) => ("silhouette", m.silhouette, true),
+        }
+    }
+
+    /// The summary numbers by their `--metrics` names (what cross-validation averages).
+    pub fn numbers(&self) -> Vec<(&'static str, f64)> {
+        match self {
+            Self::Classification(m) => vec![
+                ("auc", m.auc),
+                ("log_loss", m.log_loss),
+                ("accuracy", m.accuracy),
+                ("precision", m.precision),
+                ("recall", m.recall),
+                ("f1", m.f1),
+                ("brier", m.brier),
+                ("lift_top_decile", m.lift_top_decile),
+            ],
+            Self::Regression(m) => vec![
+                ("rmse", m.rmse),
+                ("mae", m.mae),
+                ("r2", m.r2),
+                ("mape", m.mape),
+            ],
+            Self::Segments(m) => vec![("inertia", m.inertia), ("silhouette", m.silhouette)],
+        }
+    }
+}
+
 /// Area under the ROC curve; tied scores count half (the Mann–Whitney statistic).
 /// Returns NaN when either class is absent.
 pub fn auc(scores: &[f64], labels: &[bool]) -> f64 {

@@ -36,6 +36,10 @@ pub struct ModelSettings {
     pub holdout: f64,
     /// Seed for the split and every random choice in training.
     pub seed: u64,
+    /// Cross-validate on the training rows with this many folds (0: no cross-validation).
+    pub folds: usize,
+    /// Weigh each class so both count equally (for rare responders).
+    pub balance_classes: bool,
     pub params: Hyperparams,
 }
 
@@ -49,6 +53,8 @@ impl Default for ModelSettings {
             model: None,
             holdout: 0.2,
             seed: 42,
+            folds: 0,
+            balance_classes: false,
             params: Hyperparams::default(),
         }
     }

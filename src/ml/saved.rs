@@ -18,8 +18,10 @@ use crate::error::{Error, Result};
 
 /// Written into every model file so other files are recognised as such.
 pub const FORMAT: &str = "marketing-workbench-model";
-/// The format this build writes and reads; newer files are refused with a message.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format this build writes and reads; newer files are refused with a message. Version 2
+/// added the tree, forest, boosting, SVM, naive Bayes and MLP models and per-family settings;
+/// version 1 files read as before.
+pub const FORMAT_VERSION: u32 = 2;
 /// Model files larger than this are refused rather than read into memory.
 pub const MAX_MODEL_BYTES: u64 = 512 << 20;
 
@@ -59,6 +61,29 @@ pub struct Scored {
 }
 
 impl SavedModel {
+    /// A freshly trained model with what scoring needs.
+    pub fn new(
+        plan: &crate::train::Plan,
+        settings: &ModelSettings,
+        recipe: FittedRecipe,
+        features: FeatureSchema,
+        model: TrainedModel,
+    ) -> Self {
+        Self {
+            format: FORMAT.to_owned(),
+            format_version: FORMAT_VERSION,
+            task: plan.task,
+            kind: plan.kind,
+            target: plan.target.clone(),
+            classes: plan.classes.clone(),
+            threshold: 0.5,
+            settings: settings.clone(),
+            recipe,
+            features,
+            model,
+        }
+    }
+
     /// Reads a model file, refusing other files, newer formats and oversized files.
     pub fn load(path: &Path) -> Result<Self> {
         read_versioned_json(

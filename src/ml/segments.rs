@@ -10,7 +10,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 use super::metrics;
-use super::models::{self, Hyperparams, TrainData};
+use super::models::params::KMeansParams;
+use super::models::{self, TrainData};
 use crate::data::ROW_ID;
 use crate::error::Result;
 
@@ -69,49 +70,46 @@ fn rows_of(x: ArrayView2<f64>, rows: &[usize]) -> Array2<f64> {
     out
 }
 
-/// k-means for each k in `ks` on a sample, with inertia and silhouette.
-pub fn k_sweep(
-    x: ArrayView2<f64>,
-    ks: std::ops::RangeInclusive<usize>,
-    seed: u64,
-) -> Result<Vec<KPoint>> {
+/// The k values the sweep tries.
+pub const SWEEP_KS: std::ops::RangeInclusive<usize> = 2..=10;
+
+/// k-means with `k` segments on a seeded sample of `x` (the same sample for every k), with its
+/// inertia and silhouette; `None` when the sample is too small for `k`.
+pub fn sweep_point(x: ArrayView2<f64>, k: usize, seed: u64) -> Result<Option<KPoint>> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x5eed);
     let rows = sample(x.nrows(), SWEEP_ROWS, &mut rng);
     let xs = rows_of(x, &rows);
     let sil_rows = sample(xs.nrows(), 2_000, &mut rng);
+    if k >= xs.nrows() {
+        return Ok(None);
+    }
     let flat: Vec<f64> = xs.iter().copied().collect();
     let empty = models::empty_matrix(xs.ncols());
-    let mut out = Vec::new();
-    for k in ks {
-        if k >= xs.nrows() {
-            break;
-        }
-        let params = Hyperparams {
-            k,
-            max_iterations: 50,
-            ..Hyperparams::default()
-        };
-        let data = TrainData {
-            x: xs.view(),
-            y: &[],
-            valid_x: empty.view(),
-            valid_y: &[],
-        };
-        let model = models::kmeans::train(&params, &data, seed, &mut |_| true)?;
-        let models::TrainedModel::KMeans { centroids } = &model else {
-            continue;
-        };
-        let labels: Vec<usize> = models::kmeans::assign(xs.view(), centroids)
-            .into_iter()
-            .map(|(c, _)| c)
-            .collect();
-        out.push(KPoint {
-            k,
-            inertia: models::kmeans::inertia(xs.view(), centroids),
-            silhouette: metrics::silhouette(&flat, xs.ncols(), &labels, &sil_rows),
-        });
-    }
-    Ok(out)
+    let params = KMeansParams {
+        k,
+        max_iterations: 50,
+    };
+    let data = TrainData {
+        x: xs.view(),
+        y: &[],
+        weights: None,
+        valid_x: empty.view(),
+        valid_y: &[],
+        classes: 0,
+    };
+    let model = models::kmeans::train(&params, &data, seed, &mut |_| models::Control::Continue)?;
+    let models::TrainedModel::KMeans { centroids } = &model else {
+        return Ok(None);
+    };
+    let labels: Vec<usize> = models::kmeans::assign(xs.view(), centroids)
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    Ok(Some(KPoint {
+        k,
+        inertia: models::kmeans::inertia(xs.view(), centroids),
+        silhouette: metrics::silhouette(&flat, xs.ncols(), &labels, &sil_rows),
+    }))
 }
 
 /// The top two principal axes of `x` (columns already centred and scaled), by power iteration
@@ -304,9 +302,9 @@ pub fn report(
     x: ArrayView2<f64>,
     segments: &[u32],
     k: usize,
+    sweep: Vec<KPoint>,
     seed: u64,
 ) -> Result<SegmentReport> {
-    let sweep = k_sweep(x, 2..=10.max(k), seed)?;
     let axes = principal_axes(x);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x3a9);
     let rows = sample(x.nrows(), MAP_POINTS, &mut rng);

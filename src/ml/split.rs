@@ -42,9 +42,46 @@ pub fn holdout(n: usize, strata: Option<&[usize]>, fraction: f64, seed: u64) -> 
     }
 }
 
+/// Assigns each of `n` rows to one of `k` folds, each class (with `strata`) spread evenly over
+/// the folds. The same seed gives the same folds.
+pub fn folds(n: usize, strata: Option<&[usize]>, k: usize, seed: u64) -> Vec<usize> {
+    let k = k.max(1);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0xf01d);
+    let classes = strata.map_or(1, |s| s.iter().copied().max().map_or(1, |m| m + 1));
+    let mut groups = vec![Vec::new(); classes];
+    for i in 0..n {
+        groups[strata.map_or(0, |s| s[i])].push(i);
+    }
+    let mut fold = vec![0; n];
+    // Continue the round-robin across classes so the folds' sizes differ by at most one.
+    let mut next = 0;
+    for mut g in groups {
+        g.shuffle(&mut rng);
+        for i in g {
+            fold[i] = next % k;
+            next += 1;
+        }
+    }
+    fold
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folds_are_stratified_balanced_and_seeded() {
+        let strata: Vec<usize> = (0..103).map(|i| usize::from(i % 5 == 0)).collect();
+        let f = folds(103, Some(&strata), 5, 3);
+        for k in 0..5 {
+            let size = f.iter().filter(|&&x| x == k).count();
+            assert!((20..=21).contains(&size), "{size}");
+            let pos = (0..103).filter(|&i| f[i] == k && strata[i] == 1).count();
+            assert!((4..=5).contains(&pos), "{pos}");
+        }
+        assert_eq!(f, folds(103, Some(&strata), 5, 3));
+        assert_ne!(f, folds(103, Some(&strata), 5, 4));
+    }
 
     #[test]
     fn stratified_and_seeded() {

@@ -1,29 +1,33 @@
-//! Training: the pipeline from a raw table to a trained, evaluated model, and the worker that
-//! runs it off the UI thread with progress events and Cancel. Never the UI.
+//! Training: the pipeline from a raw table to a trained, evaluated model (and its
+//! cross-validation), and the worker that runs it off the UI thread with progress events,
+//! Cancel and "Stop and keep best". Never the UI.
 
+pub mod cv;
+pub mod job;
+pub mod plan;
+pub mod search;
 pub mod task;
 
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, Sender, channel};
-use std::thread::JoinHandle;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Instant;
 
 use ndarray::Array2;
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::data::ROW_ID;
 use crate::data::recipe::Recipe;
 use crate::error::{Error, Result};
-use crate::ml::features::FeatureSchema;
 use crate::ml::importance::{self, Importance};
 use crate::ml::metrics::{self, Metrics};
-use crate::ml::models::{self, StepReport, TrainData};
+use crate::ml::models::{self, Control, StepReport, TrainData};
 use crate::ml::saved::{SavedModel, Scored};
+use crate::ml::segments::KPoint;
 use crate::ml::targeting::Ranking;
-use crate::ml::{ModelSettings, Task, choose_classes, infer_task, labels_of, split};
+use crate::ml::{ModelSettings, Task};
+pub use cv::CrossValidation;
+pub use job::TrainJob;
+pub use plan::{Plan, Prepared};
 pub use task::Waker;
 
 /// Silhouette is computed on at most this many customers (it is quadratic).
@@ -43,6 +47,48 @@ pub enum EvaluatedOn {
     Holdout,
     /// The training rows themselves (holdout 0): optimistic.
     Training,
+}
+
+/// What the user has asked a running job to do; the worker reads it after every step.
+#[derive(Debug, Default)]
+pub struct RunControl(AtomicU8);
+
+impl RunControl {
+    const RUN: u8 = 0;
+    const STOP: u8 = 1;
+    const CANCEL: u8 = 2;
+
+    /// Finish the current model now, keeping its best step so far.
+    pub fn stop(&self) {
+        let _ =
+            self.0
+                .compare_exchange(Self::RUN, Self::STOP, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    /// Abandon the run.
+    pub fn cancel(&self) {
+        self.0.store(Self::CANCEL, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed) == Self::CANCEL
+    }
+
+    /// What a model should do after its current step.
+    pub fn control(&self) -> Control {
+        match self.0.load(Ordering::Relaxed) {
+            Self::RUN => Control::Continue,
+            Self::STOP => Control::Stop,
+            _ => Control::Cancel,
+        }
+    }
+
+    /// A stop applies to one model: later work (cross-validation) runs normally.
+    fn consume_stop(&self) {
+        let _ =
+            self.0
+                .compare_exchange(Self::STOP, Self::RUN, Ordering::Relaxed, Ordering::Relaxed);
+    }
 }
 
 /// Everything a finished training run produced.
@@ -66,6 +112,8 @@ pub struct TrainOutcome {
     pub coefficients: Vec<(String, f64)>,
     /// The loss curve, one entry per step.
     pub curve: Vec<StepReport>,
+    /// Cross-validation on the training rows, when folds were asked for.
+    pub cv: Option<CrossValidation>,
     /// ROC curve points (false positive rate, true positive rate) for yes/no models, at most
     /// [`ROC_POINTS`] of them.
     pub roc: Vec<[f64; 2]>,
@@ -79,6 +127,10 @@ pub struct TrainOutcome {
     pub notes: Vec<String>,
     pub train_rows: usize,
     pub holdout_rows: usize,
+    /// Time spent fitting the model itself (not preparing, scoring or cross-validating).
+    pub fit_secs: f64,
+    /// Size of the saved model file.
+    pub model_bytes: usize,
     pub elapsed_secs: f64,
 }
 
@@ -94,22 +146,60 @@ impl TrainOutcome {
                 ("train_rows", serde_json::json!(self.train_rows)),
                 ("holdout_rows", serde_json::json!(self.holdout_rows)),
                 ("seed", serde_json::json!(self.model.settings.seed)),
+                ("fit_secs", serde_json::json!(self.fit_secs)),
             ];
             for (k, val) in extra {
                 map.insert(k.to_owned(), val);
+            }
+            if let Some(cv) = &self.cv {
+                map.insert("cv".to_owned(), cv.json());
             }
         }
         v
     }
 }
 
+/// What the curve of a run is about: set when it starts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CurveInfo {
+    pub task: Task,
+    pub kind: models::ModelKind,
+    /// What one step is ("epoch", "trees", …).
+    pub unit: &'static str,
+    pub loss: &'static str,
+    pub metric: Option<&'static str>,
+}
+
+/// What a training run is busy with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Segments: k-means for k = 2..10 on a sample.
+    Sweep,
+    /// The model itself, step by step.
+    Fitting,
+    /// Cross-validation folds on the training rows.
+    CrossValidating,
+    /// Scoring the evaluated rows and computing what the Predictions step shows.
+    Evaluating,
+}
+
 /// Progress of a training run, sent from the worker to whoever watches.
 pub enum TrainEvent {
+    Phase(Phase),
     Started {
         total_steps: usize,
         description: String,
+        curve: CurveInfo,
     },
     Step(StepReport),
+    /// One k of the sweep that precedes k-means (inertia and silhouette for each k).
+    Sweep(KPoint),
+    /// One cross-validation fold finished.
+    Fold {
+        fold: usize,
+        folds: usize,
+        metrics: Metrics,
+    },
     Log(String),
     Finished(Result<Box<TrainOutcome>>),
 }
@@ -126,14 +216,18 @@ pub fn catch_panic<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
     })
 }
 
-fn f64_values(c: &Column) -> Result<Vec<Option<f64>>> {
+pub(crate) fn f64_values(c: &Column) -> Result<Vec<Option<f64>>> {
     let f = c.cast(&DataType::Float64)?;
     Ok(f.f64()?.iter().collect())
 }
 
-fn take_rows(df: &DataFrame, rows: &[usize]) -> Result<DataFrame> {
-    let idx = IdxCa::from_vec("row".into(), rows.iter().map(|&i| i as IdxSize).collect());
-    Ok(df.take(&idx)?)
+/// How much the worker computes beyond the model and its metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// Only what `train` on the command line writes: model, metrics, scored evaluation rows.
+    Metrics,
+    /// Also what the app shows: ranking, ROC, every customer scored, importance, segment cards.
+    Insights,
 }
 
 /// Trains on `raw` as `settings` say, after cleaning it with `recipe` (fitted on the training
@@ -142,219 +236,130 @@ pub fn run(
     raw: &DataFrame,
     recipe: &Recipe,
     settings: &ModelSettings,
+    detail: Detail,
     on_event: &mut dyn FnMut(TrainEvent) -> bool,
-    cancel: &AtomicBool,
+    control: &RunControl,
 ) -> Result<TrainOutcome> {
     let started = Instant::now();
-    let mut notes = Vec::new();
-    let target = settings.target.as_deref();
-    let task = match settings.task {
-        Some(t) => t,
-        None => infer_task(raw, target)?,
-    };
-    if task != Task::Segments && target.is_none() {
-        return Err(Error::InvalidInput(
-            "pick a target column: the column to predict".into(),
-        ));
-    }
-    let target = if task == Task::Segments { None } else { target };
-    let kind = settings.model.unwrap_or_else(|| task.default_model());
-    if !kind.supports(task) {
-        return Err(Error::InvalidInput(format!(
-            "{} can't be used to {}",
-            kind.label(),
-            task.label().to_lowercase()
-        )));
-    }
-    if !kind.is_available() {
-        return Err(Error::NotAvailable(kind.cli_name().to_owned()));
-    }
-    for name in settings.ignore.iter().map(String::as_str).chain(target) {
-        if raw.get_column_index(name).is_none() {
-            return Err(Error::missing_column(name, "named in the model settings"));
-        }
-    }
-    if raw.height() == 0 {
-        return Err(Error::InvalidInput("the data has no rows".into()));
-    }
-
-    // Rows with a known target, and the strata for a stratified split.
-    let raw = raw.with_row_index(ROW_ID.into(), None)?;
-    let (usable, strata, classes) = match (task, target) {
-        (Task::Classification, Some(t)) => {
-            let labels = labels_of(raw.column(t)?)?;
-            let classes = choose_classes(t, &labels, settings.positive.as_deref())?;
-            let mut usable = Vec::new();
-            let mut strata = Vec::new();
-            for (i, l) in labels.iter().enumerate() {
-                if let Some(l) = l {
-                    usable.push(i);
-                    strata.push(usize::from(*l == classes.positive));
-                }
-            }
-            (usable, Some(strata), Some(classes))
-        }
-        (Task::Regression, Some(t)) => {
-            let c = raw.column(t)?;
-            if !c.dtype().is_primitive_numeric() {
-                return Err(Error::InvalidInput(format!(
-                    "target '{t}' is {}, not an amount: predict a yes/no instead",
-                    c.dtype()
-                )));
-            }
-            let usable = f64_values(c)?
-                .iter()
-                .enumerate()
-                .filter_map(|(i, v)| v.filter(|x| x.is_finite()).map(|_| i))
-                .collect();
-            (usable, None, None)
-        }
-        _ => ((0..raw.height()).collect(), None, None),
-    };
-    let dropped = raw.height() - usable.len();
-    if dropped > 0 {
-        notes.push(format!(
-            "{dropped} rows without a target value were left out"
-        ));
-    }
-    let min_rows = if task == Task::Segments {
-        settings.params.k.max(2)
-    } else {
-        2
-    };
-    if usable.len() < min_rows {
-        return Err(Error::InvalidInput(format!(
-            "only {} usable row{}: at least {min_rows} are needed",
-            usable.len(),
-            if usable.len() == 1 { "" } else { "s" }
-        )));
-    }
-    let part = split::holdout(
-        usable.len(),
-        strata.as_deref(),
-        settings.holdout,
-        settings.seed,
-    );
-    let to_rows = |p: &[usize]| p.iter().map(|&i| usable[i]).collect::<Vec<_>>();
-    let (train_rows, hold_rows) = (to_rows(&part.train), to_rows(&part.holdout));
-    if let Some(s) = &strata {
-        let pos = part.train.iter().filter(|&&i| s[i] == 1).count();
-        if pos == 0 || pos == part.train.len() {
-            return Err(Error::InvalidInput(
-                "the training rows hold only one class: lower the holdout or add rows".into(),
-            ));
-        }
-    }
-    let train_raw = take_rows(&raw, &train_rows)?;
-    let hold_raw = take_rows(&raw, &hold_rows)?;
-
-    // Clean: fit on the training rows, replay on the holdout.
-    let (fitted_recipe, train_clean) = recipe.fit_transform(&train_raw)?;
-    if let Some(t) = target
-        && train_clean.get_column_index(t).is_none()
-    {
-        return Err(Error::InvalidInput(format!(
-            "the recipe removes the target '{t}': take that step out or pick another target"
-        )));
-    }
-    let mut exclude: Vec<&str> = settings.ignore.iter().map(String::as_str).collect();
-    exclude.push(ROW_ID);
-    exclude.extend(target);
-    let schema = FeatureSchema::fit(&train_clean, &exclude)?;
-    for (col, why) in &schema.skipped {
-        notes.push(format!("column '{col}' not used: {why}"));
-    }
-    let x = schema.matrix(&train_clean)?.x;
-    if x.ncols() >= x.nrows() {
-        notes.push(format!(
-            "{} features for {} training rows: the model can memorise them; expect held-out results to be worse",
-            x.ncols(),
-            x.nrows()
-        ));
-    }
+    let plan = Plan::new(raw, settings)?;
+    let mut notes = plan.notes.clone();
+    let (train_rows, hold_rows) = plan.split(settings.holdout, settings.seed)?;
+    let prepared = plan.prepare(recipe, settings, &train_rows, &hold_rows)?;
+    notes.extend(prepared.notes.iter().cloned());
     if hold_rows.is_empty() && settings.holdout > 0.0 {
         notes.push("too few rows to hold any out: the measures describe the training rows".into());
     }
-    let truth_of = |df: &DataFrame| -> Result<Vec<f64>> {
-        match (task, target, &classes) {
-            (Task::Classification, Some(t), Some(c)) => Ok(labels_of(df.column(t)?)?
-                .into_iter()
-                .map(|l| f64::from(u8::from(l.as_deref() == Some(c.positive.as_str()))))
-                .collect()),
-            (Task::Regression, Some(t), _) => Ok(f64_values(df.column(t)?)?
-                .into_iter()
-                .map(|v| v.unwrap_or(f64::NAN))
-                .collect()),
-            _ => Ok(Vec::new()),
-        }
-    };
-    let y = truth_of(&train_clean)?;
-    let hold_clean = if hold_rows.is_empty() {
-        None
-    } else {
-        Some(fitted_recipe.transform(&hold_raw)?)
-    };
-    let (valid_x, valid_y) = match &hold_clean {
-        None => (models::empty_matrix(x.ncols()), Vec::new()),
-        Some(h) => (schema.matrix(h)?.x, truth_of(h)?),
-    };
-
+    let (task, kind) = (plan.task, plan.kind);
     let description = format!(
         "{} on {} rows × {} features{}",
         kind.label(),
         train_rows.len(),
-        schema.names.len(),
+        prepared.schema.names.len(),
         if hold_rows.is_empty() {
             String::new()
         } else {
             format!(", {} held out", hold_rows.len())
         }
     );
-    let total_steps = match kind {
-        models::ModelKind::Linear => 1,
-        models::ModelKind::Logistic => settings.params.max_iterations.div_ceil(5).max(1) as usize,
-        _ => settings.params.max_iterations.max(1) as usize,
-    };
-    on_event(TrainEvent::Started {
+    let (loss, metric) = task.curve_names();
+    let total_steps = kind.planned_steps(&settings.params);
+    let mut go_on = on_event(TrainEvent::Started {
         total_steps,
         description,
+        curve: CurveInfo {
+            task,
+            kind,
+            unit: kind.step_unit(),
+            loss,
+            metric,
+        },
     });
     for n in &notes {
-        on_event(TrainEvent::Log(n.clone()));
+        go_on &= on_event(TrainEvent::Log(n.clone()));
+    }
+    if !go_on {
+        return Err(Error::Cancelled);
     }
 
-    let mut curve = Vec::new();
-    let data = TrainData {
-        x: x.view(),
-        y: &y,
-        valid_x: valid_x.view(),
-        valid_y: &valid_y,
+    // Segments: the k sweep first, so the user sees how tight each k would be.
+    let sweep = if task == Task::Segments && detail == Detail::Insights {
+        on_event(TrainEvent::Phase(Phase::Sweep));
+        let mut points = Vec::new();
+        for k in crate::ml::segments::SWEEP_KS {
+            if control.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            if let Some(point) =
+                crate::ml::segments::sweep_point(prepared.x.view(), k, settings.seed)?
+            {
+                on_event(TrainEvent::Sweep(point.clone()));
+                points.push(point);
+            }
+        }
+        Some(points)
+    } else {
+        None
     };
-    let model = models::train(kind, &settings.params, &data, settings.seed, &mut |r| {
-        curve.push(r);
-        on_event(TrainEvent::Step(r)) && !cancel.load(Ordering::Relaxed)
-    })?;
 
-    let saved = SavedModel {
-        format: crate::ml::saved::FORMAT.to_owned(),
-        format_version: crate::ml::saved::FORMAT_VERSION,
-        task,
-        kind,
-        target: target.map(str::to_owned),
-        classes,
-        threshold: 0.5,
-        settings: settings.clone(),
-        recipe: fitted_recipe,
-        features: schema,
+    on_event(TrainEvent::Phase(Phase::Fitting));
+    let fit_started = Instant::now();
+    let mut curve = Vec::new();
+    let model = {
+        let data = prepared.train_data(plan.classes.is_some());
+        models::train(kind, &settings.params, &data, settings.seed, &mut |r| {
+            curve.push(r);
+            if on_event(TrainEvent::Step(r)) {
+                control.control()
+            } else {
+                Control::Cancel
+            }
+        })?
+    };
+    let fit_secs = fit_started.elapsed().as_secs_f64();
+    control.consume_stop();
+
+    let saved = SavedModel::new(
+        &plan,
+        settings,
+        prepared.fitted_recipe.clone(),
+        prepared.schema.clone(),
         model,
+    );
+    let model_bytes = serde_json::to_vec(&saved).map_or(0, |v| v.len());
+
+    let cv = if settings.folds >= 2 && task != Task::Segments {
+        on_event(TrainEvent::Phase(Phase::CrossValidating));
+        Some(cv::run(
+            &plan,
+            recipe,
+            settings,
+            &train_rows,
+            on_event,
+            control,
+        )?)
+    } else {
+        None
     };
 
     // Evaluate on the holdout, or on the training rows when there is none.
+    on_event(TrainEvent::Phase(Phase::Evaluating));
+    let Prepared {
+        train_raw,
+        hold_raw,
+        train_clean,
+        hold_clean,
+        x,
+        y,
+        valid_x,
+        valid_y,
+        ..
+    } = prepared;
     let (evaluated_on, eval_raw, eval_truth, eval_x) = if hold_rows.is_empty() {
         (EvaluatedOn::Training, &train_raw, &y, &x)
     } else {
         (EvaluatedOn::Holdout, &hold_raw, &valid_y, &valid_x)
     };
+    // Scored through the very function `score` uses, so a saved model reproduces these rows.
     let Scored {
         frame: predictions,
         unseen_categories,
@@ -373,6 +378,7 @@ pub fn run(
     .into_iter()
     .map(|v| v.unwrap_or(f64::NAN))
     .collect::<Vec<_>>();
+    let insights = detail == Detail::Insights;
     let mut roc = Vec::new();
     let (mut ranking, mut population) = (None, None);
     let mut population_scores = Vec::new();
@@ -380,21 +386,23 @@ pub fn run(
     let metrics = match task {
         Task::Classification => {
             let labels: Vec<bool> = eval_truth.iter().map(|&v| v > 0.5).collect();
-            ranking = Some(Ranking::new(&scores, &labels));
-            let scored = saved.score(&raw)?.frame;
-            population_scores = f64_values(scored.column(crate::ml::saved::SCORE)?)?
-                .into_iter()
-                .map(|v| v.unwrap_or(0.0))
-                .collect();
-            population_scores.sort_unstable_by(|a, b| b.total_cmp(a));
-            population = Some(scored);
-            let all = metrics::roc_points(&scores, &labels);
-            let stride = all.len().div_ceil(ROC_POINTS).max(1);
-            roc = all.iter().step_by(stride).copied().collect();
-            if let Some(last) = all.last()
-                && roc.last() != Some(last)
-            {
-                roc.push(*last);
+            if insights {
+                ranking = Some(Ranking::new(&scores, &labels));
+                let scored = saved.score(&plan.raw)?.frame;
+                population_scores = f64_values(scored.column(crate::ml::saved::SCORE)?)?
+                    .into_iter()
+                    .map(|v| v.unwrap_or(0.0))
+                    .collect();
+                population_scores.sort_unstable_by(|a, b| b.total_cmp(a));
+                population = Some(scored);
+                let all = metrics::roc_points(&scores, &labels);
+                let stride = all.len().div_ceil(ROC_POINTS).max(1);
+                roc = all.iter().step_by(stride).copied().collect();
+                if let Some(last) = all.last()
+                    && roc.last() != Some(last)
+                {
+                    roc.push(*last);
+                }
             }
             Metrics::Classification(metrics::classification(&scores, &labels, saved.threshold))
         }
@@ -420,30 +428,33 @@ pub fn run(
         Task::Segments => segment_metrics(&saved, eval_x, &scores, settings.seed)?,
     };
     let eval_clean = hold_clean.as_ref().unwrap_or(&train_clean);
-    let segments = if task == Task::Segments {
-        let k = match &saved.model {
-            models::TrainedModel::KMeans { centroids } => centroids.len(),
-            _ => 0,
-        };
-        let labels: Vec<u32> = scores.iter().map(|&s| s as u32).collect();
-        Some(crate::ml::segments::report(
-            &predictions,
-            eval_x.view(),
-            &labels,
-            k,
-            settings.seed,
-        )?)
-    } else {
-        None
+    let segments = match (task, sweep, insights) {
+        (Task::Segments, Some(sweep), true) => {
+            let k = saved.model.segments().unwrap_or(0);
+            let labels: Vec<u32> = scores.iter().map(|&s| s as u32).collect();
+            Some(crate::ml::segments::report(
+                &predictions,
+                eval_x.view(),
+                &labels,
+                k,
+                sweep,
+                settings.seed,
+            )?)
+        }
+        _ => None,
     };
-    let importance = importance::permutation(
-        &saved.features,
-        &saved.model,
-        task,
-        eval_clean,
-        eval_truth,
-        settings.seed,
-    )?;
+    let importance = if insights {
+        importance::permutation(
+            &saved.features,
+            &saved.model,
+            task,
+            eval_clean,
+            eval_truth,
+            settings.seed,
+        )?
+    } else {
+        Vec::new()
+    };
     let coefficients = importance::coefficients(&saved.features, &saved.model);
     Ok(TrainOutcome {
         segments,
@@ -457,6 +468,7 @@ pub fn run(
         predictions,
         truth: eval_truth.clone(),
         curve,
+        cv,
         roc,
         ranking,
         population,
@@ -464,6 +476,8 @@ pub fn run(
         notes,
         train_rows: train_rows.len(),
         holdout_rows: hold_rows.len(),
+        fit_secs,
+        model_bytes,
         elapsed_secs: started.elapsed().as_secs_f64(),
     })
 }
@@ -492,7 +506,7 @@ fn segment_metrics(
     let sample: Vec<usize> = if n <= SILHOUETTE_SAMPLE {
         (0..n).collect()
     } else {
-        split::holdout(n, None, SILHOUETTE_SAMPLE as f64 / n as f64, seed).holdout
+        crate::ml::split::holdout(n, None, SILHOUETTE_SAMPLE as f64 / n as f64, seed).holdout
     };
     let flat: Vec<f64> = x.iter().copied().collect();
     Ok(Metrics::Segments(metrics::SegmentMetrics {
@@ -503,151 +517,19 @@ fn segment_metrics(
     }))
 }
 
-/// A training run on its own named thread.
-pub struct TrainJob {
-    pub events: Receiver<TrainEvent>,
-    cancel: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl TrainJob {
-    /// Starts training on a thread named `train:<model>`; `waker` is called after each event.
-    pub fn spawn(
-        raw: DataFrame,
-        recipe: Recipe,
-        settings: ModelSettings,
-        waker: Waker,
-    ) -> Result<Self> {
-        let (tx, rx): (Sender<TrainEvent>, _) = channel();
-        let cancel = Arc::new(AtomicBool::new(false));
-        let flag = cancel.clone();
-        let name = format!("train:{}", settings.model.map_or("auto", |m| m.cli_name()));
-        let thread = std::thread::Builder::new()
-            .name(name)
-            .spawn(move || {
-                let result = catch_panic(|| {
-                    run(
-                        &raw,
-                        &recipe,
-                        &settings,
-                        &mut |e| {
-                            let ok = tx.send(e).is_ok();
-                            waker();
-                            ok
-                        },
-                        &flag,
-                    )
-                });
-                let _ = tx.send(TrainEvent::Finished(result.map(Box::new)));
-                waker();
-            })
-            .map_err(|e| Error::Model(format!("could not start the training thread: {e}")))?;
-        Ok(Self {
-            events: rx,
-            cancel,
-            thread: Some(thread),
-        })
-    }
-
-    /// Asks the run to stop at its next step.
-    pub fn cancel(&self) {
-        self.cancel.store(true, Ordering::Relaxed);
-    }
-}
-
-impl Drop for TrainJob {
-    fn drop(&mut self) {
-        self.cancel();
-        if let Some(t) = self.thread.take() {
-            // The run checks the flag after every step, so this returns within one step.
-            let _ = t.join();
+/// The data a model trains on, borrowed from prepared rows.
+impl Prepared {
+    pub fn train_data(&self, classification: bool) -> TrainData<'_> {
+        TrainData {
+            x: self.x.view(),
+            y: &self.y,
+            weights: self.weights.as_deref(),
+            valid_x: self.valid_x.view(),
+            valid_y: &self.valid_y,
+            classes: if classification { 2 } else { 0 },
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sample() -> DataFrame {
-        crate::data::sample::generate(2_000, 5).unwrap().frame
-    }
-
-    fn settings() -> ModelSettings {
-        ModelSettings {
-            target: Some("responded".into()),
-            ignore: vec!["churned".into(), "spend_next_90d".into()],
-            ..ModelSettings::default()
-        }
-    }
-
-    /// The sample with default settings, nothing cancelled.
-    fn train_sample() -> Result<TrainOutcome> {
-        run(
-            &sample(),
-            &Recipe::default(),
-            &settings(),
-            &mut |_| true,
-            &AtomicBool::new(false),
-        )
-    }
-
-    #[test]
-    fn a_panic_in_model_code_becomes_an_error() {
-        let r: Result<()> = catch_panic(|| panic!("boom in a model"));
-        let err = r.unwrap_err().to_string();
-        assert!(err.contains("boom in a model"), "{err}");
-    }
-
-    #[test]
-    fn cancel_stops_after_the_current_step() {
-        let mut steps = 0;
-        let r = run(
-            &sample(),
-            &Recipe::default(),
-            &settings(),
-            &mut |e| {
-                if matches!(e, TrainEvent::Step(_)) {
-                    steps += 1;
-                }
-                steps < 1
-            },
-            &AtomicBool::new(false),
-        );
-        assert!(matches!(r, Err(Error::Cancelled)));
-        assert_eq!(steps, 1);
-        let r = run(
-            &sample(),
-            &Recipe::default(),
-            &settings(),
-            &mut |_| true,
-            &AtomicBool::new(true),
-        );
-        assert!(matches!(r, Err(Error::Cancelled)));
-    }
-
-    #[test]
-    fn the_same_seed_gives_the_same_numbers() {
-        let (a, b) = (train_sample().unwrap(), train_sample().unwrap());
-        assert_eq!(a.metrics, b.metrics);
-        assert_eq!(a.model, b.model);
-    }
-
-    #[test]
-    fn the_worker_reports_steps_and_finishes() {
-        let job =
-            TrainJob::spawn(sample(), Recipe::default(), settings(), Arc::new(|| {})).unwrap();
-        let mut steps = 0;
-        loop {
-            match job.events.recv().unwrap() {
-                TrainEvent::Step(_) => steps += 1,
-                TrainEvent::Finished(r) => {
-                    assert!(r.is_ok());
-                    break;
-                }
-                _ => {}
-            }
-        }
-        assert!(steps > 1);
-    }
-}
+mod tests;

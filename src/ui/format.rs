@@ -26,6 +26,27 @@ pub fn number(f: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
+/// A model setting: like [`number`], but tiny values in scientific notation ("1e-9").
+pub fn setting(f: f64) -> String {
+    if f != 0.0 && f.abs() < 1e-3 {
+        format!("{f:e}")
+    } else {
+        number(f)
+    }
+}
+
+/// A file size: "812 B", "14.2 KB", "3.1 MB".
+pub fn bytes(n: usize) -> String {
+    let n = n as f64;
+    if n < 1024.0 {
+        format!("{n} B")
+    } else if n < 1024.0 * 1024.0 {
+        format!("{:.1} KB", n / 1024.0)
+    } else {
+        format!("{:.1} MB", n / (1024.0 * 1024.0))
+    }
+}
+
 /// An integer with thousands separators: 20000 to "20,000".
 pub fn count(n: usize) -> String {
     let s = n.to_string();
@@ -62,5 +83,8 @@ mod tests {
         assert_eq!(number(3.0), "3");
         assert_eq!(cell(&AnyValue::String("a")), "a");
         assert_eq!(seconds(125.0), "2 min 05 s");
+        assert_eq!(setting(1e-9), "1e-9");
+        assert_eq!(setting(0.1), "0.1");
+        assert_eq!(bytes(2_048), "2.0 KB");
     }
 }

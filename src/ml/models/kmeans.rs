@@ -7,7 +7,8 @@ use ndarray::{Array2, ArrayView2};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
 
-use super::{Hyperparams, Reporter, StepReport, TrainData, TrainedModel};
+use super::params::KMeansParams;
+use super::{Reporter, StepReport, TrainData, TrainedModel, ask};
 use crate::error::{Error, Result};
 
 /// Training stops once no centroid moves further than this (in standard deviations).
@@ -44,7 +45,7 @@ fn to_vecs(c: &Array2<f64>) -> Vec<Vec<f64>> {
 }
 
 pub fn train(
-    params: &Hyperparams,
+    params: &KMeansParams,
     data: &TrainData,
     seed: u64,
     report: &mut Reporter,
@@ -62,7 +63,7 @@ pub fn train(
         )));
     }
     let dataset = DatasetBase::from(data.x.to_owned());
-    let total_steps = params.max_iterations.max(1) as usize;
+    let total_steps = params.max_iterations.max(1);
     let mut centroids: Option<Array2<f64>> = None;
     for step in 1..=total_steps {
         let init = match &centroids {
@@ -91,16 +92,19 @@ pub fn train(
                 .fold(0.0, f64::max)
         });
         let cv = to_vecs(&new);
-        let keep_going = report(StepReport {
-            step,
-            total_steps,
-            train_loss: inertia(data.x, &cv),
-            valid_loss: (data.valid_x.nrows() > 0).then(|| inertia(data.valid_x, &cv)),
-            valid_metric: None,
-        });
+        let go_on = ask(
+            report,
+            StepReport {
+                step,
+                total_steps,
+                train_loss: inertia(data.x, &cv),
+                valid_loss: (data.valid_x.nrows() > 0).then(|| inertia(data.valid_x, &cv)),
+                valid_metric: None,
+            },
+        )?;
         centroids = Some(new);
-        if !keep_going {
-            return Err(Error::Cancelled);
+        if !go_on {
+            break;
         }
         if moved < TOLERANCE {
             break;

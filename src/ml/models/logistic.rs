@@ -1,86 +1,137 @@
-//! Logistic regression (linfa-logistic, L-BFGS), trained in short chunks from the last
-//! parameters so every chunk is a point on the live loss curve.
+//! Logistic regression with an L2 penalty and optional per-row (class) weights, fitted by our
+//! L-BFGS ([`super::optim`]) one iteration per step, so the live curve shows every iteration
+//! without restarting the optimiser. The loss and gradient are one fused pass over the rows,
+//! in parallel (see ARCHITECTURE.md for why this replaces linfa-logistic).
 
-use linfa::prelude::*;
-use linfa_logistic::LogisticRegression;
-use ndarray::Array1;
+use rayon::prelude::*;
 
-use super::{Hyperparams, Reporter, StepReport, TrainData, TrainedModel};
+use super::optim::{Lbfgs, Progress};
+use super::params::LogisticParams;
+use super::{Best, Reporter, TrainData, TrainedModel, Watch, ask};
 use crate::error::{Error, Result};
-use crate::ml::metrics;
 
-/// Optimiser iterations per reported step.
-const ITERATIONS_PER_STEP: u64 = 5;
+/// L-BFGS stops when no gradient component of the mean loss exceeds this (scikit-learn's tol).
+const GRADIENT_TOLERANCE: f64 = 1e-4;
 
-/// Training stops once a step improves the training loss by less than this (relative).
-const RELATIVE_TOLERANCE: f64 = 1e-7;
+/// Rows per parallel chunk of the loss.
+const CHUNK: usize = 8_192;
 
 pub fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }
 
-pub fn train(
-    params: &Hyperparams,
+/// log(1 + eᶻ) without overflow.
+fn softplus(z: f64) -> f64 {
+    if z > 0.0 {
+        z + (-z).exp().ln_1p()
+    } else {
+        z.exp().ln_1p()
+    }
+}
+
+/// Mean weighted log loss plus `l2 / (2 Σw) · |w|²`, and its gradient; `w` ends with the
+/// intercept (not penalised).
+fn loss_and_gradient(
     data: &TrainData,
+    l2: f64,
+    total_weight: f64,
+    w: &[f64],
+    grad: &mut [f64],
+) -> f64 {
+    let (n, p) = (data.x.nrows(), data.x.ncols());
+    // Fixed chunks summed in order: the same numbers whatever the threads do.
+    let parts: Vec<(f64, Vec<f64>)> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let mut loss = 0.0;
+            let mut g = vec![0.0; p + 1];
+            for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
+                let row = data.x.row(i);
+                let z = row.iter().zip(w).map(|(a, b)| a * b).sum::<f64>() + w[p];
+                let (y, wt) = (data.y[i], data.weight(i));
+                loss += wt * (softplus(z) - y * z);
+                let r = wt * (sigmoid(z) - y);
+                for (gj, xj) in g.iter_mut().zip(row.iter()) {
+                    *gj += r * xj;
+                }
+                g[p] += r;
+            }
+            (loss, g)
+        })
+        .collect();
+    let mut loss = 0.0;
+    let mut g = vec![0.0; p + 1];
+    for (l, part) in parts {
+        loss += l;
+        for (a, b) in g.iter_mut().zip(&part) {
+            *a += b;
+        }
+    }
+    let penalty = l2 / total_weight;
+    let mut out = loss / total_weight;
+    for j in 0..p {
+        grad[j] = g[j] / total_weight + penalty * w[j];
+        out += 0.5 * penalty * w[j] * w[j];
+    }
+    grad[p] = g[p] / total_weight;
+    out
+}
+
+fn model_of(w: &[f64]) -> TrainedModel {
+    let p = w.len() - 1;
+    TrainedModel::Logistic {
+        weights: w[..p].to_vec(),
+        intercept: w[p],
+    }
+}
+
+pub fn train(
+    params: &LogisticParams,
+    data: &TrainData,
+    seed: u64,
     report: &mut Reporter,
 ) -> Result<TrainedModel> {
-    let y: Array1<bool> = data.y.iter().map(|&v| v > 0.5).collect();
-    let labels: Vec<bool> = y.to_vec();
-    let valid_labels: Vec<bool> = data.valid_y.iter().map(|&v| v > 0.5).collect();
-    let dataset = Dataset::new(data.x.to_owned(), y);
-    let total_steps = params.max_iterations.div_ceil(ITERATIONS_PER_STEP).max(1) as usize;
-
-    let mut raw_params: Option<Array1<f64>> = None;
-    let mut best = None;
-    let mut last_loss = f64::INFINITY;
-    for step in 1..=total_steps {
-        let mut solver = LogisticRegression::default()
-            .alpha(params.l2)
-            .max_iterations(ITERATIONS_PER_STEP);
-        if let Some(p) = raw_params.take() {
-            solver = solver.initial_params(p);
-        }
-        let fitted = solver
-            .fit(&dataset)
-            .map_err(|e| Error::Model(format!("logistic regression: {e}")))?;
-        // linfa calls the first label it meets "positive": turn the weights round if that was `false`.
-        let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
-        let mut raw = fitted.params().to_vec();
-        raw.push(fitted.intercept());
-        raw_params = Some(Array1::from(raw));
-        let model = TrainedModel::Logistic {
-            weights: fitted.params().iter().map(|w| w * sign).collect(),
-            intercept: fitted.intercept() * sign,
-        };
-
-        let train_scores = model.predict(data.x)?;
-        let train_loss = metrics::log_loss(&train_scores, &labels);
-        let (valid_loss, valid_metric) = if valid_labels.is_empty() {
-            (None, None)
-        } else {
-            let s = model.predict(data.valid_x)?;
-            (
-                Some(metrics::log_loss(&s, &valid_labels)),
-                Some(metrics::auc(&s, &valid_labels)),
-            )
-        };
-        best = Some(model);
-        let keep_going = report(StepReport {
+    let p = data.x.ncols();
+    let total_weight: f64 = (0..data.x.nrows()).map(|i| data.weight(i)).sum();
+    if total_weight <= 0.0 || !total_weight.is_finite() {
+        return Err(Error::InvalidInput(
+            "the training rows have no weight".into(),
+        ));
+    }
+    let l2 = params.l2.max(0.0);
+    let mut objective = |w: &[f64], g: &mut [f64]| loss_and_gradient(data, l2, total_weight, w, g);
+    let mut opt = Lbfgs::new(vec![0.0; p + 1], 10, &mut objective);
+    let watch = Watch::new(data, seed);
+    let scores = |w: &[f64], x: ndarray::ArrayView2<f64>, rows: &[usize]| -> Vec<f64> {
+        rows.iter()
+            .map(|&r| sigmoid(x.row(r).iter().zip(w).map(|(a, b)| a * b).sum::<f64>() + w[p]))
+            .collect()
+    };
+    let total = params.max_iterations.max(1);
+    let mut best = Best::default();
+    let mut best_w = opt.w.clone();
+    for step in 1..=total {
+        let progress = opt.iterate(&mut objective, GRADIENT_TOLERANCE);
+        let r = watch.report(
             step,
-            total_steps,
-            train_loss,
-            valid_loss,
-            valid_metric,
-        });
-        if !keep_going {
-            return Err(Error::Cancelled);
+            total,
+            &scores(&opt.w, data.x, &watch.train_rows),
+            &scores(&opt.w, data.valid_x, &watch.valid_rows),
+        );
+        if best.offer(&r) {
+            best_w.clone_from(&opt.w);
         }
-        if last_loss.is_finite()
-            && (last_loss - train_loss).abs() <= RELATIVE_TOLERANCE * last_loss.abs().max(1e-12)
-        {
+        if !ask(report, r)? {
+            return Ok(model_of(&best_w));
+        }
+        if progress == Progress::Converged {
             break;
         }
-        last_loss = train_loss;
     }
-    best.ok_or_else(|| Error::Model("logistic regression ran no step".into()))
+    if opt.w.iter().any(|v| !v.is_finite()) {
+        return Err(Error::Model(
+            "logistic regression did not converge (the weights overflowed)".into(),
+        ));
+    }
+    Ok(model_of(&opt.w))
 }

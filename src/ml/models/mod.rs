@@ -1,14 +1,29 @@
-//! The model families behind one interface: train on a feature matrix while reporting
-//! meaningful steps, then predict from the fitted parameters alone.
+//! The model families behind one interface: train on a feature matrix while reporting steps
+//! that mean something (iterations, splits, trees, rounds, epochs, rows seen), then predict from
+//! the fitted parameters alone.
 
+pub mod bayes;
+pub mod boosting;
+pub mod forest;
 pub mod kmeans;
 pub mod linear;
 pub mod logistic;
+pub mod mlp;
+pub mod optim;
+pub mod params;
+pub mod svm;
+pub mod tree;
+pub mod trees;
 
 use ndarray::{Array2, ArrayView2};
+use rand::SeedableRng;
+use rand::seq::index::sample;
+use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::ml::metrics;
+pub use params::{Hyperparams, ParamSpec};
 
 /// What a model is asked to predict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -51,10 +66,19 @@ impl Task {
             Self::Segments => ModelKind::KMeans,
         }
     }
+
+    /// The loss the training curve shows, and the holdout metric beside it.
+    pub fn curve_names(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            Self::Classification => ("log loss", Some("validation AUC")),
+            Self::Regression => ("mean squared error", Some("validation RMSE")),
+            Self::Segments => ("inertia (mean squared distance)", None),
+        }
+    }
 }
 
 /// A model family, by its CLI name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ModelKind {
     Logistic,
@@ -121,17 +145,49 @@ impl ModelKind {
             Self::Logistic => {
                 "Scores each customer with a weighted sum of their features; fast, robust, easy to explain."
             }
-            Self::Linear => "Predicts an amount as a weighted sum of the features.",
+            Self::Linear => {
+                "Predicts an amount as a weighted sum of the features; with a penalty it becomes ridge, lasso or elastic net."
+            }
+            Self::Tree => {
+                "A short list of yes/no questions about a customer; easy to read, rarely the most accurate."
+            }
+            Self::Forest => {
+                "Many trees, each grown on a resample of customers, vote; robust with little tuning."
+            }
+            Self::Boosting => {
+                "Small trees added one after another, each fixing the last one's errors; usually the most accurate on customer tables."
+            }
+            Self::Svm => {
+                "Finds the widest boundary between responders and the rest; slow on big tables, so it trains on a sample."
+            }
+            Self::NaiveBayes => {
+                "Combines how each column alone separates the groups; very fast, a good baseline."
+            }
+            Self::Mlp => {
+                "A small neural network; can find interactions between columns, needs more rows and time."
+            }
             Self::KMeans => {
                 "Groups customers around k centres so that each group is as tight as possible."
             }
-            _ => "Not available yet.",
+        }
+    }
+
+    /// What one training step of this model is, for the curve's axis.
+    pub fn step_unit(self) -> &'static str {
+        match self {
+            Self::Logistic | Self::KMeans => "iteration",
+            Self::Linear | Self::NaiveBayes => "customers seen (tenths)",
+            Self::Tree => "leaves",
+            Self::Forest => "trees",
+            Self::Boosting => "round",
+            Self::Svm => "training rows (stage)",
+            Self::Mlp => "epoch",
         }
     }
 
     /// Whether this build can train it.
     pub fn is_available(self) -> bool {
-        matches!(self, Self::Logistic | Self::Linear | Self::KMeans)
+        true
     }
 
     /// The tasks it can do.
@@ -143,28 +199,33 @@ impl ModelKind {
             Self::Tree | Self::Forest | Self::Boosting | Self::Mlp => task != Task::Segments,
         }
     }
-}
 
-/// Settings of the models, each used by the families it names.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Hyperparams {
-    /// Logistic regression: strength of the L2 penalty (scikit-learn's 1/C).
-    pub l2: f64,
-    /// Logistic regression and k-means: the most optimiser iterations.
-    pub max_iterations: u64,
-    /// k-means: the number of segments.
-    pub k: usize,
-}
-
-impl Default for Hyperparams {
-    fn default() -> Self {
-        Self {
-            l2: 1.0,
-            max_iterations: 100,
-            k: 4,
-        }
+    /// The most steps a run with `params` takes (for the progress bar).
+    pub fn planned_steps(self, params: &Hyperparams) -> usize {
+        let n = match self {
+            Self::Logistic => params.logistic.max_iterations,
+            Self::Linear | Self::NaiveBayes => linear::CHUNKS,
+            Self::Tree => params.tree.max_leaves.saturating_sub(1),
+            Self::Forest => params.forest.trees,
+            Self::Boosting => params.boosting.rounds,
+            Self::Svm => svm::STAGES,
+            Self::Mlp => params.mlp.epochs,
+            Self::KMeans => params.kmeans.max_iterations,
+        };
+        n.max(1)
     }
+}
+
+/// What the watcher of a training run wants after each step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// Go on.
+    Continue,
+    /// Stop now and return the best model so far (lowest validation loss; the latest when
+    /// there are no validation rows).
+    Stop,
+    /// Stop now and return `Err(Error::Cancelled)`.
+    Cancel,
 }
 
 /// What a model reports after each step of training.
@@ -178,20 +239,170 @@ pub struct StepReport {
     pub train_loss: f64,
     /// The same loss on the holdout rows, when there are any.
     pub valid_loss: Option<f64>,
-    /// The task's headline metric on the holdout rows (AUC, RMSE) when there are any.
+    /// The task's headline metric on the holdout rows (AUC for yes/no, RMSE for amounts)
+    /// when there are any.
     pub valid_metric: Option<f64>,
 }
 
-/// Whether training should go on after a step (false once the user cancels).
-pub type Reporter<'a> = dyn FnMut(StepReport) -> bool + 'a;
+/// Called after every step; its answer says whether to go on.
+pub type Reporter<'a> = dyn FnMut(StepReport) -> Control + 'a;
 
-/// Rows for training and for watching the holdout.
+/// Reports `r`; `Ok(true)` to go on, `Ok(false)` to stop and keep the best, or `Cancelled`.
+pub fn ask(report: &mut Reporter, r: StepReport) -> Result<bool> {
+    match report(r) {
+        Control::Continue => Ok(true),
+        Control::Stop => Ok(false),
+        Control::Cancel => Err(Error::Cancelled),
+    }
+}
+
+/// Rows for training and for watching the holdout. Features are standardised (mean 0, sd 1 on
+/// the training rows) and have no missing values.
 pub struct TrainData<'a> {
     pub x: ArrayView2<'a, f64>,
-    /// Target: 1.0 / 0.0 for yes/no, the amount for regression, empty for segments.
+    /// Target: 1.0 / 0.0 for yes/no; the amount for regression; empty for segments.
     pub y: &'a [f64],
+    /// Per-row weights (to give rare responders more weight); None = all 1.
+    pub weights: Option<&'a [f64]>,
     pub valid_x: ArrayView2<'a, f64>,
     pub valid_y: &'a [f64],
+    /// 2 for yes/no, 0 for an amount or segments.
+    pub classes: usize,
+}
+
+impl TrainData<'_> {
+    /// The weight of training row `i`.
+    pub fn weight(&self, i: usize) -> f64 {
+        self.weights.map_or(1.0, |w| w[i])
+    }
+
+    pub fn is_classification(&self) -> bool {
+        self.classes >= 2
+    }
+}
+
+/// The live curve measures losses and the metric on at most this many training and holdout
+/// rows (a seeded sample), so watching costs little next to learning.
+pub const CURVE_ROWS: usize = 50_000;
+
+/// Turns predictions into step reports, on samples of the training and holdout rows.
+pub struct Watch<'a> {
+    y: &'a [f64],
+    valid_y: &'a [f64],
+    classification: bool,
+    /// The training rows the curve is measured on.
+    pub train_rows: Vec<usize>,
+    /// The holdout rows the curve is measured on.
+    pub valid_rows: Vec<usize>,
+}
+
+fn curve_sample(n: usize, limit: usize, seed: u64) -> Vec<usize> {
+    if n <= limit {
+        return (0..n).collect();
+    }
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0xc0_7e);
+    let mut rows = sample(&mut rng, n, limit).into_vec();
+    rows.sort_unstable();
+    rows
+}
+
+impl<'a> Watch<'a> {
+    pub fn new(data: &'a TrainData, seed: u64) -> Self {
+        Self::with_limit(data, seed, CURVE_ROWS)
+    }
+
+    /// Measures on at most `limit` rows of each side (for models slow to predict).
+    pub fn with_limit(data: &'a TrainData, seed: u64, limit: usize) -> Self {
+        Self {
+            y: data.y,
+            valid_y: data.valid_y,
+            classification: data.is_classification(),
+            train_rows: curve_sample(data.x.nrows(), limit, seed),
+            valid_rows: curve_sample(data.valid_x.nrows(), limit, seed ^ 1),
+        }
+    }
+
+    /// A report from predictions (probabilities or amounts) of the sampled rows, in the order
+    /// of [`Watch::train_rows`] and [`Watch::valid_rows`].
+    pub fn report(
+        &self,
+        step: usize,
+        total_steps: usize,
+        train: &[f64],
+        valid: &[f64],
+    ) -> StepReport {
+        let (train_loss, _) = self.measure(&self.train_rows, self.y, train);
+        let (valid_loss, valid_metric) = if self.valid_rows.is_empty() {
+            (None, None)
+        } else {
+            let (l, m) = self.measure(&self.valid_rows, self.valid_y, valid);
+            (Some(l), Some(m))
+        };
+        StepReport {
+            step,
+            total_steps,
+            train_loss,
+            valid_loss,
+            valid_metric,
+        }
+    }
+
+    /// (loss, metric) of predictions `p` of `rows` whose truth is in `y`.
+    fn measure(&self, rows: &[usize], y: &[f64], p: &[f64]) -> (f64, f64) {
+        if self.classification {
+            let labels: Vec<bool> = rows.iter().map(|&r| y[r] > 0.5).collect();
+            (metrics::log_loss(p, &labels), metrics::auc(p, &labels))
+        } else {
+            let truth: Vec<f64> = rows.iter().map(|&r| y[r]).collect();
+            let mse = p
+                .iter()
+                .zip(&truth)
+                .map(|(a, b)| (a - b).powi(2))
+                .sum::<f64>()
+                / truth.len().max(1) as f64;
+            (mse, mse.sqrt())
+        }
+    }
+
+    /// A report from full prediction vectors (every training row, every holdout row).
+    pub fn report_full(
+        &self,
+        step: usize,
+        total_steps: usize,
+        train: &[f64],
+        valid: &[f64],
+    ) -> StepReport {
+        let t: Vec<f64> = self.train_rows.iter().map(|&r| train[r]).collect();
+        let v: Vec<f64> = self.valid_rows.iter().map(|&r| valid[r]).collect();
+        self.report(step, total_steps, &t, &v)
+    }
+}
+
+/// The step with the lowest holdout loss so far (training loss without a holdout).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Best {
+    /// The best step (0 before any).
+    pub step: usize,
+    loss: f64,
+}
+
+impl Best {
+    /// Takes a step's report; true when it is the new best.
+    pub fn offer(&mut self, r: &StepReport) -> bool {
+        let loss = r.valid_loss.unwrap_or(r.train_loss);
+        if self.step == 0 || loss < self.loss || (loss.is_nan() && self.loss.is_nan()) {
+            self.step = r.step;
+            self.loss = loss;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Steps since the best one, at step `now`.
+    pub fn since(&self, now: usize) -> usize {
+        now.saturating_sub(self.step)
+    }
 }
 
 /// A trained model: only its fitted parameters, so the file stays small and stable.
@@ -199,44 +410,98 @@ pub struct TrainData<'a> {
 #[serde(tag = "model", rename_all = "snake_case")]
 pub enum TrainedModel {
     /// P(positive) = sigmoid(x·weights + intercept).
-    Logistic { weights: Vec<f64>, intercept: f64 },
+    Logistic {
+        weights: Vec<f64>,
+        intercept: f64,
+    },
     /// amount = x·weights + intercept.
-    Linear { weights: Vec<f64>, intercept: f64 },
+    Linear {
+        weights: Vec<f64>,
+        intercept: f64,
+    },
     /// Each row goes to its nearest centroid.
-    KMeans { centroids: Vec<Vec<f64>> },
+    KMeans {
+        centroids: Vec<Vec<f64>>,
+    },
+    /// One decision tree: the leaf's share of "yes" (or mean amount).
+    DecisionTree(tree::DecisionTree),
+    /// The mean of many trees' leaf values.
+    Forest(forest::Forest),
+    /// A base score plus every round's tree (through the logistic function for yes/no).
+    Boosting(boosting::Boosting),
+    Svm(svm::SvmModel),
+    NaiveBayes(bayes::NaiveBayes),
+    Mlp(mlp::MlpModel),
 }
 
 impl TrainedModel {
-    /// One number per row: probability, amount, or segment number.
+    /// One number per row: probability, amount, or segment number (0-based).
     pub fn predict(&self, x: ArrayView2<f64>) -> Result<Vec<f64>> {
-        let width = match self {
-            Self::Logistic { weights, .. } | Self::Linear { weights, .. } => weights.len(),
-            Self::KMeans { centroids } => centroids.first().map_or(0, Vec::len),
+        let width = |w: usize| {
+            if x.ncols() == w {
+                Ok(())
+            } else {
+                Err(Error::Model(format!(
+                    "the model takes {w} features, the data gives {}",
+                    x.ncols()
+                )))
+            }
         };
-        if x.ncols() != width {
-            return Err(Error::Model(format!(
-                "the model takes {width} features, the data gives {}",
-                x.ncols()
-            )));
+        match self {
+            Self::Logistic { weights, intercept } => {
+                width(weights.len())?;
+                Ok(linear_scores(x, weights, *intercept)
+                    .into_iter()
+                    .map(logistic::sigmoid)
+                    .collect())
+            }
+            Self::Linear { weights, intercept } => {
+                width(weights.len())?;
+                Ok(linear_scores(x, weights, *intercept))
+            }
+            Self::KMeans { centroids } => {
+                width(centroids.first().map_or(0, Vec::len))?;
+                if centroids.iter().any(|c| c.len() != x.ncols()) {
+                    return Err(Error::Model(
+                        "the model's centroids differ in length".into(),
+                    ));
+                }
+                Ok(kmeans::assign(x, centroids)
+                    .into_iter()
+                    .map(|(c, _)| c as f64)
+                    .collect())
+            }
+            Self::DecisionTree(m) => m.predict(x),
+            Self::Forest(m) => m.predict(x),
+            Self::Boosting(m) => m.predict(x),
+            Self::Svm(m) => m.predict(x),
+            Self::NaiveBayes(m) => m.predict(x),
+            Self::Mlp(m) => m.predict(x),
         }
-        Ok(match self {
-            Self::Logistic { weights, intercept } => linear_scores(x, weights, *intercept)
-                .into_iter()
-                .map(logistic::sigmoid)
-                .collect(),
-            Self::Linear { weights, intercept } => linear_scores(x, weights, *intercept),
-            Self::KMeans { centroids } => kmeans::assign(x, centroids)
-                .into_iter()
-                .map(|(c, _)| c as f64)
-                .collect(),
-        })
+    }
+
+    /// The number of segments of a segmentation model.
+    pub fn segments(&self) -> Option<usize> {
+        match self {
+            Self::KMeans { centroids } => Some(centroids.len()),
+            _ => None,
+        }
     }
 }
 
 fn linear_scores(x: ArrayView2<f64>, weights: &[f64], intercept: f64) -> Vec<f64> {
-    x.rows()
-        .into_iter()
-        .map(|r| r.iter().zip(weights).map(|(a, b)| a * b).sum::<f64>() + intercept)
+    use rayon::prelude::*;
+    (0..x.nrows())
+        .into_par_iter()
+        .with_min_len(4096)
+        .map(|i| {
+            x.row(i)
+                .iter()
+                .zip(weights)
+                .map(|(a, b)| a * b)
+                .sum::<f64>()
+                + intercept
+        })
         .collect()
 }
 
@@ -248,11 +513,27 @@ pub fn train(
     seed: u64,
     report: &mut Reporter,
 ) -> Result<TrainedModel> {
+    if data.x.nrows() == 0 {
+        return Err(Error::InvalidInput("there are no training rows".into()));
+    }
     match kind {
-        ModelKind::Logistic => logistic::train(params, data, report),
-        ModelKind::Linear => linear::train(data, report),
-        ModelKind::KMeans => kmeans::train(params, data, seed, report),
-        other => Err(Error::NotAvailable(other.cli_name().to_owned())),
+        ModelKind::Logistic => logistic::train(&params.logistic, data, seed, report),
+        ModelKind::Linear => linear::train(&params.linear, data, seed, report),
+        ModelKind::KMeans => kmeans::train(&params.kmeans, data, seed, report),
+        ModelKind::Tree => {
+            tree::train(&params.tree, data, seed, report).map(TrainedModel::DecisionTree)
+        }
+        ModelKind::Forest => {
+            forest::train(&params.forest, data, seed, report).map(TrainedModel::Forest)
+        }
+        ModelKind::Boosting => {
+            boosting::train(&params.boosting, data, seed, report).map(TrainedModel::Boosting)
+        }
+        ModelKind::Svm => svm::train(&params.svm, data, seed, report).map(TrainedModel::Svm),
+        ModelKind::NaiveBayes => {
+            bayes::train(&params.naive_bayes, data, seed, report).map(TrainedModel::NaiveBayes)
+        }
+        ModelKind::Mlp => mlp::train(&params.mlp, data, seed, report).map(TrainedModel::Mlp),
     }
 }
 

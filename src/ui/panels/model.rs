@@ -1,24 +1,31 @@
 //! Model: the question (task), the target, which columns are used, the model and its main
 //! settings, and how it is validated. Train starts here.
 
-use crate::ml::{ModelKind, Task};
-use crate::ui::app::{AppState, Command};
+use std::collections::BTreeSet;
+
+use crate::ml::models::{Hyperparams, ParamSpec};
+use crate::ml::{ModelKind, ModelSettings, Task};
+use crate::ui::app::{AppState, Command, SearchRun, SearchStatus};
+use crate::ui::format;
 
 pub fn model_panel_ui(
     ui: &mut egui::Ui,
     state: &mut AppState,
-    training: bool,
+    view: &mut ModelView,
+    (training, searching): (bool, bool),
     cmds: &mut Vec<Command>,
 ) {
     let Some(ds) = &state.dataset else {
         super::waiting_ui(ui, "Open a data file in Data first.");
         return;
     };
+    let rows = ds.frame.height();
     let profile = state
         .cleaned
         .as_ref()
         .map(|c| &c.profile)
         .unwrap_or(&ds.profile);
+    let state_search = state.search.as_ref();
     let settings = &mut state.settings;
     egui::ScrollArea::vertical().show(ui, |ui| {
         super::heading_ui(ui, "Model", "What do you want to know about your customers?");
@@ -82,32 +89,25 @@ pub fn model_panel_ui(
                             }
                         });
                     ui.weak(current.help());
+                    if current == ModelKind::Svm && rows > settings.params.svm.max_rows {
+                        ui.weak(format!(
+                            "Trains on a sample of {} of the {} customers: the kernel compares every pair of rows.",
+                            format::count(settings.params.svm.max_rows),
+                            format::count(rows)
+                        ));
+                    }
                 });
                 ui.end_row();
 
-                let p = &mut settings.params;
-                match settings.model.unwrap_or_else(|| task.default_model()) {
-                    ModelKind::Logistic => {
-                        ui.label("Regularisation");
-                        ui.add(egui::DragValue::new(&mut p.l2).range(0.0..=1e6).speed(0.1))
-                            .on_hover_text("How strongly weights are pulled towards zero (L2). Higher is simpler and steadier; 1 is a sound default.");
-                        ui.end_row();
-                        ui.label("Iterations");
-                        ui.add(egui::DragValue::new(&mut p.max_iterations).range(5..=10_000))
-                            .on_hover_text("The most optimiser iterations; training stops earlier once the loss settles.");
-                        ui.end_row();
-                    }
-                    ModelKind::KMeans => {
-                        ui.label("Segments (k)");
-                        ui.add(egui::DragValue::new(&mut p.k).range(2..=50))
-                            .on_hover_text("How many groups of customers to find.");
-                        ui.end_row();
-                        ui.label("Iterations");
-                        ui.add(egui::DragValue::new(&mut p.max_iterations).range(1..=10_000))
-                            .on_hover_text("The most passes; training stops once segments stop moving.");
-                        ui.end_row();
-                    }
-                    _ => {}
+                let kind = settings.model.unwrap_or_else(|| task.default_model());
+                for spec in kind.param_specs() {
+                    param_row_ui(ui, &mut settings.params, kind, spec);
+                }
+                if task == Task::Classification {
+                    ui.label("Rare responders");
+                    ui.checkbox(&mut settings.balance_classes, "Weigh both classes equally")
+                        .on_hover_text("Gives each yes row more weight so yes and no count the same in training. Can help when few customers respond; scores then overstate the chance of a yes (ranking is what matters).");
+                    ui.end_row();
                 }
 
                 ui.label("Held out");
@@ -120,6 +120,21 @@ pub fn model_panel_ui(
                     settings.holdout = pct / 100.0;
                 }
                 ui.end_row();
+
+                if task != Task::Segments {
+                    ui.label("Cross-validation");
+                    let name = |k: usize| if k < 2 { "off".to_owned() } else { format!("{k} folds") };
+                    egui::ComboBox::from_id_salt("folds")
+                        .selected_text(name(settings.folds))
+                        .show_ui(ui, |ui| {
+                            for k in [0, 3, 5, 10] {
+                                ui.selectable_value(&mut settings.folds, k, name(k));
+                            }
+                        })
+                        .response
+                        .on_hover_text("After training, also refit the model on k − 1 parts of the training customers and measure it on the part left out, k times: the mean ± sd shows how steady the numbers are. Takes k times longer.");
+                    ui.end_row();
+                }
 
                 ui.label("Seed");
                 ui.add(egui::DragValue::new(&mut settings.seed))
@@ -174,5 +189,184 @@ pub fn model_panel_ui(
                 ui.weak("A model is training: see Train");
             }
         });
+        let task = settings.task.unwrap_or(Task::Classification);
+        if waiting.is_none() {
+            ui.add_space(10.0);
+            compare_ui(ui, task, view, training, cmds);
+            if task != Task::Segments {
+                ui.add_space(6.0);
+                search_ui(ui, state_search, settings, searching, training, cmds);
+            }
+        }
     });
+}
+
+/// Widget-local state of the Model panel.
+#[derive(Default)]
+pub struct ModelView {
+    /// Models left out of Compare (all the task's models are in by default).
+    pub compare_skip: BTreeSet<ModelKind>,
+}
+
+/// "Compare models": train several on the same split, for the leaderboard in Train.
+fn compare_ui(
+    ui: &mut egui::Ui,
+    task: Task,
+    view: &mut ModelView,
+    training: bool,
+    cmds: &mut Vec<Command>,
+) {
+    egui::CollapsingHeader::new("Compare models")
+        .default_open(false)
+        .show(ui, |ui| {
+            ui.weak("Train each ticked model in turn on the same customers and the same held-out rows; Train shows them ranked, and any can be inspected and exported.");
+            let models: Vec<ModelKind> = ModelKind::ALL.into_iter().filter(|m| m.supports(task) && m.is_available()).collect();
+            ui.horizontal_wrapped(|ui| {
+                for &m in &models {
+                    let mut on = !view.compare_skip.contains(&m);
+                    if ui.checkbox(&mut on, m.label()).on_hover_text(m.help()).changed() {
+                        if on {
+                            view.compare_skip.remove(&m);
+                        } else {
+                            view.compare_skip.insert(m);
+                        }
+                    }
+                }
+            });
+            let chosen: Vec<ModelKind> = models.into_iter().filter(|m| !view.compare_skip.contains(m)).collect();
+            let label = format!("Train {} models", chosen.len());
+            if ui.add_enabled(!training && !chosen.is_empty(), egui::Button::new(label)).clicked() {
+                cmds.push(Command::CompareModels(chosen));
+            }
+        });
+}
+
+/// "Search settings": a small cross-validated grid search over the chosen model's settings.
+fn search_ui(
+    ui: &mut egui::Ui,
+    search: Option<&SearchRun>,
+    settings: &ModelSettings,
+    searching: bool,
+    training: bool,
+    cmds: &mut Vec<Command>,
+) {
+    let kind = settings.model.unwrap_or_else(|| {
+        settings
+            .task
+            .unwrap_or(Task::Classification)
+            .default_model()
+    });
+    let grid = crate::train::search::grid(kind);
+    egui::CollapsingHeader::new("Search settings")
+        .default_open(search.is_some())
+        .show(ui, |ui| {
+            if grid.is_empty() {
+                ui.weak(format!("{} has no settings to search.", kind.label()));
+                return;
+            }
+            let keys: Vec<&str> = grid[0].iter().map(|(k, _)| *k).collect();
+            ui.weak(format!(
+                "Tries {} combinations of {} with {}-fold cross-validation on the training customers (the held-out ones stay untouched), then offers the best.",
+                grid.len(),
+                keys.join(" and "),
+                crate::ui::app::SEARCH_FOLDS
+            ));
+            ui.horizontal(|ui| {
+                if ui.add_enabled(!searching && !training, egui::Button::new("Search")).clicked() {
+                    cmds.push(Command::StartSearch);
+                }
+                if searching {
+                    if ui.button("Stop").on_hover_text("Finish with the combinations tried so far.").clicked() {
+                        cmds.push(Command::StopSearch);
+                    }
+                    if ui.button("Cancel").clicked() {
+                        cmds.push(Command::CancelSearch);
+                    }
+                    ui.spinner();
+                }
+            });
+            let Some(run) = search else { return };
+            let done = run.candidates.len();
+            let fraction = done as f32 / run.points.max(1) as f32;
+            let left = if done > 0 && searching {
+                let per = run.started.elapsed().as_secs_f64() / done as f64;
+                format!(" · about {} left", format::seconds(per * (run.points - done.min(run.points)) as f64))
+            } else {
+                String::new()
+            };
+            ui.add(egui::ProgressBar::new(fraction).desired_width(420.0).text(format!("{done} of {} combinations{left}", run.points)));
+            ui.weak(&run.description);
+            let (metric, higher, best) = match &run.status {
+                SearchStatus::Done(out) => (out.metric, out.higher_is_better, Some(out.best)),
+                _ => ("score", true, None),
+            };
+            if run.candidates.is_empty() {
+                return;
+            }
+            let mut order: Vec<usize> = (0..run.candidates.len()).collect();
+            order.sort_by(|&a, &b| {
+                let o = run.candidates[a].mean.total_cmp(&run.candidates[b].mean);
+                if higher { o.reverse() } else { o }
+            });
+            egui::Grid::new("search_results").striped(true).show(ui, |ui| {
+                for k in run.candidates[0].values.iter().map(|(k, _)| *k) {
+                    ui.strong(kind.param_spec(k).map_or(k, |s| s.label));
+                }
+                ui.strong(format!("{metric} (mean ± sd)"));
+                ui.strong("time");
+                ui.end_row();
+                for i in order {
+                    let c = &run.candidates[i];
+                    for (_, v) in &c.values {
+                        let text = format::setting(*v);
+                        if Some(i) == best { ui.strong(text) } else { ui.label(text) };
+                    }
+                    ui.label(format!("{} ± {}", format::number(c.mean), format::number(c.sd)));
+                    ui.label(format::seconds(c.secs));
+                    ui.end_row();
+                }
+            });
+            match &run.status {
+                SearchStatus::Done(_) => {
+                    if ui.add_enabled(!training, egui::Button::new("Use the best settings")).clicked() {
+                        cmds.push(Command::UseSearchBest);
+                    }
+                }
+                SearchStatus::Failed(e) => {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
+                }
+                SearchStatus::Cancelled => {
+                    ui.weak("Cancelled.");
+                }
+                SearchStatus::Running => {}
+            }
+        });
+}
+
+/// One setting of the chosen model: its label with the help on hover, and a drag value within
+/// its range (dragging goes by factors for settings spread over orders of magnitude).
+fn param_row_ui(ui: &mut egui::Ui, params: &mut Hyperparams, kind: ModelKind, spec: &ParamSpec) {
+    let Some(mut value) = params.get(kind, spec.key) else {
+        return;
+    };
+    ui.label(spec.label).on_hover_text(spec.help);
+    let speed = if spec.log_scale {
+        (value.abs() * 0.02).max(if spec.integer { 0.2 } else { 1e-4 })
+    } else if spec.integer {
+        0.2
+    } else {
+        (spec.max - spec.min) / 200.0
+    };
+    let mut drag = egui::DragValue::new(&mut value)
+        .range(spec.min..=spec.max)
+        .speed(speed);
+    if spec.integer {
+        drag = drag.fixed_decimals(0);
+    } else if spec.log_scale {
+        drag = drag.custom_formatter(|v, _| crate::ui::format::setting(v));
+    }
+    if ui.add(drag).on_hover_text(spec.help).changed() {
+        let _ = params.set(kind, spec.key, value);
+    }
+    ui.end_row();
 }

@@ -8,6 +8,8 @@ use std::time::Instant;
 use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 
+mod training;
+
 use super::panels;
 use super::widgets::notifications::Notifications;
 use crate::data::profile::{
@@ -16,11 +18,12 @@ use crate::data::profile::{
 use crate::data::recipe::{Recipe, Step, StepEffect};
 use crate::data::{export, load};
 use crate::error::{Error, Result};
-use crate::ml::models::StepReport;
 use crate::ml::{ModelSettings, Task, infer_task};
 use crate::project::{DataSource, Project};
+use crate::train::TrainJob;
+use crate::train::search::SearchJob;
 use crate::train::task::{Task as Worker, Waker};
-use crate::train::{TrainEvent, TrainJob, TrainOutcome};
+pub use training::{RunStatus, SEARCH_FOLDS, SearchRun, SearchStatus, TrainingRun};
 
 /// What the app opens with.
 #[derive(Clone, Debug)]
@@ -111,6 +114,19 @@ pub enum Command {
     SetTarget(Option<String>),
     StartTraining,
     CancelTraining,
+    /// Finish the model now, keeping its best step so far.
+    StopTraining,
+    /// Train each of these models in turn on the same split, for the leaderboard.
+    CompareModels(Vec<crate::ml::ModelKind>),
+    /// Show leaderboard entry `i` in Train, Predictions and Export.
+    InspectRun(usize),
+    /// Search the chosen model's settings by cross-validation.
+    StartSearch,
+    CancelSearch,
+    /// Finish the search with the combinations tried so far.
+    StopSearch,
+    /// Copy the search's best settings into the model settings.
+    UseSearchBest,
     /// Show the native save dialog for the scored rows.
     ExportDialog,
     ExportTo(PathBuf),
@@ -196,36 +212,6 @@ impl RecipeHistory {
     }
 }
 
-/// How a training run ended, or that it hasn't.
-pub enum RunStatus {
-    Running,
-    Done(Box<TrainOutcome>),
-    Failed(String),
-    Cancelled,
-}
-
-/// A training run as the Train panel shows it.
-pub struct TrainingRun {
-    pub description: String,
-    pub total_steps: usize,
-    pub curve: Vec<StepReport>,
-    pub log: Vec<String>,
-    pub started: Instant,
-    pub elapsed_secs: f64,
-    pub status: RunStatus,
-    /// The scored rows with score, prediction, decile and segment first, for the table.
-    pub display: Option<DataFrame>,
-}
-
-impl TrainingRun {
-    pub fn outcome(&self) -> Option<&TrainOutcome> {
-        match &self.status {
-            RunStatus::Done(o) => Some(o),
-            _ => None,
-        }
-    }
-}
-
 /// What is remembered between sessions.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -245,7 +231,14 @@ pub struct AppState {
     /// How the target varies with each column (once a target is chosen).
     pub target_profile: Option<TargetProfile>,
     pub settings: ModelSettings,
+    /// The run Train, Predictions and Export show.
     pub training: Option<TrainingRun>,
+    /// Other finished runs on this data (Compare, or earlier runs), for the leaderboard.
+    pub leaderboard: Vec<TrainingRun>,
+    /// Settings still to train, in order (Compare).
+    pub queue: Vec<ModelSettings>,
+    /// The settings search, if one was run.
+    pub search: Option<SearchRun>,
     /// The last file written by Export.
     pub exported: Option<PathBuf>,
     /// A session to offer back after the app stopped without closing.
@@ -262,6 +255,7 @@ struct Jobs {
     table_view: Option<Worker<DataFrame>>,
     export: Option<Worker<PathBuf>>,
     train: Option<TrainJob>,
+    search: Option<SearchJob>,
 }
 
 /// Widget-local state of panels that need it.
@@ -270,6 +264,7 @@ pub struct PanelState {
     pub data: panels::data::DataView,
     pub predictions: panels::predictions::PredictionsView,
     pub clean: panels::clean::CleanForm,
+    pub model: panels::model::ModelView,
 }
 
 pub struct App {
@@ -315,6 +310,9 @@ impl App {
                 target_profile: None,
                 settings: ModelSettings::default(),
                 training: None,
+                leaderboard: Vec::new(),
+                queue: Vec::new(),
+                search: None,
                 exported: None,
                 restore_offer: None,
             },
@@ -364,6 +362,7 @@ impl App {
             || j.table_view.is_some()
             || j.export.is_some()
             || j.train.is_some()
+            || j.search.is_some()
     }
 
     /// The task that is loading a file, for the status bar.
@@ -626,6 +625,25 @@ impl App {
                     job.cancel();
                 }
             }
+            Command::StopTraining => {
+                if let Some(job) = &self.jobs.train {
+                    job.stop();
+                }
+            }
+            Command::CompareModels(kinds) => self.compare_models(kinds),
+            Command::InspectRun(i) => self.inspect_run(i),
+            Command::StartSearch => self.start_search(),
+            Command::CancelSearch => {
+                if let Some(job) = &self.jobs.search {
+                    job.cancel();
+                }
+            }
+            Command::StopSearch => {
+                if let Some(job) = &self.jobs.search {
+                    job.stop();
+                }
+            }
+            Command::UseSearchBest => self.use_search_best(),
             Command::ExportDialog => {
                 let format = self.panels.predictions.export_format;
                 self.file_dialog(
@@ -771,6 +789,11 @@ impl App {
     }
 
     fn set_target(&mut self, target: Option<String>) {
+        // Models of another target don't belong on the same leaderboard.
+        if self.state.settings.target != target {
+            self.state.leaderboard.clear();
+            self.state.search = None;
+        }
         let s = &mut self.state.settings;
         s.target = target;
         if let Some(t) = &s.target {
@@ -789,41 +812,6 @@ impl App {
             s.model = Some(task.default_model());
         }
         self.spawn_target_profile();
-    }
-
-    fn start_training(&mut self) {
-        if self.jobs.train.is_some() {
-            self.notifications
-                .info("A model is already training: cancel it first");
-            return;
-        }
-        let Some(ds) = &self.state.dataset else {
-            self.notifications.error("Open a data file first");
-            return;
-        };
-        let waker = self.waker.clone();
-        match TrainJob::spawn(
-            ds.frame.clone(),
-            self.state.recipe.clone(),
-            self.state.settings.clone(),
-            waker,
-        ) {
-            Ok(job) => {
-                self.jobs.train = Some(job);
-                self.state.training = Some(TrainingRun {
-                    description: "Preparing the data…".into(),
-                    total_steps: 0,
-                    curve: Vec::new(),
-                    log: Vec::new(),
-                    started: Instant::now(),
-                    elapsed_secs: 0.0,
-                    status: RunStatus::Running,
-                    display: None,
-                });
-                self.state.step = WorkflowStep::Train;
-            }
-            Err(e) => self.notifications.error(e.one_line()),
-        }
     }
 
     fn export(&mut self, path: PathBuf) {
@@ -1065,6 +1053,9 @@ impl App {
                     self.state.dataset = Some(ds);
                     self.state.cleaned = None;
                     self.state.training = None;
+                    self.state.leaderboard.clear();
+                    self.state.queue.clear();
+                    self.state.search = None;
                     self.state.exported = None;
                     self.state.settings = ModelSettings {
                         seed: self.state.settings.seed,
@@ -1146,57 +1137,7 @@ impl App {
             }
         }
         self.poll_training();
-    }
-
-    fn poll_training(&mut self) {
-        let (Some(job), Some(run)) = (&self.jobs.train, &mut self.state.training) else {
-            return;
-        };
-        let budget = Instant::now();
-        let mut finished = false;
-        while budget.elapsed().as_millis() < 4 {
-            let Ok(event) = job.events.try_recv() else {
-                break;
-            };
-            match event {
-                TrainEvent::Started {
-                    total_steps,
-                    description,
-                } => {
-                    run.total_steps = total_steps;
-                    run.description = description;
-                }
-                TrainEvent::Step(r) => run.curve.push(r),
-                TrainEvent::Log(line) => run.log.push(line),
-                TrainEvent::Finished(result) => {
-                    run.elapsed_secs = run.started.elapsed().as_secs_f64();
-                    run.status = match result {
-                        Ok(o) => {
-                            run.display = scored_first(&o.predictions);
-                            for note in &o.notes {
-                                if !run.log.contains(note) {
-                                    run.log.push(note.clone());
-                                }
-                            }
-                            RunStatus::Done(o)
-                        }
-                        Err(Error::Cancelled) => RunStatus::Cancelled,
-                        Err(e) => {
-                            self.notifications.error(e.one_line());
-                            RunStatus::Failed(e.one_line())
-                        }
-                    };
-                    finished = true;
-                    break;
-                }
-            }
-        }
-        if !finished {
-            run.elapsed_secs = run.started.elapsed().as_secs_f64();
-        }
-        if finished {
-            self.jobs.train = None;
-        }
+        self.poll_search();
     }
 
     fn remember_recent(&mut self, p: PathBuf) {
@@ -1204,11 +1145,6 @@ impl App {
         r.retain(|x| x != &p);
         r.insert(0, p);
         r.truncate(8);
-    }
-
-    /// Whether training is running (for tests and the step list).
-    pub fn is_training(&self) -> bool {
-        self.jobs.train.is_some()
     }
 
     fn handle_input(&mut self, ctx: &egui::Context) {
@@ -1435,7 +1371,8 @@ impl eframe::App for App {
                 panels::model::model_panel_ui(
                     ui,
                     &mut self.state,
-                    self.jobs.train.is_some(),
+                    &mut self.panels.model,
+                    (self.jobs.train.is_some(), self.jobs.search.is_some()),
                     &mut cmds,
                 );
             }

@@ -1,0 +1,192 @@
+//! Our histogram tree learner, shared by the decision tree, the random forest and gradient
+//! boosting (see ARCHITECTURE.md for why it replaces linfa-trees / linfa-ensemble): features
+//! are binned once ([`binning`]), trees grow from per-row gradients ([`grow`]), and the fitted
+//! trees keep raw-value thresholds, so prediction needs no bins.
+
+pub mod binning;
+pub mod grow;
+
+use ndarray::{ArrayView1, ArrayView2};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// A fitted binary tree. Node 0 is the root; a split node `i` sends a row to `left[i]` when
+/// `row[feature[i]] <= threshold[i]`, else to `left[i] + 1`. Leaves have `feature == -1`.
+/// Every node keeps its value, so a tree can be cut back to its first splits.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Tree {
+    pub feature: Vec<i32>,
+    pub threshold: Vec<f64>,
+    pub left: Vec<u32>,
+    pub value: Vec<f64>,
+}
+
+impl Tree {
+    /// A tree of one leaf.
+    pub fn leaf(value: f64) -> Self {
+        Self {
+            feature: vec![-1],
+            threshold: vec![0.0],
+            left: vec![0],
+            value: vec![value],
+        }
+    }
+
+    /// Splits leaf `node`; returns the index of its left child (the right one follows it).
+    pub fn split(
+        &mut self,
+        node: usize,
+        feature: usize,
+        threshold: f64,
+        left_value: f64,
+        right_value: f64,
+    ) -> usize {
+        let left = self.feature.len();
+        self.feature[node] = feature as i32;
+        self.threshold[node] = threshold;
+        self.left[node] = left as u32;
+        for v in [left_value, right_value] {
+            self.feature.push(-1);
+            self.threshold.push(0.0);
+            self.left.push(0);
+            self.value.push(v);
+        }
+        left
+    }
+
+    pub fn nodes(&self) -> usize {
+        self.feature.len()
+    }
+
+    pub fn leaves(&self) -> usize {
+        self.feature.iter().filter(|&&f| f < 0).count()
+    }
+
+    /// The value of the leaf `row` lands in.
+    pub fn value_of(&self, row: ArrayView1<f64>) -> f64 {
+        let mut i = 0;
+        loop {
+            let f = self.feature[i];
+            if f < 0 {
+                return self.value[i];
+            }
+            i = self.left[i] as usize + usize::from(row[f as usize] > self.threshold[i]);
+        }
+    }
+
+    /// Checks a tree read from a file before it is used: consistent lengths, features within
+    /// `features`, children after their parent (so no cycles) and inside the tree.
+    pub fn validate(&self, features: usize) -> Result<()> {
+        let n = self.feature.len();
+        if n == 0 || self.threshold.len() != n || self.left.len() != n || self.value.len() != n {
+            return Err(Error::Model("a tree in the model file is malformed".into()));
+        }
+        for i in 0..n {
+            let f = self.feature[i];
+            if f < 0 {
+                continue;
+            }
+            let l = self.left[i] as usize;
+            if f as usize >= features || l <= i || l + 1 >= n {
+                return Err(Error::Model(format!(
+                    "a tree in the model file is malformed (node {i})"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The tree as it was after its first `keep` splits (`split_nodes` lists the nodes in the
+    /// order they were split); later splits become leaves with their node's value.
+    pub fn truncated(&self, split_nodes: &[usize], keep: usize) -> Tree {
+        let mut kept = vec![false; self.nodes()];
+        for &n in split_nodes.iter().take(keep) {
+            kept[n] = true;
+        }
+        let mut out = Tree::leaf(self.value[0]);
+        // (node in self, node in out)
+        let mut stack = vec![(0usize, 0usize)];
+        while let Some((src, dst)) = stack.pop() {
+            if self.feature[src] < 0 || !kept[src] {
+                continue;
+            }
+            let l = self.left[src] as usize;
+            let new_left = out.split(
+                dst,
+                self.feature[src] as usize,
+                self.threshold[src],
+                self.value[l],
+                self.value[l + 1],
+            );
+            stack.push((l, new_left));
+            stack.push((l + 1, new_left + 1));
+        }
+        out
+    }
+}
+
+/// Each row's sum of leaf values over `trees`, in parallel over rows.
+pub fn sum_of_trees(trees: &[&Tree], x: ArrayView2<f64>) -> Vec<f64> {
+    (0..x.nrows())
+        .into_par_iter()
+        .with_min_len(256)
+        .map(|i| {
+            let row = x.row(i);
+            trees.iter().map(|t| t.value_of(row)).sum()
+        })
+        .collect()
+}
+
+/// Checks every tree and the width of `x` before predicting.
+pub fn check(trees: &[&Tree], features: usize, x: ArrayView2<f64>) -> Result<()> {
+    if x.ncols() != features {
+        return Err(Error::Model(format!(
+            "the model takes {features} features, the data gives {}",
+            x.ncols()
+        )));
+    }
+    trees.iter().try_for_each(|t| t.validate(features))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn predicts_by_threshold_and_truncates_by_split_order() {
+        let mut t = Tree::leaf(0.5);
+        let l = t.split(0, 0, 1.0, 0.2, 0.8); // x0 <= 1
+        let _ = t.split(l + 1, 1, 0.0, 0.6, 0.9); // then x1 <= 0
+        assert_eq!(t.value_of(array![1.0, 5.0].view()), 0.2);
+        assert_eq!(t.value_of(array![2.0, -1.0].view()), 0.6);
+        assert_eq!(t.value_of(array![2.0, 1.0].view()), 0.9);
+        assert_eq!(t.leaves(), 3);
+        t.validate(2).unwrap();
+        assert!(t.validate(1).is_err());
+        let one = t.truncated(&[0, l + 1], 1);
+        assert_eq!(one.nodes(), 3);
+        assert_eq!(one.value_of(array![2.0, 1.0].view()), 0.8);
+        assert_eq!(t.truncated(&[0, l + 1], 2), t);
+    }
+
+    #[test]
+    fn malformed_trees_are_refused() {
+        let cyclic = Tree {
+            feature: vec![0, -1, -1],
+            threshold: vec![0.0; 3],
+            left: vec![0, 0, 0],
+            value: vec![0.0; 3],
+        };
+        assert!(cyclic.validate(1).is_err());
+        let short = Tree {
+            feature: vec![0],
+            threshold: vec![],
+            left: vec![1],
+            value: vec![0.0],
+        };
+        assert!(short.validate(1).is_err());
+    }
+}
