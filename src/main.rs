@@ -7,6 +7,15 @@ use marketing_workbench::cli::{self, Cli, Command};
 use marketing_workbench::ui;
 
 fn main() -> ExitCode {
+    // candle's matrix product asks for the thread count on every call and, unless this is set,
+    // re-reads /proc/cpuinfo each time (a third of a neural network's training time). The value
+    // is rayon's own default, so nothing else changes.
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // SAFETY: first thing in main, before any other thread exists that could read the
+        // environment concurrently.
+        unsafe { std::env::set_var("RAYON_NUM_THREADS", n.to_string()) };
+    }
     let args = Cli::parse();
     let result = match args.command {
         None => ui::run(None),

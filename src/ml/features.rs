@@ -2,9 +2,9 @@
 //! the training rows and replayed by column NAME at scoring time, so a file whose columns come
 //! in another order scores the same.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use ndarray::Array2;
+use ndarray::{Array2, Axis};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -79,14 +79,20 @@ fn as_numbers(c: &Column) -> Result<Vec<Option<f64>>> {
         .collect())
 }
 
-fn text_values(c: &Column) -> Result<Vec<Option<String>>> {
-    let s = c.cast(&DataType::String)?;
-    Ok(s.str()?.iter().map(|v| v.map(str::to_owned)).collect())
+/// A column as text, to be read with `.str()?.iter()` (no string is copied per row).
+fn as_text(c: &Column) -> Result<Column> {
+    Ok(c.cast(&DataType::String)?)
 }
 
 impl FeatureSchema {
     /// Chooses and fits the inputs: every column of `df` except those in `exclude`.
     pub fn fit(df: &DataFrame, exclude: &[&str]) -> Result<Self> {
+        Ok(Self::fit_matrix(df, exclude)?.0)
+    }
+
+    /// [`FeatureSchema::fit`], also giving the standardised matrix of `df` (as
+    /// [`FeatureSchema::matrix`] would, without encoding the rows again).
+    pub fn fit_matrix(df: &DataFrame, exclude: &[&str]) -> Result<(Self, Array2<f64>)> {
         let exclude: HashSet<&str> = exclude.iter().copied().collect();
         let mut inputs = Vec::new();
         let mut skipped = Vec::new();
@@ -121,8 +127,9 @@ impl FeatureSchema {
                     fill: median(v).unwrap_or(0.0),
                 }
             } else if dtype.is_string() || dtype.is_categorical() {
-                let mut counts: HashMap<String, usize> = HashMap::new();
-                for v in text_values(c)?.into_iter().flatten() {
+                let text = as_text(c)?;
+                let mut counts: PlHashMap<&str, usize> = PlHashMap::new();
+                for v in text.str()?.iter().flatten() {
                     *counts.entry(v).or_default() += 1;
                 }
                 if counts.len() > MAX_AUTO_CATEGORIES {
@@ -135,7 +142,8 @@ impl FeatureSchema {
                     ));
                     continue;
                 }
-                let mut values: Vec<(String, usize)> = counts.into_iter().collect();
+                let mut values: Vec<(String, usize)> =
+                    counts.into_iter().map(|(v, n)| (v.to_owned(), n)).collect();
                 values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                 Encoding::Categories {
                     values: values.into_iter().map(|(v, _)| v).collect(),
@@ -162,6 +170,8 @@ impl FeatureSchema {
             (col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt()
         };
         let mut kept = Vec::with_capacity(inputs.len());
+        // The probe's columns that stay, in the kept inputs' order.
+        let mut columns = Vec::with_capacity(raw.ncols());
         let mut j = 0;
         for mut input in inputs {
             match &mut input.encoding {
@@ -174,16 +184,18 @@ impl FeatureSchema {
                         keep[last] = false; // the least frequent: implied by the others
                         *reference = Some(values[last].clone());
                     }
-                    j += width;
                     let mut k = 0;
                     values.retain(|_| {
                         k += 1;
                         keep[k - 1]
                     });
                     if values.is_empty() {
+                        j += width;
                         skipped.push((input.column.clone(), "one value in every row".to_owned()));
                         continue;
                     }
+                    columns.extend((0..width).filter(|&k| keep[k]).map(|k| j + k));
+                    j += width;
                 }
                 _ => {
                     j += 1;
@@ -194,6 +206,7 @@ impl FeatureSchema {
                         ));
                         continue;
                     }
+                    columns.push(j - 1);
                 }
             }
             kept.push(input);
@@ -205,16 +218,19 @@ impl FeatureSchema {
             ));
         }
         let mut schema = Self::with_inputs(kept, skipped);
-        let raw = schema.encode(df)?.x;
-        let n = raw.nrows().max(1) as f64;
-        for j in 0..raw.ncols() {
-            let col = raw.column(j);
+        // The kept columns of the probe are exactly what the schema encodes.
+        let mut x = raw.select(Axis(1), &columns);
+        drop(raw);
+        let n = x.nrows().max(1) as f64;
+        for (j, mut col) in x.columns_mut().into_iter().enumerate() {
             let mean = col.sum() / n;
             let sd = (col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+            let scale = if sd > 1e-12 { sd } else { 1.0 };
             schema.means[j] = mean;
-            schema.scales[j] = if sd > 1e-12 { sd } else { 1.0 };
+            schema.scales[j] = scale;
+            col.mapv_inplace(|v| (v - mean) / scale);
         }
-        Ok(schema)
+        Ok((schema, x))
     }
 
     /// A schema over `inputs`, not yet scaled.
@@ -273,16 +289,17 @@ impl FeatureSchema {
                     j += 1;
                 }
                 Encoding::Categories { values, reference } => {
-                    let index: HashMap<&str, usize> = values
+                    let index: PlHashMap<&str, usize> = values
                         .iter()
                         .enumerate()
                         .map(|(k, v)| (v.as_str(), k))
                         .collect();
-                    for (i, v) in text_values(c)?.into_iter().enumerate() {
+                    let text = as_text(c)?;
+                    for (i, v) in text.str()?.iter().enumerate() {
                         let Some(v) = v else { continue };
-                        match index.get(v.as_str()) {
+                        match index.get(v) {
                             Some(&k) => x[[i, j + k]] = 1.0,
-                            None if reference.as_deref() == Some(v.as_str()) => {}
+                            None if reference.as_deref() == Some(v) => {}
                             None => unseen += 1,
                         }
                     }

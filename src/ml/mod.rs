@@ -83,21 +83,20 @@ pub struct Classes {
     pub negative: String,
 }
 
-/// Target values as text (missing stays missing).
-pub fn labels_of(c: &Column) -> Result<Vec<Option<String>>> {
-    let s = c.cast(&DataType::String)?;
-    Ok(s.str()?.iter().map(|v| v.map(str::to_owned)).collect())
+/// Target values as text (missing stays missing), to read with `.str()?.iter()`.
+pub fn labels_of(c: &Column) -> Result<Column> {
+    Ok(c.cast(&DataType::String)?)
 }
 
 /// Decides which of the target's two labels is "yes".
-pub fn choose_classes(
+pub fn choose_classes<'a>(
     target: &str,
-    labels: &[Option<String>],
+    labels: impl IntoIterator<Item = Option<&'a str>>,
     positive: Option<&str>,
 ) -> Result<Classes> {
     let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
-    for l in labels.iter().flatten() {
-        *counts.entry(l.as_str()).or_default() += 1;
+    for l in labels.into_iter().flatten() {
+        *counts.entry(l).or_default() += 1;
     }
     match counts.len() {
         0 => {
@@ -158,23 +157,23 @@ pub fn choose_classes(
 mod tests {
     use super::*;
 
-    fn some(v: &[&str]) -> Vec<Option<String>> {
-        v.iter().map(|s| Some(s.to_string())).collect()
+    fn some<'a>(v: &'a [&'a str]) -> impl Iterator<Item = Option<&'a str>> {
+        v.iter().map(|s| Some(*s))
     }
 
     #[test]
     fn positive_label_rules() {
-        let c = choose_classes("t", &some(&["0", "1", "0"]), None).unwrap();
+        let c = choose_classes("t", some(&["0", "1", "0"]), None).unwrap();
         assert_eq!((c.positive.as_str(), c.negative.as_str()), ("1", "0"));
-        let c = choose_classes("t", &some(&["No", "Yes"]), None).unwrap();
+        let c = choose_classes("t", some(&["No", "Yes"]), None).unwrap();
         assert_eq!(c.positive, "Yes");
-        let c = choose_classes("t", &some(&["stay", "leave", "stay"]), None).unwrap();
+        let c = choose_classes("t", some(&["stay", "leave", "stay"]), None).unwrap();
         assert_eq!(c.positive, "leave");
-        let c = choose_classes("t", &some(&["a", "b"]), Some("a")).unwrap();
+        let c = choose_classes("t", some(&["a", "b"]), Some("a")).unwrap();
         assert_eq!(c.positive, "a");
-        assert!(choose_classes("t", &some(&["a", "a"]), None).is_err());
-        assert!(choose_classes("t", &some(&["a", "b", "c"]), None).is_err());
-        assert!(choose_classes("t", &some(&["a", "b"]), Some("z")).is_err());
+        assert!(choose_classes("t", some(&["a", "a"]), None).is_err());
+        assert!(choose_classes("t", some(&["a", "b", "c"]), None).is_err());
+        assert!(choose_classes("t", some(&["a", "b"]), Some("z")).is_err());
     }
 
     #[test]

@@ -92,13 +92,14 @@ impl Plan {
         let (usable, strata, classes) = match (task, target) {
             (Task::Classification, Some(t)) => {
                 let labels = labels_of(raw.column(t)?)?;
-                let classes = choose_classes(t, &labels, settings.positive.as_deref())?;
+                let labels = labels.str()?;
+                let classes = choose_classes(t, labels.iter(), settings.positive.as_deref())?;
                 let mut usable = Vec::new();
                 let mut strata = Vec::new();
                 for (i, l) in labels.iter().enumerate() {
                     if let Some(l) = l {
                         usable.push(i);
-                        strata.push(usize::from(*l == classes.positive));
+                        strata.push(usize::from(l == classes.positive));
                     }
                 }
                 (usable, Some(strata), Some(classes))
@@ -170,8 +171,9 @@ impl Plan {
     pub fn truth(&self, df: &DataFrame) -> Result<Vec<f64>> {
         match (self.task, self.target.as_deref(), &self.classes) {
             (Task::Classification, Some(t), Some(c)) => Ok(labels_of(df.column(t)?)?
-                .into_iter()
-                .map(|l| f64::from(u8::from(l.as_deref() == Some(c.positive.as_str()))))
+                .str()?
+                .iter()
+                .map(|l| f64::from(u8::from(l == Some(c.positive.as_str()))))
                 .collect()),
             (Task::Regression, Some(t), _) => Ok(f64_values(df.column(t)?)?
                 .into_iter()
@@ -203,11 +205,10 @@ impl Plan {
         let mut exclude: Vec<&str> = settings.ignore.iter().map(String::as_str).collect();
         exclude.push(ROW_ID);
         exclude.extend(self.target.as_deref());
-        let schema = FeatureSchema::fit(&train_clean, &exclude)?;
+        let (schema, x) = FeatureSchema::fit_matrix(&train_clean, &exclude)?;
         for (col, why) in &schema.skipped {
             notes.push(format!("column '{col}' not used: {why}"));
         }
-        let x = schema.matrix(&train_clean)?.x;
         if x.ncols() >= x.nrows() {
             notes.push(format!(
                 "{} features for {} training rows: the model can memorise them; expect held-out results to be worse",

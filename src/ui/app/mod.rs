@@ -460,7 +460,10 @@ impl App {
                     .column(&target)
                     .map_err(|_| Error::missing_column(&target, "chosen as the target"))?;
                 let labels = crate::ml::labels_of(column)?;
-                Some(crate::ml::choose_classes(&target, &labels, positive.as_deref())?.positive)
+                Some(
+                    crate::ml::choose_classes(&target, labels.str()?.iter(), positive.as_deref())?
+                        .positive,
+                )
             } else {
                 None
             };

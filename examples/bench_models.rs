@@ -1,0 +1,101 @@
+//! Our learners against linfa's on the same feature matrix (the sample customers, `responded`),
+//! to back the choices in ARCHITECTURE.md: `cargo run --release --example bench_models [ROWS]`.
+//! Prints one line per learner: seconds to fit and holdout AUC.
+
+use std::time::Instant;
+
+use linfa::prelude::*;
+use marketing_workbench::data::recipe::Recipe;
+use marketing_workbench::data::sample;
+use marketing_workbench::ml::metrics::auc;
+use marketing_workbench::ml::models::{self, Control, ModelKind};
+use marketing_workbench::ml::{ModelSettings, Task};
+use marketing_workbench::train::Plan;
+use ndarray::Array1;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let rows: usize = std::env::args()
+        .nth(1)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(200_000);
+    let frame = sample::generate(rows, 7)?.frame;
+    let settings = ModelSettings {
+        task: Some(Task::Classification),
+        target: Some("responded".into()),
+        ignore: vec!["churned".into(), "spend_next_90d".into()],
+        ..ModelSettings::default()
+    };
+    let plan = Plan::new(&frame, &settings)?;
+    let (train, hold) = plan.split(0.2, 42)?;
+    let p = plan.prepare(&Recipe::default(), &settings, &train, &hold)?;
+    let labels: Vec<bool> = p.valid_y.iter().map(|&v| v > 0.5).collect();
+    println!(
+        "{} training rows × {} features, {} held out",
+        p.x.nrows(),
+        p.x.ncols(),
+        p.valid_x.nrows()
+    );
+    let report = |name: &str, secs: f64, scores: &[f64]| {
+        println!("{name:<36} {secs:>8.2} s   AUC {:.4}", auc(scores, &labels));
+    };
+
+    for (kind, params) in [
+        (ModelKind::Logistic, settings.params.clone()),
+        (ModelKind::Tree, {
+            let mut h = settings.params.clone();
+            // The same shape as the linfa tree below: depth 8, every leaf allowed.
+            h.tree.max_leaves = 256;
+            h
+        }),
+        (ModelKind::Forest, settings.params.clone()),
+        (ModelKind::Boosting, settings.params.clone()),
+        (ModelKind::KMeans, settings.params.clone()),
+    ] {
+        let data = p.train_data(kind != ModelKind::KMeans);
+        let t = Instant::now();
+        let m = models::train(kind, &params, &data, 42, &mut |_| Control::Continue)?;
+        let secs = t.elapsed().as_secs_f64();
+        if kind == ModelKind::KMeans {
+            println!("{:<36} {secs:>8.2} s", "ours: k-means (linfa, k = 4)");
+        } else {
+            report(
+                &format!("ours: {}", kind.label()),
+                secs,
+                &m.predict(p.valid_x.view())?,
+            );
+        }
+    }
+
+    // linfa-logistic: 100 L-BFGS iterations, the same L2 penalty.
+    let y: Array1<bool> = p.y.iter().map(|&v| v > 0.5).collect();
+    let dataset = Dataset::new(p.x.clone(), y);
+    let t = Instant::now();
+    let fitted = linfa_logistic::LogisticRegression::default()
+        .alpha(1.0)
+        .max_iterations(100)
+        .fit(&dataset)?;
+    let secs = t.elapsed().as_secs_f64();
+    let probs = fitted.predict_probabilities(&p.valid_x);
+    // linfa's "positive" is the first label it met: turn round if that was `false`.
+    let sign = fitted.labels().pos.class;
+    let scores: Vec<f64> = probs
+        .iter()
+        .map(|&q| if sign { q } else { 1.0 - q })
+        .collect();
+    report("linfa-logistic (L-BFGS, 100 it.)", secs, &scores);
+
+    // linfa-trees: a depth-8 tree (every node scans every row).
+    let yu: Array1<usize> = p.y.iter().map(|&v| usize::from(v > 0.5)).collect();
+    let dataset = Dataset::new(p.x.clone(), yu);
+    let t = Instant::now();
+    let tree = linfa_trees::DecisionTree::params()
+        .max_depth(Some(8))
+        .min_weight_leaf(20.0)
+        .fit(&dataset)?;
+    let secs = t.elapsed().as_secs_f64();
+    let pred = tree.predict(&p.valid_x);
+    let scores: Vec<f64> = pred.iter().map(|&c| c as f64).collect();
+    report("linfa-trees (depth 8; AUC of labels)", secs, &scores);
+    Ok(())
+}
