@@ -325,7 +325,13 @@ pub fn run(
         prepared.schema.clone(),
         model,
     );
-    let model_bytes = serde_json::to_vec(&saved).map_or(0, |v| v.len());
+    // Writing a big forest out only to measure it costs seconds: the app shows it, `train`
+    // on the command line doesn't.
+    let model_bytes = if detail == Detail::Insights {
+        json_size(&saved)
+    } else {
+        0
+    };
 
     let cv = if settings.folds >= 2 && task != Task::Segments {
         on_event(TrainEvent::Phase(Phase::CrossValidating));
@@ -480,6 +486,23 @@ pub fn run(
         model_bytes,
         elapsed_secs: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Bytes `value` takes as JSON, counted without keeping the text.
+fn json_size(value: &impl Serialize) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    let _ = serde_json::to_writer(&mut c, value);
+    c.0
 }
 
 fn segment_metrics(

@@ -8,13 +8,16 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::params::ForestParams;
+use super::params::{ForestParams, auto_min_leaf};
 use super::tree::least_squares;
 use super::trees::binning::{BinEdges, MAX_BINS};
 use super::trees::grow::{GrowParams, Grower};
 use super::trees::{self, Tree};
 use super::{Best, Reporter, TrainData, Watch, ask};
 use crate::error::Result;
+
+/// Rows of each side the live curve is measured on.
+const CURVE_ROWS: usize = 10_000;
 
 /// Depth of a tree "without limit" (a guard against pathological chains).
 const UNLIMITED_DEPTH: usize = 64;
@@ -45,7 +48,7 @@ pub fn features_per_split(params: &ForestParams, features: usize, classification
     } else if classification {
         (features as f64).sqrt().round() as usize
     } else {
-        features.div_ceil(3)
+        features
     };
     m.clamp(1, features.max(1))
 }
@@ -82,7 +85,7 @@ pub fn train(
             params.max_depth
         },
         max_leaves: usize::MAX,
-        min_leaf: params.min_leaf.max(1) as u32,
+        min_leaf: auto_min_leaf(params.min_leaf, n, data.is_classification()),
         min_hessian: 0.0,
         l2: 0.0,
         min_gain: 0.0,
@@ -92,7 +95,8 @@ pub fn train(
         parallel: false,
     };
     let grower = Grower::new(&edges, &binned, None, &gh, &grow);
-    let watch = Watch::new(data, seed);
+    // Each step walks every sampled row down the new tree: a smaller sample keeps that cheap.
+    let watch = Watch::with_limit(data, seed, CURVE_ROWS);
     let mut train_sum = vec![0.0; watch.train_rows.len()];
     let mut valid_sum = vec![0.0; watch.valid_rows.len()];
     let total = params.trees.max(1);

@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
-use super::params::TreeParams;
+use super::params::{TreeParams, auto_min_leaf};
 use super::trees::binning::{BinEdges, MAX_BINS};
 use super::trees::grow::{GradHess, GrowParams, Grower, SplitMade};
 use super::trees::{self, Tree};
@@ -57,7 +57,7 @@ pub fn train(
     let grow = GrowParams {
         max_depth: params.max_depth.max(1),
         max_leaves: params.max_leaves.max(2),
-        min_leaf: params.min_leaf.max(1) as u32,
+        min_leaf: auto_min_leaf(params.min_leaf, n, data.is_classification()),
         min_hessian: 0.0,
         l2: 0.0,
         min_gain: 0.0,

@@ -6,6 +6,8 @@ use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::*;
+use crate::ml::metrics::{auc, log_loss};
+use crate::ml::models::{Control, StepReport, TrainData};
 
 fn normal(rng: &mut Xoshiro256PlusPlus, rows: usize, cols: usize) -> Array2<f64> {
     Array2::from_shape_simple_fn((rows, cols), || rng.sample(StandardNormal))

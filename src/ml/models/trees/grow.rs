@@ -396,12 +396,25 @@ impl<'a> Grower<'a> {
     /// Σg, Σh and rows per bin of every feature over `rows`.
     fn histogram(&self, rows: &[u32]) -> Vec<Bin> {
         let mut hist = vec![Bin::default(); self.total_bins];
-        // Gather the rows' gradients once so every feature reads them in order.
-        let ordered: Vec<GradHess> = rows.iter().map(|&r| self.gh[r as usize]).collect();
+        // All rows in order (a root without resampling): read the columns straight through.
+        let identity = rows.len() == self.gh.len()
+            && rows.first() == Some(&0)
+            && rows.last().is_some_and(|&l| l as usize == rows.len() - 1)
+            && rows.windows(2).all(|w| w[1] == w[0] + 1);
+        // Otherwise gather the rows' gradients once so every feature reads them in order.
+        let gathered: Vec<GradHess>;
+        let ordered: &[GradHess] = if identity {
+            self.gh
+        } else {
+            gathered = rows.iter().map(|&r| self.gh[r as usize]).collect();
+            &gathered
+        };
         let fill = |f: usize, bins: &mut [Bin]| {
             let col = &self.data.columns[f];
-            for (&r, &gh) in rows.iter().zip(&ordered) {
-                bins[usize::from(col[r as usize])].add(gh);
+            if identity {
+                fill_bins(bins, ordered, |i| col[i]);
+            } else {
+                fill_bins(bins, ordered, |i| col[rows[i] as usize]);
             }
         };
         let mut parts: Vec<(usize, &mut [Bin])> = Vec::with_capacity(self.edges.features());
@@ -509,6 +522,44 @@ impl<'a> Grower<'a> {
     }
 }
 
+/// Adds row `i`'s gradients (`gh[i]`) to bin `bin_of(i)`. Consecutive rows often share a bin
+/// (a 0/1 column has two), and each add would then wait for the previous one's store: with
+/// enough rows, four interleaved copies of the histogram keep four adds in flight, and are
+/// summed at the end.
+fn fill_bins(bins: &mut [Bin], gh: &[GradHess], bin_of: impl Fn(usize) -> u8) {
+    const COPIES: usize = 4;
+    let nb = bins.len();
+    let n = gh.len();
+    if n < 8 * COPIES * nb {
+        for (i, &g) in gh.iter().enumerate() {
+            bins[usize::from(bin_of(i))].add(g);
+        }
+        return;
+    }
+    let mut copies = vec![Bin::default(); COPIES * nb];
+    let (a, rest) = copies.split_at_mut(nb);
+    let (b, rest) = rest.split_at_mut(nb);
+    let (c, d) = rest.split_at_mut(nb);
+    let quads = n / COPIES;
+    for q in 0..quads {
+        let i = q * COPIES;
+        a[usize::from(bin_of(i))].add(gh[i]);
+        b[usize::from(bin_of(i + 1))].add(gh[i + 1]);
+        c[usize::from(bin_of(i + 2))].add(gh[i + 2]);
+        d[usize::from(bin_of(i + 3))].add(gh[i + 3]);
+    }
+    for (i, &g) in gh.iter().enumerate().skip(quads * COPIES) {
+        a[usize::from(bin_of(i))].add(g);
+    }
+    for (k, out) in bins.iter_mut().enumerate() {
+        for part in [&a[k], &b[k], &c[k], &d[k]] {
+            out.g += part.g;
+            out.h += part.h;
+            out.n += part.n;
+        }
+    }
+}
+
 /// The better of two candidate splits (the first on a tie, so results don't depend on order).
 fn better(a: Option<Split>, b: Option<Split>) -> Option<Split> {
     match (a, b) {
@@ -532,17 +583,18 @@ fn subtract(parent: &[Bin], child: &[Bin]) -> Vec<Bin> {
 /// Moves the rows whose bin is at most `bin` to the front (keeping order on both sides) and
 /// returns how many there are.
 fn partition(rows: &mut [u32], col: &[u8], bin: u8, scratch: &mut Vec<u32>) -> usize {
-    scratch.clear();
-    let mut w = 0;
+    // Branch-free: whether a row goes left is a coin toss to the branch predictor, so every
+    // row is written to both sides and only the side it belongs to moves on.
+    scratch.resize(rows.len(), 0);
+    let (mut w, mut s) = (0, 0);
     for i in 0..rows.len() {
         let r = rows[i];
-        if col[r as usize] <= bin {
-            rows[w] = r;
-            w += 1;
-        } else {
-            scratch.push(r);
-        }
+        let left = usize::from(col[r as usize] <= bin);
+        rows[w] = r;
+        scratch[s] = r;
+        w += left;
+        s += 1 - left;
     }
-    rows[w..].copy_from_slice(scratch);
+    rows[w..].copy_from_slice(&scratch[..s]);
     w
 }
