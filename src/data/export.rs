@@ -191,18 +191,35 @@ pub fn read_versioned_json<T: serde::de::DeserializeOwned>(
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
     if len > kind.max_bytes {
-        return Err(Error::bad_file(
-            path,
-            format!("is too large to be a {noun} file"),
-        ));
+        return Err(too_large(path, noun));
     }
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     file.take(kind.max_bytes)
-        .read_to_string(&mut text)
-        .map_err(|_| Error::bad_file(path, format!("is not a {noun} file (not text)")))?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    parse_versioned_json(&bytes, kind, path)
+}
+
+fn too_large(path: &Path, noun: &str) -> Error {
+    Error::bad_file(path, format!("is too large to be a {noun} file"))
+}
+
+/// Parses the bytes of one of our versioned JSON files (`source` names it in messages): the
+/// checks of [`read_versioned_json`] without the file.
+pub fn parse_versioned_json<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    kind: &JsonKind,
+    source: &Path,
+) -> Result<T> {
+    let noun = kind.noun;
+    if bytes.len() as u64 > kind.max_bytes {
+        return Err(too_large(source, noun));
+    }
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| Error::bad_file(source, format!("is not a {noun} file (not text)")))?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         Error::bad_file(
-            path,
+            source,
             format!(
                 "is not a {noun} file (line {}, column {}: {e})",
                 e.line(),
@@ -212,7 +229,7 @@ pub fn read_versioned_json<T: serde::de::DeserializeOwned>(
     })?;
     if value.get("format").and_then(|f| f.as_str()) != Some(kind.format) {
         return Err(Error::bad_file(
-            path,
+            source,
             format!("is not a Marketing Workbench {noun} file"),
         ));
     }
@@ -222,7 +239,7 @@ pub fn read_versioned_json<T: serde::de::DeserializeOwned>(
         .unwrap_or(0);
     if version > u64::from(kind.version) {
         return Err(Error::bad_file(
-            path,
+            source,
             format!(
                 "was saved by a newer Marketing Workbench ({noun} format {version}, this one reads {}): update the app",
                 kind.version
@@ -230,7 +247,7 @@ pub fn read_versioned_json<T: serde::de::DeserializeOwned>(
         ));
     }
     serde_json::from_value(value)
-        .map_err(|e| Error::bad_file(path, format!("is a damaged {noun} file: {e}")))
+        .map_err(|e| Error::bad_file(source, format!("is a damaged {noun} file: {e}")))
 }
 
 /// Writes `value` as pretty JSON, atomically.
