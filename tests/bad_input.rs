@@ -172,7 +172,13 @@ fn bad_model_files_are_refused_and_outputs_kept() {
     let newer = dir.path().join("newer.json");
     std::fs::write(
         &newer,
-        text.replace("\"format_version\": 1", "\"format_version\": 99"),
+        text.replace(
+            &format!(
+                "\"format_version\": {}",
+                marketing_workbench::ml::saved::FORMAT_VERSION
+            ),
+            "\"format_version\": 99",
+        ),
     )
     .unwrap();
     let garbage = dir.path().join("garbage.json");
@@ -193,4 +199,52 @@ fn bad_model_files_are_refused_and_outputs_kept() {
         assert!(err.contains(message), "{err}");
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "precious");
     }
+}
+
+#[test]
+fn a_file_larger_than_free_memory_is_refused_not_killed() {
+    use marketing_workbench::data::load::{FileKind, check_fits_in_memory};
+    // The check itself, for a simulated machine with 21.7 GB free.
+    let err = check_fits_in_memory(
+        Path::new("customers.csv"),
+        38_200_000_000,
+        FileKind::Text,
+        Some(21_700_000_000),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        err,
+        "customers.csv: 38.2 GB would take about 115 GB of memory to load, more than the 21.7 GB \
+         free: close other programs, or load a smaller extract (fewer rows or columns)"
+    );
+
+    // And the real loader on this machine: a sparse file (no disk used) twice the size of the
+    // memory and swap, so that even without the check its read would fail to allocate rather
+    // than fill the memory.
+    let Some(total) = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        let kb = |key: &str| -> Option<u64> {
+            m.lines()
+                .find_map(|l| l.strip_prefix(key))?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        };
+        Some((kb("MemTotal:")? + kb("SwapTotal:").unwrap_or(0)) * 1024)
+    }) else {
+        return; // not Linux: the check is skipped there
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("huge.csv");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(2 * total)
+        .unwrap();
+    let started = std::time::Instant::now();
+    let (code, err) = clean_end(&["profile", big.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("huge.csv: "), "{err}");
+    assert!(err.contains("of memory to load, more than the"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }

@@ -110,7 +110,9 @@ pub fn load_path(
     let n = std::fs::File::open(path)
         .and_then(|mut f| f.read(&mut head))
         .map_err(|e| Error::io(path, e))?;
-    let mut df = match file_kind(path, &head[..n]) {
+    let kind = file_kind(path, &head[..n]);
+    check_fits_in_memory(path, meta.len(), kind, available_memory())?;
+    let mut df = match kind {
         FileKind::Excel => read_excel(path, options.sheet.as_deref())?,
         FileKind::Parquet => {
             let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
@@ -147,6 +149,116 @@ pub fn load_path(
     dates::convert_text_dates(&mut df)?;
     df.rechunk_mut();
     Ok(df)
+}
+
+/// About how many times its size on disk a file of `kind` takes in memory at the peak of
+/// loading it.
+pub fn memory_factor(kind: FileKind) -> u64 {
+    match kind {
+        // The bytes read, their decoded (UTF-8, LF) copy, and the columns polars builds.
+        FileKind::Text | FileKind::Json | FileKind::NdJson => 3,
+        // Compressed column chunks, decompressed.
+        FileKind::Parquet => 5,
+        // Zipped XML: every cell becomes a value of its own before the columns are built.
+        FileKind::Excel => 10,
+    }
+}
+
+/// Refuses a file of `size` bytes of `kind` that would not fit in the `available` bytes of
+/// memory once loaded ([`memory_factor`]); `None` (not known) lets every file through. Pure:
+/// [`load_path`] passes [`available_memory`].
+pub fn check_fits_in_memory(
+    path: &Path,
+    size: u64,
+    kind: FileKind,
+    available: Option<u64>,
+) -> Result<()> {
+    let Some(available) = available else {
+        return Ok(());
+    };
+    let need = size.saturating_mul(memory_factor(kind));
+    if need <= available {
+        return Ok(());
+    }
+    Err(Error::bad_file(
+        path,
+        format!(
+            "{} would take about {} of memory to load, more than the {} free: close other programs, or load a smaller extract (fewer rows or columns)",
+            byte_size(size),
+            byte_size(need),
+            byte_size(available)
+        ),
+    ))
+}
+
+/// A size in bytes as people say it: "38.2 GB", "512 MB" (powers of 1000, like file managers).
+pub fn byte_size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["bytes", "kB", "MB", "GB", "TB", "PB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 999.95 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    match unit {
+        0 => format!("{bytes} bytes"),
+        _ if value < 99.95 => format!("{value:.1} {}", UNITS[unit]),
+        _ => format!("{value:.0} {}", UNITS[unit]),
+    }
+}
+
+/// Memory the process can still take, in bytes: Linux's `MemAvailable`, lowered to the room
+/// left under the process's cgroup limit (containers) when it has one. `None` when it can't be
+/// read (other systems, no /proc): then no file is refused for its size.
+pub fn available_memory() -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        let available = mem_available(&std::fs::read_to_string("/proc/meminfo").ok()?)?;
+        Some(cgroup_room().map_or(available, |room| room.min(available)))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+/// `MemAvailable` of /proc/meminfo, in bytes.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn mem_available(meminfo: &str) -> Option<u64> {
+    let rest = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemAvailable:"))?;
+    let mut parts = rest.split_whitespace();
+    let value: u64 = parts.next()?.parse().ok()?;
+    match parts.next() {
+        Some("kB") => value.checked_mul(1024),
+        None => Some(value),
+        Some(_) => None,
+    }
+}
+
+/// Bytes left under this process's cgroup v2 memory limit (`memory.max` less what is in use
+/// and can't be reclaimed); `None` without a limit or when anything is unreadable.
+#[cfg(target_os = "linux")]
+fn cgroup_room() -> Option<u64> {
+    let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    let rel = own.lines().find_map(|l| l.strip_prefix("0::"))?.trim();
+    let dir = Path::new("/sys/fs/cgroup").join(rel.trim_start_matches('/'));
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
+    let limit: u64 = read("memory.max")?.trim().parse().ok()?; // "max": no limit
+    let current: u64 = read("memory.current")?.trim().parse().ok()?;
+    Some(limit.saturating_sub(
+        current.saturating_sub(read("memory.stat").map_or(0, |s| reclaimable_cache(&s))),
+    ))
+}
+
+/// File cache counted in a cgroup's use that the kernel drops before it runs out (`inactive_file`).
+#[cfg(target_os = "linux")]
+fn reclaimable_cache(stat: &str) -> u64 {
+    stat.lines()
+        .find_map(|l| l.strip_prefix("inactive_file "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 fn first_line(e: &PolarsError) -> String {

@@ -233,3 +233,59 @@ fn parquet_and_json() {
             .contains("broken.json")
     );
 }
+
+#[test]
+fn files_larger_than_free_memory_are_refused() {
+    let gb = 1_000_000_000u64;
+    let path = Path::new("/data/customers.csv");
+    // A 38.2 GB CSV against 21.7 GB free: refused, naming the file and both sizes.
+    let err = check_fits_in_memory(path, 38_200_000_000, FileKind::Text, Some(21_700_000_000))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("/data/customers.csv: 38.2 GB would take about 115 GB of memory"),
+        "{err}"
+    );
+    assert!(err.contains("more than the 21.7 GB free"), "{err}");
+    assert_eq!(err.lines().count(), 1);
+    // The factor is the kind's: 7 GB of text (21 GB loaded) fits in 21.7 GB, of Excel it doesn't.
+    assert!(check_fits_in_memory(path, 7 * gb, FileKind::Text, Some(21_700_000_000)).is_ok());
+    assert!(check_fits_in_memory(path, 7 * gb, FileKind::Excel, Some(21_700_000_000)).is_err());
+    assert!(check_fits_in_memory(path, 0, FileKind::Parquet, Some(0)).is_ok());
+    // Unknown free memory: no check; sizes near u64::MAX don't overflow.
+    assert!(check_fits_in_memory(path, u64::MAX, FileKind::Excel, None).is_ok());
+    assert!(check_fits_in_memory(path, u64::MAX, FileKind::Excel, Some(u64::MAX - 1)).is_err());
+}
+
+#[test]
+fn sizes_and_meminfo() {
+    assert_eq!(byte_size(0), "0 bytes");
+    assert_eq!(byte_size(999), "999 bytes");
+    assert_eq!(byte_size(1_000), "1.0 kB");
+    assert_eq!(byte_size(512_000_000), "512 MB");
+    assert_eq!(byte_size(21_700_000_000), "21.7 GB");
+    assert_eq!(byte_size(999_960_000), "1.0 GB");
+    assert_eq!(byte_size(u64::MAX), "18447 PB");
+
+    let meminfo =
+        "MemTotal:       24000000 kB\nMemFree:        20000000 kB\nMemAvailable:   21191406 kB\n";
+    assert_eq!(mem_available(meminfo), Some(21_191_406 * 1024));
+    for broken in [
+        "",
+        "MemAvailable:",
+        "MemAvailable: lots kB",
+        "MemAvailable: 5 MB",
+    ] {
+        assert_eq!(mem_available(broken), None, "{broken:?}");
+    }
+    assert_eq!(
+        mem_available("MemAvailable: 18446744073709551615 kB"),
+        None,
+        "overflow"
+    );
+    // The real reading never panics; on Linux it finds some memory.
+    let real = available_memory();
+    if cfg!(target_os = "linux") && Path::new("/proc/meminfo").exists() {
+        assert!(real.is_some_and(|b| b > 0), "{real:?}");
+    }
+}
