@@ -434,3 +434,75 @@ fn transactions_become_an_rfm_table() {
     assert!(ds.frame.column("rfm_segment").is_ok());
     assert!(ds.name.ends_with("(RFM)"));
 }
+
+/// Names of this process's threads that start with `train:` (Linux; empty elsewhere).
+fn training_threads() -> Vec<String> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("comm")).ok())
+        .map(|name| name.trim_end().to_owned())
+        .filter(|name| name.starts_with("train:"))
+        .collect()
+}
+
+#[test]
+fn closing_the_window_during_training_stops_and_joins_the_worker() {
+    // Other tests of this binary train at the same time, in the same process: the threads are
+    // counted in a process of its own, where this test runs again, alone.
+    const ALONE: &str = "MWB_TEST_CLOSE_DURING_TRAINING";
+    const NAME: &str = "closing_the_window_during_training_stops_and_joins_the_worker";
+    if std::env::var_os(ALONE).is_none() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([NAME, "--exact", "--nocapture", "--test-threads=1"])
+            .env(ALONE, "1")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains("1 passed"), "the test did not run: {text}");
+        return;
+    }
+
+    let mut h = Harness::builder().build_eframe(|cc| App::new(cc, Startup::Empty));
+    h.state_mut().push(Command::LoadSample);
+    step_until(&mut h, "the sample to load", |a| {
+        a.state.dataset.is_some() && a.state.cleaned.is_some()
+    });
+    h.state_mut()
+        .push(Command::SetTarget(Some("responded".to_owned())));
+    h.run_steps(2);
+    h.state_mut().push(Command::StartTraining);
+    step_until(&mut h, "training to start", |a| a.is_training());
+    let linux = std::path::Path::new("/proc/self/task").exists();
+    if linux {
+        assert!(
+            h.state().is_training() && !training_threads().is_empty(),
+            "training ended before the window closed"
+        );
+    }
+
+    // Closing the window drops the app, and with it the training job, which cancels the run
+    // and joins its thread.
+    let started = std::time::Instant::now();
+    drop(h);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(10), "closing took {took:?}");
+    // A joined thread can stay listed for a moment after it ended.
+    let mut left = training_threads();
+    for _ in 0..100 {
+        if left.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        left = training_threads();
+    }
+    assert!(left.is_empty(), "threads left running: {left:?}");
+    println!("closed in {took:?} during training");
+}
