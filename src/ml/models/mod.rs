@@ -172,16 +172,17 @@ impl ModelKind {
         }
     }
 
-    /// What one training step of this model is, for the curve's axis.
+    /// What this model's training steps are (a plural noun: "rounds"), for the curve's axis
+    /// and the progress text.
     pub fn step_unit(self) -> &'static str {
         match self {
-            Self::Logistic | Self::KMeans => "iteration",
-            Self::Linear | Self::NaiveBayes => "customers seen (tenths)",
-            Self::Tree => "leaves",
+            Self::Logistic | Self::KMeans => "iterations",
+            Self::Linear | Self::NaiveBayes => "tenths of the customers seen",
+            Self::Tree => "splits",
             Self::Forest => "trees",
-            Self::Boosting => "round",
-            Self::Svm => "training rows (stage)",
-            Self::Mlp => "epoch",
+            Self::Boosting => "rounds",
+            Self::Svm => "sample stages (1/8, 1/4, 1/2, all)",
+            Self::Mlp => "epochs",
         }
     }
 

@@ -281,6 +281,8 @@ pub struct ParamSpec {
     pub log_scale: bool,
     /// What the search tries (empty: not searched).
     pub grid: &'static [f64],
+    /// What 0 means, when it means something other than the number ("automatic", "off").
+    pub zero: Option<&'static str>,
 }
 
 const fn spec(
@@ -301,6 +303,15 @@ const fn spec(
         integer,
         log_scale,
         grid,
+        zero: None,
+    }
+}
+
+/// [`spec`] for a setting whose 0 means `meaning`.
+const fn spec_zero(s: ParamSpec, meaning: &'static str) -> ParamSpec {
+    ParamSpec {
+        zero: Some(meaning),
+        ..s
     }
 }
 
@@ -326,14 +337,17 @@ const LOGISTIC: &[ParamSpec] = &[
 ];
 
 const LINEAR: &[ParamSpec] = &[
-    spec(
-        "penalty",
-        "Penalty",
-        "Pulls weights towards zero to avoid chasing noise; 0 is plain least squares.",
-        (0.0, 1e4),
-        false,
-        true,
-        &[0.0, 0.001, 0.01, 0.1, 1.0],
+    spec_zero(
+        spec(
+            "penalty",
+            "Penalty",
+            "Pulls weights towards zero to avoid chasing noise; 0 is plain least squares.",
+            (0.0, 1e4),
+            false,
+            true,
+            &[0.0, 0.001, 0.01, 0.1, 1.0],
+        ),
+        "none",
     ),
     spec(
         "l1_ratio",
@@ -365,14 +379,17 @@ const TREE: &[ParamSpec] = &[
         false,
         &[],
     ),
-    spec(
-        "min_leaf",
-        "Customers per leaf",
-        "The fewest customers a leaf may hold; larger leaves give steadier estimates. 0 = automatic: 20 for a yes/no, for amounts 1 per 100 customers (at most 20).",
-        (0.0, 1e6),
-        true,
-        false,
-        &[5.0, 20.0, 50.0, 200.0],
+    spec_zero(
+        spec(
+            "min_leaf",
+            "Customers per leaf",
+            "The fewest customers a leaf may hold; larger leaves give steadier estimates. 0 = automatic: 20 for a yes/no, for amounts 1 per 100 customers (at most 20).",
+            (0.0, 1e6),
+            true,
+            false,
+            &[5.0, 20.0, 50.0, 200.0],
+        ),
+        "automatic",
     ),
 ];
 
@@ -386,32 +403,41 @@ const FOREST: &[ParamSpec] = &[
         true,
         &[],
     ),
-    spec(
-        "min_leaf",
-        "Customers per leaf",
-        "The fewest customers a leaf may hold; larger leaves give smoother scores. 0 = automatic: 20 for a yes/no, for amounts 1 per 100 customers (at most 20).",
-        (0.0, 1e6),
-        true,
-        false,
-        &[2.0, 5.0, 20.0, 50.0],
+    spec_zero(
+        spec(
+            "min_leaf",
+            "Customers per leaf",
+            "The fewest customers a leaf may hold; larger leaves give smoother scores. 0 = automatic: 20 for a yes/no, for amounts 1 per 100 customers (at most 20).",
+            (0.0, 1e6),
+            true,
+            false,
+            &[2.0, 5.0, 20.0, 50.0],
+        ),
+        "automatic",
     ),
-    spec(
-        "max_depth",
-        "Depth",
-        "The most questions per tree; 0 lets trees grow until leaves are small.",
-        (0.0, 64.0),
-        true,
-        false,
-        &[],
+    spec_zero(
+        spec(
+            "max_depth",
+            "Depth",
+            "The most questions per tree; 0 lets trees grow until leaves are small.",
+            (0.0, 64.0),
+            true,
+            false,
+            &[],
+        ),
+        "no limit",
     ),
-    spec(
-        "feature_fraction",
-        "Columns per split",
-        "Share of the inputs each split may choose from; 0 = automatic (the square root of their number for yes/no, all of them for amounts).",
-        (0.0, 1.0),
-        false,
-        false,
-        &[0.0, 0.5, 1.0],
+    spec_zero(
+        spec(
+            "feature_fraction",
+            "Columns per split",
+            "Share of the inputs each split may choose from; 0 = automatic (the square root of their number for yes/no, all of them for amounts).",
+            (0.0, 1.0),
+            false,
+            false,
+            &[0.0, 0.5, 1.0],
+        ),
+        "automatic",
     ),
 ];
 
@@ -461,14 +487,17 @@ const BOOSTING: &[ParamSpec] = &[
         false,
         &[],
     ),
-    spec(
-        "patience",
-        "Early stopping",
-        "Stop after this many rounds without a better held-out loss and keep the best round; 0 runs every round.",
-        (0.0, 1_000.0),
-        true,
-        false,
-        &[],
+    spec_zero(
+        spec(
+            "patience",
+            "Early stopping",
+            "Stop after this many rounds without a better held-out loss and keep the best round; 0 runs every round.",
+            (0.0, 1_000.0),
+            true,
+            false,
+            &[],
+        ),
+        "off",
     ),
 ];
 
@@ -558,14 +587,17 @@ const MLP: &[ParamSpec] = &[
         true,
         &[],
     ),
-    spec(
-        "patience",
-        "Early stopping",
-        "Stop after this many epochs without a better held-out loss and keep the best epoch; 0 runs every epoch.",
-        (0.0, 1_000.0),
-        true,
-        false,
-        &[],
+    spec_zero(
+        spec(
+            "patience",
+            "Early stopping",
+            "Stop after this many epochs without a better held-out loss and keep the best epoch; 0 runs every epoch.",
+            (0.0, 1_000.0),
+            true,
+            false,
+            &[],
+        ),
+        "off",
     ),
     spec(
         "l2",

@@ -317,8 +317,12 @@ fn search_ui(
                 ui.end_row();
                 for i in order {
                     let c = &run.candidates[i];
-                    for (_, v) in &c.values {
-                        let text = format::setting(*v);
+                    for (key, v) in &c.values {
+                        let zero = kind.param_spec(key).and_then(|s| s.zero);
+                        let text = match zero {
+                            Some(meaning) if *v == 0.0 => meaning.to_owned(),
+                            _ => format::setting(*v),
+                        };
                         if Some(i) == best { ui.strong(text) } else { ui.label(text) };
                     }
                     ui.label(format!("{} ± {}", format::number(c.mean), format::number(c.sd)));
@@ -360,10 +364,23 @@ fn param_row_ui(ui: &mut egui::Ui, params: &mut Hyperparams, kind: ModelKind, sp
     let mut drag = egui::DragValue::new(&mut value)
         .range(spec.min..=spec.max)
         .speed(speed);
-    if spec.integer {
-        drag = drag.fixed_decimals(0);
-    } else if spec.log_scale {
-        drag = drag.custom_formatter(|v, _| crate::ui::format::setting(v));
+    let zero = spec.zero;
+    let integer = spec.integer;
+    drag = drag.custom_formatter(move |v, _| match zero {
+        Some(meaning) if v == 0.0 => meaning.to_owned(),
+        _ if integer => format!("{v:.0}"),
+        _ => format::setting(v),
+    });
+    if zero.is_some() {
+        // Typing the word back must read as 0, not fail to parse.
+        drag = drag.custom_parser(move |text| {
+            let t = text.trim();
+            if Some(t) == zero {
+                Some(0.0)
+            } else {
+                t.parse().ok()
+            }
+        });
     }
     if ui.add(drag).on_hover_text(spec.help).changed() {
         let _ = params.set(kind, spec.key, value);

@@ -53,7 +53,7 @@ fn progress_ui(
 ) {
     let done_steps = run.curve.last().map_or(0, |r| r.step);
     let total = run.total_steps.max(1);
-    let unit = run.curve_info.as_ref().map_or("step", |c| c.unit);
+    let unit = run.curve_info.as_ref().map_or("steps", |c| c.unit);
     let since_phase = run.phase_started.elapsed().as_secs_f64();
     let (fraction, text) = match (&run.status, run.phase) {
         (RunStatus::Done(_), _) => (1.0, "done".to_owned()),
