@@ -52,7 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (ModelKind::Boosting, settings.params.clone()),
         (ModelKind::KMeans, settings.params.clone()),
     ] {
-        let data = p.train_data(kind != ModelKind::KMeans);
+        let data = p.train_data(if kind == ModelKind::KMeans { 0 } else { 2 });
         let t = Instant::now();
         let m = models::train(kind, &params, &data, 42, &mut |_| Control::Continue)?;
         let secs = t.elapsed().as_secs_f64();

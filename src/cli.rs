@@ -268,6 +268,13 @@ pub fn summary(o: &train::TrainOutcome) -> String {
             "AUC {:.4}, accuracy {:.4}, lift in top decile {:.2}",
             m.auc, m.accuracy, m.lift_top_decile
         ),
+        Metrics::Multiclass(m) => format!(
+            "accuracy {:.4} over {} classes (always the most frequent: {:.4}), macro F1 {:.4}",
+            m.accuracy,
+            m.classes.len(),
+            m.majority_rate,
+            m.macro_f1
+        ),
         Metrics::Regression(m) => format!("RMSE {:.4}, MAE {:.4}, R² {:.4}", m.rmse, m.mae, m.r2),
         Metrics::Segments(m) => format!(
             "{} segments, inertia {:.4}, silhouette {:.4}",

@@ -2,6 +2,7 @@
 //! held-out quality drops when one input column's values are shuffled between customers — and,
 //! for linear models, the weights of the standardised features.
 
+use ndarray::ArrayView2;
 use polars::prelude::*;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -20,18 +21,36 @@ pub const MAX_ROWS: usize = 20_000;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Importance {
     pub column: String,
-    /// Drop in AUC (yes/no) or R² (amounts) when the column is shuffled; 0 = not used.
+    /// Drop in AUC (yes/no), accuracy (several classes) or R² (amounts) when the column is
+    /// shuffled; 0 = not used.
     pub drop: f64,
 }
 
-fn quality(task: Task, scores: &[f64], truth: &[f64]) -> f64 {
-    match task {
+/// AUC (yes/no), accuracy (several classes) or R² (amounts) of `model` on `x`.
+fn quality(
+    task: Task,
+    model: &TrainedModel,
+    x: ArrayView2<f64>,
+    truth: &[f64],
+    classes: usize,
+) -> Result<f64> {
+    Ok(match task {
+        Task::Classification if classes > 2 => {
+            let probs = model.predict_proba(x)?;
+            let right = probs
+                .rows()
+                .into_iter()
+                .zip(truth)
+                .filter(|(p, t)| metrics::argmax(p.as_slice().unwrap_or(&[])) == **t as usize)
+                .count();
+            right as f64 / truth.len().max(1) as f64
+        }
         Task::Classification => {
             let labels: Vec<bool> = truth.iter().map(|&v| v > 0.5).collect();
-            metrics::auc(scores, &labels)
+            metrics::auc(&model.predict(x)?, &labels)
         }
-        _ => metrics::regression(scores, truth).r2,
-    }
+        _ => metrics::regression(&model.predict(x)?, truth).r2,
+    })
 }
 
 /// Permutation importance of every input column of `schema`, on `cleaned` rows with `truth`,
@@ -39,7 +58,7 @@ fn quality(task: Task, scores: &[f64], truth: &[f64]) -> f64 {
 pub fn permutation(
     schema: &FeatureSchema,
     model: &TrainedModel,
-    task: Task,
+    (task, classes): (Task, usize),
     cleaned: &DataFrame,
     truth: &[f64],
     seed: u64,
@@ -60,9 +79,11 @@ pub fn permutation(
     };
     let base = quality(
         task,
-        &model.predict(schema.matrix(&frame)?.x.view())?,
+        model,
+        schema.matrix(&frame)?.x.view(),
         &truth,
-    );
+        classes,
+    )?;
     let mut out = Vec::with_capacity(schema.inputs.len());
     for input in &schema.inputs {
         let mut perm: Vec<IdxSize> = (0..frame.height() as IdxSize).collect();
@@ -72,7 +93,7 @@ pub fn permutation(
             .take(&IdxCa::from_vec("p".into(), perm))?;
         let mut f = frame.clone();
         f.with_column(shuffled)?;
-        let q = quality(task, &model.predict(schema.matrix(&f)?.x.view())?, &truth);
+        let q = quality(task, model, schema.matrix(&f)?.x.view(), &truth, classes)?;
         out.push(Importance {
             column: input.column.clone(),
             drop: base - q,
@@ -126,7 +147,7 @@ mod tests {
                 super::super::models::Control::Continue
             })
             .unwrap();
-        let imp = permutation(&schema, &fitted, Task::Regression, &df, &truth, 1).unwrap();
+        let imp = permutation(&schema, &fitted, (Task::Regression, 0), &df, &truth, 1).unwrap();
         assert_eq!(imp[0].column, "signal");
         assert!(imp[0].drop > 1.0, "{imp:?}");
         assert!(imp[1].drop.abs() < 1e-6, "{imp:?}");

@@ -59,11 +59,44 @@ pub struct SegmentMetrics {
     pub sizes: Vec<u64>,
 }
 
+/// How one class of a several-class target is predicted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClassReport {
+    pub label: String,
+    /// Of the customers predicted this class, the share that are.
+    pub precision: f64,
+    /// Of the customers of this class, the share predicted so.
+    pub recall: f64,
+    pub f1: f64,
+    /// Customers of this class among the evaluated rows.
+    pub support: u64,
+}
+
+/// Metrics of a model that picks one of several classes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MulticlassMetrics {
+    /// Share of customers whose most likely class is their class.
+    pub accuracy: f64,
+    /// Mean of the classes' recalls: accuracy that counts every class equally.
+    pub balanced_accuracy: f64,
+    /// Mean of the classes' F1.
+    pub macro_f1: f64,
+    /// Mean −ln of the probability given to the true class.
+    pub log_loss: f64,
+    /// The accuracy of always answering the most frequent class (the bar to beat).
+    pub majority_rate: f64,
+    pub classes: Vec<ClassReport>,
+    /// `confusion[actual][predicted]` counts, classes in the order of `classes`.
+    pub confusion: Vec<Vec<u64>>,
+    pub rows: usize,
+}
+
 /// The metrics of whichever task was trained; serialises flat (the `--metrics` JSON).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Metrics {
     Classification(ClassificationMetrics),
+    Multiclass(MulticlassMetrics),
     Regression(RegressionMetrics),
     Segments(SegmentMetrics),
 }
@@ -73,6 +106,7 @@ impl Metrics {
     pub fn headline(&self) -> (&'static str, f64, bool) {
         match self {
             Self::Classification(m) => ("AUC", m.auc, true),
+            Self::Multiclass(m) => ("accuracy", m.accuracy, true),
             Self::Regression(m) => ("RMSE", m.rmse, false),
             Self::Segments(m) => ("silhouette", m.silhouette, true),
         }
@@ -90,6 +124,12 @@ impl Metrics {
                 ("f1", m.f1),
                 ("brier", m.brier),
                 ("lift_top_decile", m.lift_top_decile),
+            ],
+            Self::Multiclass(m) => vec![
+                ("accuracy", m.accuracy),
+                ("balanced_accuracy", m.balanced_accuracy),
+                ("macro_f1", m.macro_f1),
+                ("log_loss", m.log_loss),
             ],
             Self::Regression(m) => vec![
                 ("rmse", m.rmse),
@@ -248,6 +288,71 @@ pub fn classification(scores: &[f64], labels: &[bool], threshold: f64) -> Classi
     }
 }
 
+/// The metrics of class probabilities `probs` (rows × `labels.len()`, row-major) against the
+/// true class index of each row.
+pub fn multiclass(probs: &[f64], truth: &[usize], labels: &[String]) -> MulticlassMetrics {
+    let k = labels.len();
+    let n = truth.len();
+    let mut confusion = vec![vec![0u64; k]; k];
+    let mut log_loss = 0.0;
+    for (row, &actual) in probs.chunks_exact(k.max(1)).zip(truth) {
+        let predicted = argmax(row);
+        if actual < k {
+            confusion[actual][predicted] += 1;
+            log_loss -= row[actual].clamp(1e-15, 1.0).ln();
+        }
+    }
+    let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let classes: Vec<ClassReport> = (0..k)
+        .map(|c| {
+            let tp = confusion[c][c];
+            let support: u64 = confusion[c].iter().sum();
+            let predicted: u64 = confusion.iter().map(|r| r[c]).sum();
+            let (precision, recall) = (ratio(tp, predicted), ratio(tp, support));
+            ClassReport {
+                label: labels[c].clone(),
+                precision,
+                recall,
+                f1: if precision + recall > 0.0 {
+                    2.0 * precision * recall / (precision + recall)
+                } else {
+                    0.0
+                },
+                support,
+            }
+        })
+        .collect();
+    let correct: u64 = (0..k).map(|c| confusion[c][c]).sum();
+    let present: Vec<&ClassReport> = classes.iter().filter(|c| c.support > 0).collect();
+    let mean = |f: &dyn Fn(&ClassReport) -> f64| {
+        present.iter().map(|c| f(c)).sum::<f64>() / present.len().max(1) as f64
+    };
+    MulticlassMetrics {
+        accuracy: ratio(correct, n as u64),
+        balanced_accuracy: mean(&|c| c.recall),
+        macro_f1: mean(&|c| c.f1),
+        log_loss: log_loss / n.max(1) as f64,
+        majority_rate: ratio(
+            classes.iter().map(|c| c.support).max().unwrap_or(0),
+            n as u64,
+        ),
+        classes,
+        confusion,
+        rows: n,
+    }
+}
+
+/// Index of the largest value (the first on a tie).
+pub fn argmax(v: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, x) in v.iter().enumerate() {
+        if *x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
 /// Mean log loss of probabilities `scores` (used for live curves).
 pub fn log_loss(scores: &[f64], labels: &[bool]) -> f64 {
     let n = scores.len().max(1) as f64;
@@ -404,6 +509,32 @@ mod tests {
         assert!((m.brier - brier).abs() < 1e-12);
         let ll = -(0.9f64.ln() + 0.4f64.ln() + 0.4f64.ln() + 0.8f64.ln()) / 4.0;
         assert!((m.log_loss - ll).abs() < 1e-12);
+    }
+
+    #[test]
+    fn multiclass_by_hand() {
+        let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        // Rows: true a → a, true a → b, true b → b, true c → c.
+        let probs = [
+            0.6, 0.3, 0.1, //
+            0.2, 0.7, 0.1, //
+            0.1, 0.8, 0.1, //
+            0.25, 0.25, 0.5,
+        ];
+        let m = multiclass(&probs, &[0, 0, 1, 2], &labels);
+        assert_eq!(
+            m.confusion,
+            vec![vec![1, 1, 0], vec![0, 1, 0], vec![0, 0, 1]]
+        );
+        assert_eq!(m.accuracy, 0.75);
+        // Recalls 1/2, 1, 1; precisions 1, 1/2, 1.
+        assert!((m.balanced_accuracy - 2.5 / 3.0).abs() < 1e-12);
+        let f1_ab = 2.0 * 0.5 / 1.5;
+        assert!((m.macro_f1 - (f1_ab + f1_ab + 1.0) / 3.0).abs() < 1e-12);
+        let ll = -(0.6f64.ln() + 0.2f64.ln() + 0.8f64.ln() + 0.5f64.ln()) / 4.0;
+        assert!((m.log_loss - ll).abs() < 1e-12);
+        assert_eq!(m.majority_rate, 0.5);
+        assert_eq!(m.classes[1].support, 1);
     }
 
     #[test]

@@ -83,52 +83,77 @@ pub struct Classes {
     pub negative: String,
 }
 
+/// A target with several values has at most this many (a channel, a segment, a plan).
+pub const MAX_CLASSES: usize = 20;
+
+/// What a classification target's labels make of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Labels {
+    /// Two labels (or one chosen label against all the others): a yes/no.
+    YesNo(Classes),
+    /// Three to [`MAX_CLASSES`] labels, sorted: class `i` is `labels[i]`.
+    Several(Vec<String>),
+}
+
 /// Target values as text (missing stays missing), to read with `.str()?.iter()`.
 pub fn labels_of(c: &Column) -> Result<Column> {
     Ok(c.cast(&DataType::String)?)
 }
 
-/// Decides which of the target's two labels is "yes".
+/// Decides what a classification target is: with two labels, which one is "yes" (`positive`,
+/// else `1`, `true` or `yes`, else the rarer one); with more, either `positive` against all the
+/// others ("Email" vs "not Email") or every label as a class of its own.
 pub fn choose_classes<'a>(
     target: &str,
     labels: impl IntoIterator<Item = Option<&'a str>>,
     positive: Option<&str>,
-) -> Result<Classes> {
+) -> Result<Labels> {
     let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
     for l in labels.into_iter().flatten() {
         *counts.entry(l).or_default() += 1;
     }
-    match counts.len() {
+    let names: Vec<&str> = counts.keys().copied().collect();
+    match names.len() {
         0 => {
             return Err(Error::InvalidInput(format!(
                 "target '{target}' has no values: every row is missing it"
             )));
         }
         1 => {
-            let only = counts.keys().next().copied().unwrap_or_default();
             return Err(Error::InvalidInput(format!(
-                "target '{target}' has only one value ('{only}'): a yes/no model needs rows of both kinds"
+                "target '{target}' has only one value ('{}'): a model needs rows of at least two kinds",
+                names[0]
             )));
         }
-        2 => {}
-        n => {
-            return Err(Error::InvalidInput(format!(
-                "target '{target}' has {n} different values; only yes/no targets can be predicted yet: pick a column with two values"
-            )));
-        }
+        _ => {}
     }
-    let names: Vec<&str> = counts.keys().copied().collect();
-    let pos = match positive {
-        Some(p) => {
-            if !counts.contains_key(p) {
-                return Err(Error::InvalidInput(format!(
-                    "positive label '{p}' is not a value of target '{target}' (it has '{}' and '{}')",
-                    names[0], names[1]
-                )));
-            }
-            p
-        }
-        None => names
+    if let Some(p) = positive
+        && !counts.contains_key(p)
+    {
+        let shown: Vec<String> = names.iter().take(6).map(|n| format!("'{n}'")).collect();
+        return Err(Error::InvalidInput(format!(
+            "positive label '{p}' is not a value of target '{target}' (it has {}{})",
+            shown.join(", "),
+            if names.len() > 6 { ", …" } else { "" }
+        )));
+    }
+    if names.len() > 2 {
+        return match positive {
+            Some(p) => Ok(Labels::YesNo(Classes {
+                positive: p.to_owned(),
+                negative: format!("not {p}"),
+            })),
+            None if names.len() <= MAX_CLASSES => Ok(Labels::Several(
+                names.iter().map(|n| (*n).to_owned()).collect(),
+            )),
+            None => Err(Error::InvalidInput(format!(
+                "target '{target}' has {} different values, more than the {MAX_CLASSES} a model can tell apart: pick the value you care about as the yes (--positive), or group the values in Clean",
+                names.len()
+            ))),
+        };
+    }
+    let pos = positive.unwrap_or_else(|| {
+        names
             .iter()
             .copied()
             .find(|n| {
@@ -144,13 +169,13 @@ pub fn choose_classes<'a>(
                 } else {
                     names[1]
                 }
-            }),
-    };
+            })
+    });
     let neg = if names[0] == pos { names[1] } else { names[0] };
-    Ok(Classes {
+    Ok(Labels::YesNo(Classes {
         positive: pos.to_owned(),
         negative: neg.to_owned(),
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -161,19 +186,42 @@ mod tests {
         v.iter().map(|s| Some(*s))
     }
 
+    fn yes_no(l: Labels) -> Classes {
+        match l {
+            Labels::YesNo(c) => c,
+            Labels::Several(v) => panic!("several: {v:?}"),
+        }
+    }
+
     #[test]
     fn positive_label_rules() {
-        let c = choose_classes("t", some(&["0", "1", "0"]), None).unwrap();
+        let c = yes_no(choose_classes("t", some(&["0", "1", "0"]), None).unwrap());
         assert_eq!((c.positive.as_str(), c.negative.as_str()), ("1", "0"));
-        let c = choose_classes("t", some(&["No", "Yes"]), None).unwrap();
+        let c = yes_no(choose_classes("t", some(&["No", "Yes"]), None).unwrap());
         assert_eq!(c.positive, "Yes");
-        let c = choose_classes("t", some(&["stay", "leave", "stay"]), None).unwrap();
+        let c = yes_no(choose_classes("t", some(&["stay", "leave", "stay"]), None).unwrap());
         assert_eq!(c.positive, "leave");
-        let c = choose_classes("t", some(&["a", "b"]), Some("a")).unwrap();
+        let c = yes_no(choose_classes("t", some(&["a", "b"]), Some("a")).unwrap());
         assert_eq!(c.positive, "a");
         assert!(choose_classes("t", some(&["a", "a"]), None).is_err());
-        assert!(choose_classes("t", some(&["a", "b", "c"]), None).is_err());
         assert!(choose_classes("t", some(&["a", "b"]), Some("z")).is_err());
+    }
+
+    #[test]
+    fn several_labels_are_classes_or_one_against_the_rest() {
+        let v = ["Email", "Search", "Email", "Social"];
+        assert_eq!(
+            choose_classes("t", some(&v), None).unwrap(),
+            Labels::Several(vec!["Email".into(), "Search".into(), "Social".into()])
+        );
+        let c = yes_no(choose_classes("t", some(&v), Some("Email")).unwrap());
+        assert_eq!(
+            (c.positive.as_str(), c.negative.as_str()),
+            ("Email", "not Email")
+        );
+        let many: Vec<String> = (0..25).map(|i| format!("v{i}")).collect();
+        let err = choose_classes("t", many.iter().map(|s| Some(s.as_str())), None).unwrap_err();
+        assert!(err.to_string().contains("more than the 20"), "{err}");
     }
 
     #[test]

@@ -41,6 +41,9 @@ pub struct SavedModel {
     pub target: Option<String>,
     /// For yes/no models: which label is "yes".
     pub classes: Option<Classes>,
+    /// For several classes: the label of each class.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
     /// Score at or above which `prediction` is the positive label.
     pub threshold: f64,
     /// The settings it was trained with.
@@ -76,6 +79,7 @@ impl SavedModel {
             kind: plan.kind,
             target: plan.target.clone(),
             classes: plan.classes.clone(),
+            labels: plan.labels.clone(),
             threshold: 0.5,
             settings: settings.clone(),
             recipe,
@@ -115,6 +119,27 @@ impl SavedModel {
             .recipe
             .transform(&base.with_row_index(ROW_ID.into(), None)?)?;
         let m = self.features.matrix(&cleaned)?;
+        if !self.labels.is_empty() {
+            let probs = self.model.predict_proba(m.x.view())?;
+            if probs.ncols() != self.labels.len() {
+                return Err(Error::Model(format!(
+                    "the model gives {} class probabilities for {} labels",
+                    probs.ncols(),
+                    self.labels.len()
+                )));
+            }
+            let removed_rows = base.height() - cleaned.height();
+            let out = if removed_rows == 0 {
+                base
+            } else {
+                base.take(cleaned.column(ROW_ID)?.idx()?)?
+            };
+            return Ok(Scored {
+                frame: self.several_classes_frame(out, &probs)?,
+                unseen_categories: m.unseen_categories,
+                removed_rows,
+            });
+        }
         let scores = self.model.predict(m.x.view())?;
         let removed_rows = base.height() - cleaned.height();
         let mut out = if removed_rows == 0 {
@@ -165,6 +190,53 @@ impl SavedModel {
             unseen_categories: m.unseen_categories,
             removed_rows,
         })
+    }
+}
+
+impl SavedModel {
+    /// The name of the column holding the probability of class `label`.
+    pub fn probability_column(label: &str) -> String {
+        format!("p_{label}")
+    }
+
+    /// `out` plus `score` (the most likely class's probability), `prediction` (its label),
+    /// `decile` (of `score`: 1 = the surest tenth) and one `p_<label>` column per class.
+    fn several_classes_frame(
+        &self,
+        mut out: DataFrame,
+        probs: &ndarray::Array2<f64>,
+    ) -> Result<DataFrame> {
+        let best: Vec<usize> = probs
+            .rows()
+            .into_iter()
+            .map(|r| super::metrics::argmax(r.as_slice().unwrap_or(&[])))
+            .collect();
+        let score: Vec<f64> = probs
+            .rows()
+            .into_iter()
+            .zip(&best)
+            .map(|(r, &b)| r[b])
+            .collect();
+        let prediction: Vec<&str> = best.iter().map(|&b| self.labels[b].as_str()).collect();
+        let mut added = vec![
+            Column::new(SCORE.into(), score.clone()),
+            Column::new(PREDICTION.into(), prediction),
+            Column::new(DECILE.into(), as_i32(&deciles(&score))),
+        ];
+        for (c, label) in self.labels.iter().enumerate() {
+            added.push(Column::new(
+                Self::probability_column(label).into(),
+                probs.column(c).to_vec(),
+            ));
+        }
+        for c in added {
+            let name = c.name().clone();
+            if out.get_column_index(&name).is_some() {
+                out = out.drop(&name)?;
+            }
+            out.with_column(c)?;
+        }
+        Ok(out)
     }
 }
 

@@ -9,8 +9,9 @@ use super::{RunControl, TrainEvent};
 use crate::data::recipe::Recipe;
 use crate::error::{Error, Result};
 use crate::ml::metrics::{self, Metrics};
-use crate::ml::models::{self, Control};
+use crate::ml::models::{self, Control, TrainedModel};
 use crate::ml::{ModelSettings, Task, split};
+use ndarray::ArrayView2;
 
 /// Mean and standard deviation of one metric over the folds.
 #[derive(Clone, Debug, PartialEq)]
@@ -86,15 +87,29 @@ pub fn mean_sd(v: &[f64]) -> (f64, f64) {
     (mean, sd)
 }
 
-/// The metrics of a trained model's predictions `scores` against `truth`.
-pub fn measure(task: Task, scores: &[f64], truth: &[f64]) -> Metrics {
-    match task {
+/// The metrics of `model` on the rows `x` whose truth is `truth`.
+pub fn evaluate(
+    plan: &Plan,
+    model: &TrainedModel,
+    x: ArrayView2<f64>,
+    truth: &[f64],
+) -> Result<Metrics> {
+    Ok(match plan.task {
+        Task::Classification if !plan.labels.is_empty() => {
+            let probs = model.predict_proba(x)?;
+            let classes: Vec<usize> = truth.iter().map(|&v| v as usize).collect();
+            Metrics::Multiclass(metrics::multiclass(
+                probs.as_slice().unwrap_or(&[]),
+                &classes,
+                &plan.labels,
+            ))
+        }
         Task::Classification => {
             let labels: Vec<bool> = truth.iter().map(|&v| v > 0.5).collect();
-            Metrics::Classification(metrics::classification(scores, &labels, 0.5))
+            Metrics::Classification(metrics::classification(&model.predict(x)?, &labels, 0.5))
         }
-        _ => Metrics::Regression(metrics::regression(scores, truth)),
-    }
+        _ => Metrics::Regression(metrics::regression(&model.predict(x)?, truth)),
+    })
 }
 
 /// Fold number of each of `rows` (positions in the plan's table), stratified for yes/no.
@@ -168,7 +183,7 @@ pub fn fit_and_measure(
     control: &RunControl,
 ) -> Result<Metrics> {
     let prepared = plan.prepare(recipe, settings, fit_rows, test_rows)?;
-    let data = prepared.train_data(plan.classes.is_some());
+    let data = prepared.train_data(plan.class_count());
     let model = models::train(
         plan.kind,
         &settings.params,
@@ -183,6 +198,5 @@ pub fn fit_and_measure(
             }
         },
     )?;
-    let scores = model.predict(prepared.valid_x.view())?;
-    Ok(measure(plan.task, &scores, &prepared.valid_y))
+    evaluate(plan, &model, prepared.valid_x.view(), &prepared.valid_y)
 }

@@ -261,7 +261,11 @@ pub fn run(
             format!(", {} held out", hold_rows.len())
         }
     );
-    let (loss, metric) = task.curve_names();
+    let (loss, metric) = if plan.labels.is_empty() {
+        task.curve_names()
+    } else {
+        ("log loss", Some("validation accuracy"))
+    };
     let total_steps = kind.planned_steps(&settings.params);
     let mut go_on = on_event(TrainEvent::Started {
         total_steps,
@@ -305,7 +309,7 @@ pub fn run(
     let fit_started = Instant::now();
     let mut curve = Vec::new();
     let model = {
-        let data = prepared.train_data(plan.classes.is_some());
+        let data = prepared.train_data(plan.class_count());
         models::train(kind, &settings.params, &data, settings.seed, &mut |r| {
             curve.push(r);
             if on_event(TrainEvent::Step(r)) {
@@ -390,6 +394,15 @@ pub fn run(
     let mut population_scores = Vec::new();
     let (mut scatter, mut residuals) = (Vec::new(), None);
     let metrics = match task {
+        Task::Classification if !plan.labels.is_empty() => {
+            let probs = saved.model.predict_proba(eval_x.view())?;
+            let truth: Vec<usize> = eval_truth.iter().map(|&v| v as usize).collect();
+            Metrics::Multiclass(metrics::multiclass(
+                probs.as_slice().unwrap_or(&[]),
+                &truth,
+                &plan.labels,
+            ))
+        }
         Task::Classification => {
             let labels: Vec<bool> = eval_truth.iter().map(|&v| v > 0.5).collect();
             if insights {
@@ -453,7 +466,7 @@ pub fn run(
         importance::permutation(
             &saved.features,
             &saved.model,
-            task,
+            (task, plan.class_count()),
             eval_clean,
             eval_truth,
             settings.seed,
@@ -542,14 +555,14 @@ fn segment_metrics(
 
 /// The data a model trains on, borrowed from prepared rows.
 impl Prepared {
-    pub fn train_data(&self, classification: bool) -> TrainData<'_> {
+    pub fn train_data(&self, classes: usize) -> TrainData<'_> {
         TrainData {
             x: self.x.view(),
             y: &self.y,
             weights: self.weights.as_deref(),
             valid_x: self.valid_x.view(),
             valid_y: &self.valid_y,
-            classes: if classification { 2 } else { 0 },
+            classes,
         }
     }
 }

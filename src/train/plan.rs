@@ -12,7 +12,9 @@ use crate::data::recipe::{FittedRecipe, Recipe};
 use crate::error::{Error, Result};
 use crate::ml::features::FeatureSchema;
 use crate::ml::models::{self, ModelKind};
-use crate::ml::{Classes, ModelSettings, Task, choose_classes, infer_task, labels_of, split};
+use crate::ml::{
+    Classes, Labels, ModelSettings, Task, choose_classes, infer_task, labels_of, split,
+};
 
 /// The settings, checked and resolved against one table.
 pub struct Plan {
@@ -21,6 +23,8 @@ pub struct Plan {
     pub target: Option<String>,
     /// Yes/no targets: which label is "yes".
     pub classes: Option<Classes>,
+    /// Several classes: the label of each class, in class order.
+    pub labels: Vec<String>,
     /// The table with the hidden row number added.
     pub raw: DataFrame,
     /// Rows with a usable target, by position.
@@ -91,18 +95,18 @@ impl Plan {
         let raw = raw.with_row_index(ROW_ID.into(), None)?;
         let (usable, strata, classes) = match (task, target) {
             (Task::Classification, Some(t)) => {
-                let labels = labels_of(raw.column(t)?)?;
-                let labels = labels.str()?;
-                let classes = choose_classes(t, labels.iter(), settings.positive.as_deref())?;
+                let text = labels_of(raw.column(t)?)?;
+                let text = text.str()?;
+                let chosen = choose_classes(t, text.iter(), settings.positive.as_deref())?;
                 let mut usable = Vec::new();
                 let mut strata = Vec::new();
-                for (i, l) in labels.iter().enumerate() {
+                for (i, l) in text.iter().enumerate() {
                     if let Some(l) = l {
                         usable.push(i);
-                        strata.push(usize::from(l == classes.positive));
+                        strata.push(class_index(&chosen, l));
                     }
                 }
-                (usable, Some(strata), Some(classes))
+                (usable, Some(strata), Some(chosen))
             }
             (Task::Regression, Some(t)) => {
                 let c = raw.column(t)?;
@@ -139,11 +143,25 @@ impl Plan {
                 if usable.len() == 1 { "" } else { "s" }
             )));
         }
+        let (classes, labels) = match classes {
+            Some(Labels::YesNo(c)) => (Some(c), Vec::new()),
+            Some(Labels::Several(l)) => (None, l),
+            None => (None, Vec::new()),
+        };
+        if !labels.is_empty() && !kind.supports_several_classes() {
+            return Err(Error::InvalidInput(format!(
+                "target '{}' has {} values and {} predicts a yes/no: use gradient boosting, logistic regression, naive Bayes or the neural network, or pick the value you care about as the yes (--positive)",
+                target.unwrap_or_default(),
+                labels.len(),
+                kind.label()
+            )));
+        }
         Ok(Self {
             task,
             kind,
             target: target.map(str::to_owned),
             classes,
+            labels,
             raw,
             usable,
             strata,
@@ -167,8 +185,27 @@ impl Plan {
         Ok((to_rows(&part.train), to_rows(&part.holdout)))
     }
 
-    /// The truth of `df`'s rows: 1/0 for yes/no, the amount, or nothing for segments.
+    /// The number of classes a model sees: 2 for yes/no, K for several, 0 otherwise.
+    pub fn class_count(&self) -> usize {
+        match (&self.classes, self.labels.len()) {
+            (Some(_), _) => 2,
+            (None, k) => k,
+        }
+    }
+
+    /// The truth of `df`'s rows: 1/0 for yes/no, the class index for several classes, the
+    /// amount, or nothing for segments.
     pub fn truth(&self, df: &DataFrame) -> Result<Vec<f64>> {
+        if let (Task::Classification, Some(t), false) =
+            (self.task, self.target.as_deref(), self.labels.is_empty())
+        {
+            let several = Labels::Several(self.labels.clone());
+            return Ok(labels_of(df.column(t)?)?
+                .str()?
+                .iter()
+                .map(|l| l.map_or(f64::NAN, |l| class_index(&several, l) as f64))
+                .collect());
+        }
         match (self.task, self.target.as_deref(), &self.classes) {
             (Task::Classification, Some(t), Some(c)) => Ok(labels_of(df.column(t)?)?
                 .str()?
@@ -218,7 +255,7 @@ impl Plan {
         }
         let y = self.truth(&train_clean)?;
         let weights = (settings.balance_classes && self.task == Task::Classification)
-            .then(|| balanced_weights(&y));
+            .then(|| balanced_weights(&y, self.class_count()));
         let hold_clean = if hold_rows.is_empty() {
             None
         } else {
@@ -245,11 +282,31 @@ impl Plan {
     }
 }
 
-/// Weights that give both classes the same total (scikit-learn's class_weight="balanced":
-/// n / (2 · rows of the class)).
-pub fn balanced_weights(y: &[f64]) -> Vec<f64> {
+/// The class of label `l`: 1 for "yes" and 0 otherwise, or its index among several.
+fn class_index(labels: &Labels, l: &str) -> usize {
+    match labels {
+        Labels::YesNo(c) => usize::from(l == c.positive),
+        Labels::Several(v) => v.binary_search_by(|x| x.as_str().cmp(l)).unwrap_or(0),
+    }
+}
+
+/// Weights that give every class the same total (scikit-learn's class_weight="balanced":
+/// n / (classes · rows of the class)); `y` holds 1/0 (yes/no) or class indices.
+pub fn balanced_weights(y: &[f64], classes: usize) -> Vec<f64> {
+    let k = classes.max(2);
+    let class = |v: f64| {
+        if k == 2 {
+            usize::from(v > 0.5)
+        } else {
+            (v as usize).min(k - 1)
+        }
+    };
+    let mut counts = vec![0.0f64; k];
+    for &v in y {
+        counts[class(v)] += 1.0;
+    }
     let n = y.len() as f64;
-    let pos = y.iter().filter(|&&v| v > 0.5).count() as f64;
-    let (wp, wn) = (n / (2.0 * pos.max(1.0)), n / (2.0 * (n - pos).max(1.0)));
-    y.iter().map(|&v| if v > 0.5 { wp } else { wn }).collect()
+    y.iter()
+        .map(|&v| n / (k as f64 * counts[class(v)].max(1.0)))
+        .collect()
 }

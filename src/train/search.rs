@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use polars::prelude::DataFrame;
 
-use super::cv::{assign_folds, mean_sd, measure};
+use super::cv::{assign_folds, evaluate, mean_sd};
 use super::job::Job;
 use super::plan::{Plan, Prepared};
 use super::{RunControl, Waker, catch_panic};
@@ -144,7 +144,7 @@ pub fn run(
         }
         let mut scores = Vec::with_capacity(k);
         for p in &prepared {
-            let data = p.train_data(plan.classes.is_some());
+            let data = p.train_data(plan.class_count());
             let model = models::train(plan.kind, &params, &data, settings.seed, &mut |_| {
                 if control.is_cancelled() {
                     Control::Cancel
@@ -152,7 +152,7 @@ pub fn run(
                     Control::Continue
                 }
             })?;
-            let m = measure(plan.task, &model.predict(p.valid_x.view())?, &p.valid_y);
+            let m = evaluate(&plan, &model, p.valid_x.view(), &p.valid_y)?;
             let (name, value, higher) = m.headline();
             metric = (name, higher);
             scores.push(value);

@@ -175,7 +175,7 @@ fn the_search_tries_its_grid_and_picks_the_best() {
 #[test]
 fn balanced_weights_give_each_class_the_same_total() {
     let y = [1.0, 0.0, 0.0, 0.0];
-    let w = plan::balanced_weights(&y);
+    let w = plan::balanced_weights(&y, 2);
     assert_eq!(w, [2.0, 2.0 / 3.0, 2.0 / 3.0, 2.0 / 3.0]);
 }
 

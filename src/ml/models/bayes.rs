@@ -51,8 +51,7 @@ impl NaiveBayes {
         e.iter().map(|v| v / sum).collect()
     }
 
-    /// P(yes) per row.
-    pub fn predict(&self, x: ndarray::ArrayView2<f64>) -> Result<Vec<f64>> {
+    fn check(&self, x: ndarray::ArrayView2<f64>) -> Result<()> {
         if x.ncols() != self.features {
             return Err(Error::Model(format!(
                 "the model takes {} features, the data gives {}",
@@ -60,20 +59,48 @@ impl NaiveBayes {
                 x.ncols()
             )));
         }
-        let ok = self.classes.len() == 2
+        let ok = self.classes.len() >= 2
             && self.classes.iter().all(|c| {
                 c.mean.len() == self.features
                     && c.variance.len() == self.features
                     && c.variance.iter().all(|v| *v > 0.0 && v.is_finite())
             });
-        if !ok {
-            return Err(Error::Model("the naive Bayes model is malformed".into()));
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::Model("the naive Bayes model is malformed".into()))
         }
+    }
+
+    /// P(yes) per row (several classes: the most likely class's probability).
+    pub fn predict(&self, x: ndarray::ArrayView2<f64>) -> Result<Vec<f64>> {
+        self.check(x)?;
+        let yes_no = self.classes.len() == 2;
         Ok((0..x.nrows())
             .into_par_iter()
             .with_min_len(1024)
-            .map(|i| self.probabilities(x.row(i))[1])
+            .map(|i| {
+                let p = self.probabilities(x.row(i));
+                if yes_no {
+                    p[1]
+                } else {
+                    p.iter().copied().fold(0.0, f64::max)
+                }
+            })
             .collect())
+    }
+
+    /// Class probabilities, rows × classes.
+    pub fn predict_proba(&self, x: ndarray::ArrayView2<f64>) -> Result<ndarray::Array2<f64>> {
+        self.check(x)?;
+        let k = self.classes.len();
+        let flat: Vec<f64> = (0..x.nrows())
+            .into_par_iter()
+            .with_min_len(1024)
+            .flat_map_iter(|i| self.probabilities(x.row(i)))
+            .collect();
+        ndarray::Array2::from_shape_vec((x.nrows(), k), flat)
+            .map_err(|e| Error::Model(format!("naive Bayes: {e}")))
     }
 }
 
@@ -92,9 +119,10 @@ pub fn train(
     report: &mut Reporter,
 ) -> Result<NaiveBayes> {
     let (n, p) = (data.x.nrows(), data.x.ncols());
-    if data.classes != 2 {
+    let k = data.classes;
+    if k < 2 {
         return Err(Error::InvalidInput(
-            "naive Bayes here predicts a yes/no".into(),
+            "naive Bayes predicts classes, not an amount".into(),
         ));
     }
     // scikit-learn's epsilon: a share of the largest variance of any feature over all rows.
@@ -115,7 +143,7 @@ pub fn train(
             x: vec![0.0; p],
             xx: vec![0.0; p],
         };
-        2
+        k
     ];
     let watch = Watch::new(data, seed);
     let mut best = Best::default();
@@ -124,7 +152,12 @@ pub fn train(
     let chunks = CHUNKS.min(n).max(1);
     for step in 1..=chunks {
         for &i in &order[(step - 1) * n / chunks..step * n / chunks] {
-            let s = &mut sums[usize::from(data.y[i] > 0.5)];
+            let class = if k == 2 {
+                usize::from(data.y[i] > 0.5)
+            } else {
+                (data.y[i] as usize).min(k - 1)
+            };
+            let s = &mut sums[class];
             let w = data.weight(i);
             s.w += w;
             for (j, &v) in data.x.row(i).iter().enumerate() {
@@ -134,7 +167,7 @@ pub fn train(
         }
         let total: f64 = sums.iter().map(|s| s.w).sum();
         if sums.iter().any(|s| s.w <= 0.0) {
-            // Until both classes have been seen there is nothing to compare.
+            // Until every class has been seen there is nothing to compare.
             continue;
         }
         let m = NaiveBayes {
@@ -156,15 +189,29 @@ pub fn train(
                 })
                 .collect(),
         };
-        let pick = |x: ndarray::ArrayView2<f64>, rows: &[usize]| -> Vec<f64> {
-            rows.iter().map(|&r| m.probabilities(x.row(r))[1]).collect()
+        let r = if k == 2 {
+            let pick = |x: ndarray::ArrayView2<f64>, rows: &[usize]| -> Vec<f64> {
+                rows.iter().map(|&r| m.probabilities(x.row(r))[1]).collect()
+            };
+            watch.report(
+                step,
+                chunks,
+                &pick(data.x, &watch.train_rows),
+                &pick(data.valid_x, &watch.valid_rows),
+            )
+        } else {
+            let all = |x: ndarray::ArrayView2<f64>, rows: &[usize]| -> Vec<f64> {
+                rows.iter()
+                    .flat_map(|&r| m.probabilities(x.row(r)))
+                    .collect()
+            };
+            watch.report_probs(
+                step,
+                chunks,
+                &all(data.x, &watch.train_rows),
+                &all(data.valid_x, &watch.valid_rows),
+            )
         };
-        let r = watch.report(
-            step,
-            chunks,
-            &pick(data.x, &watch.train_rows),
-            &pick(data.valid_x, &watch.valid_rows),
-        );
         if best.offer(&r) {
             best_model = Some(m.clone());
         }
@@ -175,5 +222,5 @@ pub fn train(
             break;
         }
     }
-    model.ok_or_else(|| Error::InvalidInput("naive Bayes needs rows of both classes".into()))
+    model.ok_or_else(|| Error::InvalidInput("naive Bayes needs rows of every class".into()))
 }

@@ -191,6 +191,14 @@ impl ModelKind {
         true
     }
 
+    /// Whether it can pick one of several classes (not only a yes/no).
+    pub fn supports_several_classes(self) -> bool {
+        matches!(
+            self,
+            Self::Logistic | Self::Boosting | Self::NaiveBayes | Self::Mlp
+        )
+    }
+
     /// The tasks it can do.
     pub fn supports(self, task: Task) -> bool {
         match self {
@@ -261,13 +269,14 @@ pub fn ask(report: &mut Reporter, r: StepReport) -> Result<bool> {
 /// the training rows) and have no missing values.
 pub struct TrainData<'a> {
     pub x: ArrayView2<'a, f64>,
-    /// Target: 1.0 / 0.0 for yes/no; the amount for regression; empty for segments.
+    /// Target: 1.0 / 0.0 for yes/no; the class index (0..classes) for several classes; the
+    /// amount for regression; empty for segments.
     pub y: &'a [f64],
     /// Per-row weights (to give rare responders more weight); None = all 1.
     pub weights: Option<&'a [f64]>,
     pub valid_x: ArrayView2<'a, f64>,
     pub valid_y: &'a [f64],
-    /// 2 for yes/no, 0 for an amount or segments.
+    /// 2 for yes/no, K > 2 for several classes, 0 for an amount or segments.
     pub classes: usize,
 }
 
@@ -280,6 +289,11 @@ impl TrainData<'_> {
     pub fn is_classification(&self) -> bool {
         self.classes >= 2
     }
+
+    /// Several classes (not a yes/no).
+    pub fn is_multiclass(&self) -> bool {
+        self.classes > 2
+    }
 }
 
 /// The live curve measures losses and the metric on at most this many training and holdout
@@ -291,6 +305,7 @@ pub struct Watch<'a> {
     y: &'a [f64],
     valid_y: &'a [f64],
     classification: bool,
+    classes: usize,
     /// The training rows the curve is measured on.
     pub train_rows: Vec<usize>,
     /// The holdout rows the curve is measured on.
@@ -318,6 +333,7 @@ impl<'a> Watch<'a> {
             y: data.y,
             valid_y: data.valid_y,
             classification: data.is_classification(),
+            classes: data.classes,
             train_rows: curve_sample(data.x.nrows(), limit, seed),
             valid_rows: curve_sample(data.valid_x.nrows(), limit, seed ^ 1),
         }
@@ -362,6 +378,47 @@ impl<'a> Watch<'a> {
                 .sum::<f64>()
                 / truth.len().max(1) as f64;
             (mse, mse.sqrt())
+        }
+    }
+
+    /// A report from class probabilities of the sampled rows (rows × classes, row-major):
+    /// log loss, and accuracy as the holdout metric.
+    pub fn report_probs(
+        &self,
+        step: usize,
+        total_steps: usize,
+        train: &[f64],
+        valid: &[f64],
+    ) -> StepReport {
+        let k = self.classes.max(1);
+        let measure = |rows: &[usize], y: &[f64], p: &[f64]| -> (f64, f64) {
+            let (mut loss, mut right) = (0.0, 0usize);
+            for (probs, &r) in p.chunks_exact(k).zip(rows) {
+                let actual = y[r] as usize;
+                loss -= probs
+                    .get(actual)
+                    .copied()
+                    .unwrap_or(0.0)
+                    .clamp(1e-15, 1.0)
+                    .ln();
+                right += usize::from(metrics::argmax(probs) == actual);
+            }
+            let n = rows.len().max(1) as f64;
+            (loss / n, right as f64 / n)
+        };
+        let (train_loss, _) = measure(&self.train_rows, self.y, train);
+        let (valid_loss, valid_metric) = if self.valid_rows.is_empty() {
+            (None, None)
+        } else {
+            let (l, a) = measure(&self.valid_rows, self.valid_y, valid);
+            (Some(l), Some(a))
+        };
+        StepReport {
+            step,
+            total_steps,
+            train_loss,
+            valid_loss,
+            valid_metric,
         }
     }
 
@@ -415,6 +472,11 @@ pub enum TrainedModel {
         weights: Vec<f64>,
         intercept: f64,
     },
+    /// Several classes: P(class k) = softmax(x·weights[k] + intercepts[k]).
+    Multinomial {
+        weights: Vec<Vec<f64>>,
+        intercepts: Vec<f64>,
+    },
     /// amount = x·weights + intercept.
     Linear {
         weights: Vec<f64>,
@@ -460,6 +522,7 @@ impl TrainedModel {
                 width(weights.len())?;
                 Ok(linear_scores(x, weights, *intercept))
             }
+            Self::Multinomial { .. } => Ok(most_likely(&self.predict_proba(x)?)),
             Self::KMeans { centroids } => {
                 width(centroids.first().map_or(0, Vec::len))?;
                 if centroids.iter().any(|c| c.len() != x.ncols()) {
@@ -481,6 +544,52 @@ impl TrainedModel {
         }
     }
 
+    /// Class probabilities, rows × classes: for a yes/no model `[P(no), P(yes)]`.
+    pub fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        match self {
+            Self::Multinomial {
+                weights,
+                intercepts,
+            } => {
+                let k = weights.len();
+                if k < 2 || intercepts.len() != k || weights.iter().any(|w| w.len() != x.ncols()) {
+                    return Err(Error::Model(format!(
+                        "the model takes {} features, the data gives {}",
+                        weights.first().map_or(0, Vec::len),
+                        x.ncols()
+                    )));
+                }
+                let mut out = Array2::zeros((x.nrows(), k));
+                for (row, mut o) in x.rows().into_iter().zip(out.rows_mut()) {
+                    for c in 0..k {
+                        o[c] = row.iter().zip(&weights[c]).map(|(a, b)| a * b).sum::<f64>()
+                            + intercepts[c];
+                    }
+                    let top = o.fold(f64::NEG_INFINITY, |m, v| m.max(*v));
+                    o.mapv_inplace(|v| (v - top).exp());
+                    let sum = o.sum();
+                    o.mapv_inplace(|v| v / sum);
+                }
+                Ok(out)
+            }
+            Self::Boosting(m) => m.predict_proba(x),
+            Self::NaiveBayes(m) => m.predict_proba(x),
+            Self::Mlp(m) => m.predict_proba(x),
+            Self::Linear { .. } | Self::KMeans { .. } => {
+                Err(Error::Model("this model does not predict classes".into()))
+            }
+            _ => {
+                let p = self.predict(x)?;
+                let mut out = Array2::zeros((p.len(), 2));
+                for (i, v) in p.into_iter().enumerate() {
+                    out[[i, 0]] = 1.0 - v;
+                    out[[i, 1]] = v;
+                }
+                Ok(out)
+            }
+        }
+    }
+
     /// The number of segments of a segmentation model.
     pub fn segments(&self) -> Option<usize> {
         match self {
@@ -488,6 +597,15 @@ impl TrainedModel {
             _ => None,
         }
     }
+}
+
+/// Each row's largest probability.
+pub fn most_likely(probs: &Array2<f64>) -> Vec<f64> {
+    probs
+        .rows()
+        .into_iter()
+        .map(|r| r.fold(0.0f64, |m, v| m.max(*v)))
+        .collect()
 }
 
 fn linear_scores(x: ArrayView2<f64>, weights: &[f64], intercept: f64) -> Vec<f64> {
@@ -516,6 +634,13 @@ pub fn train(
 ) -> Result<TrainedModel> {
     if data.x.nrows() == 0 {
         return Err(Error::InvalidInput("there are no training rows".into()));
+    }
+    if data.is_multiclass() && !kind.supports_several_classes() {
+        return Err(Error::InvalidInput(format!(
+            "{} here predicts a yes/no or an amount, not one of {} classes: use gradient boosting, logistic regression, naive Bayes or the neural network, or pick the value you care about as the yes (--positive)",
+            kind.label(),
+            data.classes
+        )));
     }
     match kind {
         ModelKind::Logistic => logistic::train(&params.logistic, data, seed, report),

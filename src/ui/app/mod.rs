@@ -460,10 +460,21 @@ impl App {
                     .column(&target)
                     .map_err(|_| Error::missing_column(&target, "chosen as the target"))?;
                 let labels = crate::ml::labels_of(column)?;
-                Some(
-                    crate::ml::choose_classes(&target, labels.str()?.iter(), positive.as_deref())?
-                        .positive,
-                )
+                let labels = labels.str()?;
+                match crate::ml::choose_classes(&target, labels.iter(), positive.as_deref())? {
+                    crate::ml::Labels::YesNo(c) => Some(c.positive),
+                    // Several classes: how the most frequent one's share varies.
+                    crate::ml::Labels::Several(_) => {
+                        let mut counts = std::collections::HashMap::<&str, usize>::new();
+                        for l in labels.iter().flatten() {
+                            *counts.entry(l).or_default() += 1;
+                        }
+                        counts
+                            .into_iter()
+                            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+                            .map(|(l, _)| l.to_owned())
+                    }
+                }
             } else {
                 None
             };

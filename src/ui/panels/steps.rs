@@ -49,6 +49,7 @@ fn status(state: &AppState, step: WorkflowStep, training: bool) -> (bool, String
                 true,
                 match &o.metrics {
                     Metrics::Classification(m) => format!("AUC {:.3}", m.auc),
+                    Metrics::Multiclass(m) => format!("accuracy {:.3}", m.accuracy),
                     Metrics::Regression(m) => format!("RMSE {}", format::number(m.rmse)),
                     Metrics::Segments(m) => format!("{} segments", m.k),
                 },
