@@ -372,7 +372,7 @@ pub fn read_text_bytes(bytes: &[u8], source: &Path) -> Result<DataFrame> {
     Ok(df)
 }
 
-/// UTF-8 without BOM and with LF line ends, whatever came in.
+/// UTF-8 without BOM, with LF line ends and a newline at the end, whatever came in.
 fn decode(bytes: &[u8], source: &Path) -> Result<Vec<u8>> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::bad_file(source, "is empty"));
@@ -411,6 +411,12 @@ fn decode(bytes: &[u8], source: &Path) -> Result<Vec<u8>> {
             i += 1;
         }
         text = out;
+    }
+    // The last line ends with a newline too. Besides being what text files do, this keeps
+    // polars 0.55's CSV parser safe: a file ending in a lone opening quote (`a,b\n1,"`) gave it
+    // a one-byte quoted field, which it slices as [1..0] unchecked (found by fuzzing).
+    if text.last() != Some(&b'\n') {
+        text.push(b'\n');
     }
     Ok(text)
 }

@@ -246,6 +246,10 @@ pub fn profile_column(c: &Column, rows: usize) -> Result<ColumnProfile> {
             ]);
             (p.min, p.max, p.mean, p.std) = (Some(min), Some(max), Some(mean), Some(var.sqrt()));
         }
+        // A number with a few values (a 0/1 flag, a rating) is also a set of labels.
+        if distinct <= TOP_VALUES {
+            p.top_values = top_values(c)?.0;
+        }
     } else if matches!(dtype, DataType::Date) {
         let days = c.cast(&DataType::Int32)?;
         let days = days.i32()?;

@@ -289,3 +289,20 @@ fn sizes_and_meminfo() {
         assert!(real.is_some_and(|b| b > 0), "{real:?}");
     }
 }
+
+#[test]
+fn a_lone_quote_at_the_end_is_an_error_not_undefined_behaviour() {
+    // Found by fuzzing (tests/data/fuzz/load/): polars sliced the one-byte field `"` as [1..0].
+    // Every decoded text ends in a newline, so polars never sees that field.
+    for text in ["a,b\n1,\"", "a,b\n1,2\n\"", "a,b\r\n1,\"\r"] {
+        assert_eq!(
+            decode(text.as_bytes(), Path::new("t.csv")).unwrap().last(),
+            Some(&b'\n')
+        );
+        assert!(read(text).is_err(), "{text:?}");
+    }
+    let err = read("a,b\n1,\"").unwrap_err().to_string();
+    assert!(err.contains("never closed"), "{err}");
+    // A last line without a newline still reads.
+    assert_eq!(read("a,b\n1,2").unwrap().shape(), (1, 2));
+}

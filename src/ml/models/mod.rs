@@ -43,7 +43,7 @@ impl Task {
     /// The marketer's words for the task.
     pub fn label(self) -> &'static str {
         match self {
-            Self::Classification => "Predict a yes/no",
+            Self::Classification => "Predict a yes/no or a category",
             Self::Regression => "Predict an amount",
             Self::Segments => "Find segments",
         }

@@ -112,6 +112,8 @@ pub enum Command {
     DiscardSession,
     /// The target changed: pick the task and model that follow from it.
     SetTarget(Option<String>),
+    /// The target value that counts as "yes" (`None`: automatic, or each value a class).
+    SetPositive(Option<String>),
     StartTraining,
     CancelTraining,
     /// Finish the model now, keeping its best step so far.
@@ -633,6 +635,15 @@ impl App {
                 self.state.preview = None;
             }
             Command::SetTarget(target) => self.set_target(target),
+            Command::SetPositive(positive) => {
+                if self.state.settings.positive != positive {
+                    self.state.leaderboard.clear();
+                    self.state.search = None;
+                }
+                self.state.settings.positive = positive;
+                self.keep_model_usable();
+                self.spawn_target_profile();
+            }
             Command::StartTraining => self.start_training(),
             Command::CancelTraining => {
                 if let Some(job) = &self.jobs.train {
@@ -822,10 +833,32 @@ impl App {
             .and_then(|f| infer_task(f, s.target.as_deref()).ok())
             .unwrap_or(Task::Segments);
         s.task = Some(task);
+        s.positive = None;
         if !s.model.is_some_and(|m| m.supports(task)) {
             s.model = Some(task.default_model());
         }
+        self.keep_model_usable();
         self.spawn_target_profile();
+    }
+
+    /// With a target of several values (and no "yes" chosen), a model that only predicts a
+    /// yes/no gives way to the task's default, which handles several classes.
+    fn keep_model_usable(&mut self) {
+        let s = &mut self.state.settings;
+        let profile = self.state.cleaned.as_ref().map(|c| &c.profile).or(self
+            .state
+            .dataset
+            .as_ref()
+            .map(|d| &d.profile));
+        let values = s
+            .target
+            .as_ref()
+            .and_then(|t| profile?.columns.iter().find(|c| &c.name == t))
+            .map_or(0, |c| c.distinct);
+        let several = s.task == Some(Task::Classification) && s.positive.is_none() && values > 2;
+        if several && !s.model.is_some_and(|m| m.supports_several_classes()) {
+            s.model = Some(Task::Classification.default_model());
+        }
     }
 
     fn export(&mut self, path: PathBuf) {

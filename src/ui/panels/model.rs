@@ -27,6 +27,15 @@ pub fn model_panel_ui(
         .unwrap_or(&ds.profile);
     let state_search = state.search.as_ref();
     let settings = &mut state.settings;
+    let target_values: &[(String, u64)] = settings
+        .target
+        .as_ref()
+        .and_then(|t| profile.columns.iter().find(|c| &c.name == t))
+        .map_or(&[], |c| &c.top_values);
+    // A target with more than two values and no "yes" chosen: each value is a class.
+    let several = settings.task == Some(Task::Classification)
+        && settings.positive.is_none()
+        && target_values.len() > 2;
     egui::ScrollArea::vertical().show(ui, |ui| {
         super::heading_ui(ui, "Model", "What do you want to know about your customers?");
         egui::Grid::new("model_grid")
@@ -70,6 +79,30 @@ pub fn model_panel_ui(
                 ui.end_row();
 
                 let task = settings.task.unwrap_or(Task::Classification);
+                if task == Task::Classification && target_values.len() >= 2 {
+                    ui.label("Counts as yes");
+                    let automatic = if target_values.len() > 2 {
+                        "none: each value is a class"
+                    } else {
+                        "automatic (1, true, yes, or the rarer value)"
+                    };
+                    let mut picked = settings.positive.clone();
+                    egui::ComboBox::from_id_salt("positive")
+                        .selected_text(picked.clone().unwrap_or_else(|| automatic.to_owned()))
+                        .width(260.0)
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(&mut picked, None, automatic);
+                            for (v, n) in target_values {
+                                ui.selectable_value(&mut picked, Some(v.clone()), format!("{v} ({})", format::count(*n as usize)));
+                            }
+                        })
+                        .response
+                        .on_hover_text("Which value of the target is the \"yes\" the model scores. With more than two values, pick one to predict it against all the others, or let every value be a class of its own.");
+                    if picked != settings.positive {
+                        cmds.push(Command::SetPositive(picked));
+                    }
+                    ui.end_row();
+                }
                 ui.label("Model");
                 ui.vertical(|ui| {
                     let current = settings.model.unwrap_or_else(|| task.default_model());
@@ -78,14 +111,15 @@ pub fn model_panel_ui(
                         .width(260.0)
                         .show_ui(ui, |ui| {
                             for m in ModelKind::ALL.into_iter().filter(|m| m.supports(task)) {
-                                ui.add_enabled_ui(m.is_available(), |ui| {
+                                let usable = !several || m.supports_several_classes();
+                                ui.add_enabled_ui(usable, |ui| {
                                     let mut value = settings.model;
                                     if ui.selectable_value(&mut value, Some(m), m.label()).clicked() {
                                         settings.model = value;
                                     }
                                 })
                                 .response
-                                .on_disabled_hover_text("Not available yet");
+                                .on_disabled_hover_text("Predicts a yes/no only: pick the value that counts as yes above to use it.");
                             }
                         });
                     ui.weak(current.help());
@@ -105,8 +139,8 @@ pub fn model_panel_ui(
                 }
                 if task == Task::Classification {
                     ui.label("Rare responders");
-                    ui.checkbox(&mut settings.balance_classes, "Weigh both classes equally")
-                        .on_hover_text("Gives each yes row more weight so yes and no count the same in training. Can help when few customers respond; scores then overstate the chance of a yes (ranking is what matters).");
+                    ui.checkbox(&mut settings.balance_classes, "Weigh the classes equally")
+                        .on_hover_text("Gives the rows of rare classes more weight so every class counts the same in training (for a yes/no: yes and no). Can help when few customers respond; scores then overstate the chance of a yes (ranking is what matters).");
                     ui.end_row();
                 }
 
@@ -192,7 +226,7 @@ pub fn model_panel_ui(
         let task = settings.task.unwrap_or(Task::Classification);
         if waiting.is_none() {
             ui.add_space(10.0);
-            compare_ui(ui, task, view, training, cmds);
+            compare_ui(ui, task, several, view, training, cmds);
             if task != Task::Segments {
                 ui.add_space(6.0);
                 search_ui(ui, state_search, settings, searching, training, cmds);
@@ -212,6 +246,7 @@ pub struct ModelView {
 fn compare_ui(
     ui: &mut egui::Ui,
     task: Task,
+    several: bool,
     view: &mut ModelView,
     training: bool,
     cmds: &mut Vec<Command>,
@@ -220,7 +255,10 @@ fn compare_ui(
         .default_open(false)
         .show(ui, |ui| {
             ui.weak("Train each ticked model in turn on the same customers and the same held-out rows; Train shows them ranked, and any can be inspected and exported.");
-            let models: Vec<ModelKind> = ModelKind::ALL.into_iter().filter(|m| m.supports(task) && m.is_available()).collect();
+let models: Vec<ModelKind> = ModelKind::ALL
+                .into_iter()
+                .filter(|m| m.supports(task) && (!several || m.supports_several_classes()))
+                .collect();
             ui.horizontal_wrapped(|ui| {
                 for &m in &models {
                     let mut on = !view.compare_skip.contains(&m);
