@@ -8,7 +8,7 @@ pub mod widgets;
 
 use std::path::PathBuf;
 
-pub use app::{App, Command, Startup, WorkflowStep};
+pub use app::{App, Command, RunStatus, Startup, WorkflowStep};
 
 use crate::error::{Error, Result};
 

@@ -624,6 +624,12 @@ fn linear_scores(x: ArrayView2<f64>, weights: &[f64], intercept: f64) -> Vec<f64
         .collect()
 }
 
+/// Test hook: while set, model code panics as it starts, so tests can check that a bug in a
+/// model is caught, reported and survived. The app never sets it.
+#[doc(hidden)]
+pub static PANIC_FOR_TESTS: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
 /// Trains `kind` on `data`, calling `report` after every step.
 pub fn train(
     kind: ModelKind,
@@ -632,6 +638,9 @@ pub fn train(
     seed: u64,
     report: &mut Reporter,
 ) -> Result<TrainedModel> {
+    if PANIC_FOR_TESTS.load(std::sync::atomic::Ordering::Relaxed) {
+        panic!("a bug in model code (test hook)");
+    }
     if data.x.nrows() == 0 {
         return Err(Error::InvalidInput("there are no training rows".into()));
     }
