@@ -7,7 +7,12 @@ Ours: `marketing-workbench train TRAIN --holdout 0 --model M --save-model F` the
 Reference: the same files read with pandas, numbers imputed with the median and standardised,
 text one-hot encoded (as our feature schema does), each model fitted with its defaults.
 
-    python compare_models.py --bin target/release/marketing-workbench --data DIR --out results.json
+    python compare_models.py --bin target/release/marketing-workbench --data DIR --out results.json \
+        [--markdown BENCHMARKS.md]
+
+With --markdown it also writes the `real` section of that file: per table each model's test AUC
+(or RMSE) on both sides, best ours against the best reference, and our logistic (linear)
+regression against scikit-learn's. bench/real_tables.sh fetches the tables and runs it.
 """
 
 import argparse
@@ -35,6 +40,8 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 import lightgbm
+
+import benchmd
 
 warnings.filterwarnings("ignore")
 
@@ -118,12 +125,112 @@ def run_ours(binary, train_path, test_path, target, task, model, positive, ignor
     return {**measure(task, truth, scores), "secs": fit}
 
 
+# Our model, its scikit-learn / LightGBM counterpart (classification, regression), the column.
+PAIRS = [
+    ("logistic", "sklearn LogisticRegression", "logistic"),
+    ("linear", "sklearn LinearRegression", "linear"),
+    ("tree", "sklearn DecisionTree", "tree"),
+    ("forest", "sklearn RandomForest", "forest"),
+    ("boosting", "LightGBM", "boosting (LightGBM)"),
+    (None, "sklearn HistGradientBoosting", "sklearn HistGB"),
+    ("svm", "sklearn SVC", "SVM"),
+    ("naive-bayes", "sklearn GaussianNB", "naive Bayes"),
+    ("mlp", "sklearn MLP", "MLP"),
+]
+AUC_EQUAL = 0.005  # issue 6
+RMSE_EQUAL = 0.01  # RMSE within 1 % counts as equal
+
+
+def _metric(r):
+    if r is None:
+        return None
+    return r.get("auc", r.get("rmse"))
+
+
+def _cell(r):
+    if r is None:
+        return "-"
+    if "error" in r:
+        return "failed"
+    v = _metric(r)
+    return "-" if v is None else f"{v:.4f}" if "auc" in r else f"{v:.4g}"
+
+
+def _verdict(task, ours, ref):
+    if ours is None or ref is None:
+        return "-"
+    if task == "classification":
+        same, better = abs(ours - ref) <= AUC_EQUAL, ours > ref
+    else:
+        same, better = abs(ours - ref) <= RMSE_EQUAL * ref, ours < ref
+    return "equal" if same else ("ours better" if better else "ours WORSE")
+
+
+def _best(results, task):
+    scored = [(name, _metric(r)) for name, r in results.items() if _metric(r) is not None]
+    if not scored:
+        return None, None
+    pick = max if task == "classification" else min
+    return pick(scored, key=lambda x: x[1])
+
+
+def markdown(results, command):
+    """The `real` section of BENCHMARKS.md."""
+    lines = [
+        f"Measured {benchmd.today()} with `{command}` (ISLP 0.6.0's CSVs; 70 % training, 30 % "
+        "test, seeded and stratified; every model with its defaults).",
+        "",
+        f"- Machine: {benchmd.machine()}",
+        f"- Tools: {benchmd.versions()}",
+        "",
+        "Best of ours against the best reference, and our logistic (linear, for amounts) "
+        "regression against scikit-learn's. AUC (higher is better) within 0.005 counts as "
+        "equal, RMSE (lower is better) within 1 %.",
+        "",
+        "| table | rows | metric | best ours | best reference | verdict | our logistic / linear "
+        "| scikit-learn's | verdict |",
+        "|---|---:|---|---|---|---|---:|---:|---|",
+    ]
+    for row in results:
+        task = row["task"]
+        metric = "test AUC" if task == "classification" else "test RMSE"
+        bo, bov = _best(row["ours"], task)
+        br, brv = _best(row["reference"], task)
+        lin = "logistic" if task == "classification" else "linear"
+        ref_lin = "sklearn LogisticRegression" if lin == "logistic" else "sklearn LinearRegression"
+        ol, rl = _metric(row["ours"].get(lin)), _metric(row["reference"].get(ref_lin))
+        fmt = (lambda v: "-" if v is None else f"{v:.4f}") if task == "classification" else \
+            (lambda v: "-" if v is None else f"{v:.4g}")
+        lines.append(
+            f"| {row['table']} | {row['rows']:,} | {metric} | {bo or '-'} {fmt(bov)} "
+            f"| {br or '-'} {fmt(brv)} | {_verdict(task, bov, brv)} | {fmt(ol)} | {fmt(rl)} "
+            f"| {_verdict(task, ol, rl)} |")
+    lines += ["", "Every model, ours / reference (test AUC or RMSE; `-`: no such model):", ""]
+    head = "| table | " + " | ".join(p[2] for p in PAIRS) + " |"
+    lines += [head, "|---|" + "---|" * len(PAIRS)]
+    for row in results:
+        cells = []
+        for ours, ref, _ in PAIRS:
+            o = row["ours"].get(ours) if ours else None
+            r = row["reference"].get(ref)
+            cells.append("-" if o is None and r is None else f"{_cell(o)} / {_cell(r)}")
+        lines.append(f"| {row['table']} | " + " | ".join(cells) + " |")
+    failed = [(row["table"], m, r["error"]) for row in results for m, r in row["ours"].items()
+              if "error" in r]
+    if failed:
+        lines += ["", "Failed:"] + [f"- {t}, ours {m}: {e.splitlines()[-1][:200] if e else ''}"
+                                    for t, m, e in failed]
+    return "\n".join(lines)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--data", required=True, type=Path)
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--markdown", type=Path, help="write the `real` section of this file")
+    ap.add_argument("--command", default="bench/real_tables.sh", help="for the record")
     a = ap.parse_args()
     results = []
     for name, file, target, task, positive, ignore in TABLES:
@@ -164,6 +271,8 @@ def main():
             print(name, label, row["reference"][label], file=sys.stderr)
         results.append(row)
     a.out.write_text(json.dumps(results, indent=2))
+    if a.markdown:
+        benchmd.replace_section(a.markdown, "real", markdown(results, a.command))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,43 @@
+//! Our side of the recipe benchmark in bench/run.sh: load a file, fit and apply a recipe (JSON,
+//! as the Clean step saves it) on every row, write the result as CSV.
+//!
+//!     cargo run --release --example bench_recipe FILE RECIPE.json OUT.csv
+//!
+//! Prints one JSON line: rows, columns and the seconds of each phase.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use marketing_workbench::data::recipe::Recipe;
+use marketing_workbench::data::{export, load};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [file, recipe, out] = args.as_slice() else {
+        return Err("usage: bench_recipe FILE RECIPE.json OUT.csv".into());
+    };
+    let (file, out) = (PathBuf::from(file), PathBuf::from(out));
+    let t = Instant::now();
+    let df = load::load_path(
+        &file,
+        &load::LoadOptions::default(),
+        &mut |_, _| {},
+        &AtomicBool::new(false),
+    )?;
+    let load_secs = t.elapsed().as_secs_f64();
+    let recipe = Recipe::from_json(&std::fs::read_to_string(recipe)?)?;
+    let t = Instant::now();
+    let (_, cleaned) = recipe.fit_transform(&df)?;
+    let transform_secs = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    export::write_csv(&cleaned, &out)?;
+    let write_secs = t.elapsed().as_secs_f64();
+    println!(
+        "{{\"rows\": {}, \"columns\": {}, \"steps\": {}, \"load_secs\": {load_secs:.4}, \"transform_secs\": {transform_secs:.4}, \"write_secs\": {write_secs:.4}}}",
+        cleaned.height(),
+        cleaned.width(),
+        recipe.steps.len()
+    );
+    Ok(())
+}
