@@ -2,6 +2,9 @@
 #   build_release [--example NAME]...   builds the release binary (and examples); sets $bin, $examples
 #   ensure_venv                         makes $VENV (default $WORK/venv) with bench/requirements.txt
 
+# No bench/__pycache__ in the checkout (ref_score.py imports ref_train.py).
+export PYTHONDONTWRITEBYTECODE=1
+
 log() { echo "[bench $(date +%T)] $*" >&2; }
 
 build_release() {

@@ -15,8 +15,9 @@
 #
 # Settings (environment): ROWS (1000000), REPS (3), SMALL_ROWS (ROWS / 5), WORK (target/bench),
 # VENV ($WORK/venv), PYTHON (python3, for the venv), ONLY (comma-separated jobs: profile,
-# recipe, logistic, forest, boosting, kmeans, mlp, score, export), TIMEOUT (7200 s per
-# process), REAL (1). Delete $WORK to start afresh; the data is made once per size.
+# recipe, logistic, forest, boosting, kmeans, mlp, score, export; the table is printed, not
+# written into BENCHMARKS.md), TIMEOUT (7200 s per process), REAL (1). Delete $WORK to start
+# afresh; the data is made once per size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -56,10 +57,13 @@ fi
 
 ensure_venv
 
+markdown=(--markdown BENCHMARKS.md)
+[[ -z ${ONLY:-} ]] || markdown=() # a part of the table is printed, not published
+
 "$VENV/bin/python" bench/run.py --bin "$bin" --examples "$examples" \
   --big "$big" --small "$small" --rows "$ROWS" --small-rows "$SMALL_ROWS" \
   --work "$WORK" --reps "$REPS" --timeout "${TIMEOUT:-7200}" ${ONLY:+--only "$ONLY"} \
-  --markdown BENCHMARKS.md --command "$command"
+  "${markdown[@]}" --command "$command"
 
 if [[ $REAL == 1 ]]; then
   bin=$bin VENV=$VENV WORK=$WORK bench/real_tables.sh
