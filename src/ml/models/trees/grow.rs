@@ -409,27 +409,70 @@ impl<'a> Grower<'a> {
             gathered = rows.iter().map(|&r| self.gh[r as usize]).collect();
             &gathered
         };
-        let fill = |f: usize, bins: &mut [Bin]| {
-            let col = &self.data.columns[f];
-            if identity {
-                fill_bins(bins, ordered, |i| col[i]);
-            } else {
-                fill_bins(bins, ordered, |i| col[rows[i] as usize]);
+        let n = ordered.len();
+        // Rows go by blocks, each block through every feature of a group: the block's gradients
+        // stay in cache instead of being read from memory once per feature.
+        let fill = |mut group: Vec<(usize, &mut [Bin])>| {
+            let big = |bins: &[Bin]| n >= 8 * COPIES * bins.len();
+            let mut copies: Vec<Option<Box<Copies>>> = group
+                .iter()
+                .map(|(_, bins)| big(bins).then(|| Box::new([[Bin::default(); 256]; COPIES])))
+                .collect();
+            let mut gathered_bins = vec![0u8; BLOCK_ROWS.min(n)];
+            for start in (0..n).step_by(BLOCK_ROWS) {
+                let end = (start + BLOCK_ROWS).min(n);
+                let gh = &ordered[start..end];
+                for ((f, bins), copies) in group.iter_mut().zip(&mut copies) {
+                    let col = &self.data.columns[*f];
+                    let block: &[u8] = if identity {
+                        &col[start..end]
+                    } else {
+                        let buf = &mut gathered_bins[..end - start];
+                        for (b, &r) in buf.iter_mut().zip(&rows[start..end]) {
+                            *b = col[r as usize];
+                        }
+                        buf
+                    };
+                    match copies {
+                        Some(c) => accumulate(c, block, gh),
+                        None => {
+                            for (&b, &g) in block.iter().zip(gh) {
+                                bins[usize::from(b)].add(g);
+                            }
+                        }
+                    }
+                }
+            }
+            for ((_, bins), copies) in group.iter_mut().zip(&copies) {
+                if let Some(c) = copies {
+                    for (k, out) in bins.iter_mut().enumerate() {
+                        for copy in c.iter() {
+                            out.g += copy[k].g;
+                            out.h += copy[k].h;
+                            out.n += copy[k].n;
+                        }
+                    }
+                }
             }
         };
-        let mut parts: Vec<(usize, &mut [Bin])> = Vec::with_capacity(self.edges.features());
+        let p = self.edges.features();
+        let groups = if self.params.parallel && n * p >= 1 << 16 {
+            rayon::current_num_threads().clamp(1, p)
+        } else {
+            1
+        };
+        // Features dealt round-robin to the groups (one per thread).
+        let mut grouped: Vec<Vec<(usize, &mut [Bin])>> = (0..groups).map(|_| Vec::new()).collect();
         let mut rest: &mut [Bin] = &mut hist;
-        for f in 0..self.edges.features() {
+        for f in 0..p {
             let (this, tail) = rest.split_at_mut(self.offsets[f + 1] - self.offsets[f]);
-            parts.push((f, this));
+            grouped[f % groups].push((f, this));
             rest = tail;
         }
-        if self.params.parallel && rows.len() * self.edges.features() >= 1 << 16 {
-            parts.into_par_iter().for_each(|(f, bins)| fill(f, bins));
+        if groups > 1 {
+            grouped.into_par_iter().for_each(fill);
         } else {
-            for (f, bins) in parts {
-                fill(f, bins);
-            }
+            grouped.into_iter().for_each(fill);
         }
         hist
     }
@@ -522,41 +565,31 @@ impl<'a> Grower<'a> {
     }
 }
 
-/// Adds row `i`'s gradients (`gh[i]`) to bin `bin_of(i)`. Consecutive rows often share a bin
-/// (a 0/1 column has two), and each add would then wait for the previous one's store: with
-/// enough rows, four interleaved copies of the histogram keep four adds in flight, and are
-/// summed at the end.
-fn fill_bins(bins: &mut [Bin], gh: &[GradHess], bin_of: impl Fn(usize) -> u8) {
-    const COPIES: usize = 4;
-    let nb = bins.len();
-    let n = gh.len();
-    if n < 8 * COPIES * nb {
-        for (i, &g) in gh.iter().enumerate() {
-            bins[usize::from(bin_of(i))].add(g);
-        }
-        return;
+/// Interleaved histogram copies per feature (see [`accumulate`]).
+const COPIES: usize = 4;
+
+/// Rows per block when filling histograms (their gradients: 32 KB).
+const BLOCK_ROWS: usize = 4_096;
+
+/// Interleaved histograms of one feature, indexed by a bin byte (so no bounds checks).
+type Copies = [[Bin; 256]; COPIES];
+
+/// Adds each row's gradients (`gh[i]`) to its bin (`bins[i]`). Consecutive rows often share a
+/// bin (a 0/1 column has two), and each add would then wait for the previous one's store: four
+/// interleaved copies of the histogram (row i into copy i mod 4) keep four adds in flight; they
+/// are summed once the node is done.
+fn accumulate(copies: &mut Copies, bins: &[u8], gh: &[GradHess]) {
+    let [a, b, c, d] = copies;
+    let (quads, rest) = (bins.chunks_exact(COPIES), gh.chunks_exact(COPIES));
+    let (tail_bins, tail_gh) = (quads.remainder(), rest.remainder());
+    for (k, g) in quads.zip(rest) {
+        a[usize::from(k[0])].add(g[0]);
+        b[usize::from(k[1])].add(g[1]);
+        c[usize::from(k[2])].add(g[2]);
+        d[usize::from(k[3])].add(g[3]);
     }
-    let mut copies = vec![Bin::default(); COPIES * nb];
-    let (a, rest) = copies.split_at_mut(nb);
-    let (b, rest) = rest.split_at_mut(nb);
-    let (c, d) = rest.split_at_mut(nb);
-    let quads = n / COPIES;
-    for q in 0..quads {
-        let i = q * COPIES;
-        a[usize::from(bin_of(i))].add(gh[i]);
-        b[usize::from(bin_of(i + 1))].add(gh[i + 1]);
-        c[usize::from(bin_of(i + 2))].add(gh[i + 2]);
-        d[usize::from(bin_of(i + 3))].add(gh[i + 3]);
-    }
-    for (i, &g) in gh.iter().enumerate().skip(quads * COPIES) {
-        a[usize::from(bin_of(i))].add(g);
-    }
-    for (k, out) in bins.iter_mut().enumerate() {
-        for part in [&a[k], &b[k], &c[k], &d[k]] {
-            out.g += part.g;
-            out.h += part.h;
-            out.n += part.n;
-        }
+    for (&k, &g) in tail_bins.iter().zip(tail_gh) {
+        a[usize::from(k)].add(g);
     }
 }
 
