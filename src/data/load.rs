@@ -300,6 +300,9 @@ pub fn read_text_bytes(bytes: &[u8], source: &Path) -> Result<DataFrame> {
         text = aligned_to_tabs(&text);
         sniff.separator = b'\t';
     }
+    if ends_inside_quotes(&text, sniff.separator) {
+        return Err(unclosed_quote(source));
+    }
     let records = split_records(&text, sniff.separator, SNIFF_LINES);
     let Some((_, first)) = records.first() else {
         return Err(Error::bad_file(source, "is empty"));
@@ -632,6 +635,42 @@ fn uses_decimal_comma(rows: &[(usize, Vec<String>)]) -> bool {
     comma > 0 && comma >= dot
 }
 
+fn unclosed_quote(source: &Path) -> Error {
+    Error::bad_file(
+        source,
+        "a quoted field is never closed (odd number of \" characters)",
+    )
+}
+
+/// Whether the text ends inside a quoted field, read as polars reads quotes: a field that starts
+/// with `"` ends at the first separator or line end after an even number of quotes. (Polars
+/// takes such a file, truncated mid-field, as if the quote closed at the end.)
+fn ends_inside_quotes(text: &[u8], separator: u8) -> bool {
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] == b'"' {
+            let mut open = false;
+            while i < text.len() {
+                match text[i] {
+                    b'"' => open = !open,
+                    b if !open && (b == separator || b == b'\n') => break,
+                    _ => {}
+                }
+                i += 1;
+            }
+            if open {
+                return true;
+            }
+        } else {
+            while i < text.len() && text[i] != separator && text[i] != b'\n' {
+                i += 1;
+            }
+        }
+        i += 1; // the separator or line end
+    }
+    false
+}
+
 /// Turns a polars parse error into one that names the line, by scanning the text ourselves.
 fn describe_csv_error(text: &[u8], separator: u8, source: &Path, err: &PolarsError) -> Error {
     let records = split_records(text, separator, usize::MAX);
@@ -651,10 +690,7 @@ fn describe_csv_error(text: &[u8], separator: u8, source: &Path, err: &PolarsErr
         );
     }
     if text.iter().filter(|&&b| b == b'"').count() % 2 == 1 {
-        return Error::bad_file(
-            source,
-            "a quoted field is never closed (odd number of \" characters)",
-        );
+        return unclosed_quote(source);
     }
     Error::bad_file(source, first_line(err))
 }

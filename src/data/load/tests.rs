@@ -306,3 +306,18 @@ fn a_lone_quote_at_the_end_is_an_error_not_undefined_behaviour() {
     // A last line without a newline still reads.
     assert_eq!(read("a,b\n1,2").unwrap().shape(), (1, 2));
 }
+
+#[test]
+fn quotes_read_as_polars_reads_them() {
+    for (text, open) in [
+        ("a,b\n1,\"\n", true),
+        ("a,b\n1,\"x\n2,3\n", true),
+        ("a,b\n1,\"x\ny\"\n", false),
+        ("a,b\n1,\"say \"\"hi\"\"\"\n", false),
+        ("a,b\n5'11\",x\n", false), // a quote inside an unquoted field is text
+        ("a,b\n\"\"\"\n", true),
+        ("", false),
+    ] {
+        assert_eq!(ends_inside_quotes(text.as_bytes(), b','), open, "{text:?}");
+    }
+}
