@@ -41,7 +41,7 @@ pub enum Command {
         json: bool,
     },
     /// Train a model on FILE and report how good it is.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Score FILE with a saved model.
     Score {
         model_file: PathBuf,
@@ -133,7 +133,7 @@ pub fn run(command: Command) -> Result<()> {
             }
             Ok(())
         }
-        Command::Train(args) => train_command(args),
+        Command::Train(args) => train_command(*args),
         Command::Score {
             model_file,
             file,

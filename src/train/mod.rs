@@ -296,7 +296,7 @@ pub fn run(
             if let Some(point) =
                 crate::ml::segments::sweep_point(prepared.x.view(), k, settings.seed)?
             {
-                on_event(TrainEvent::Sweep(point.clone()));
+                on_event(TrainEvent::Sweep(point));
                 points.push(point);
             }
         }

@@ -133,11 +133,11 @@ impl Lbfgs {
                 *v *= gamma;
             }
         }
-        for i in 0..k {
-            let rho = 1.0 / dot(&self.y[i], &self.s[i]);
-            let beta = rho * dot(&self.y[i], &q);
-            for (q, s) in q.iter_mut().zip(&self.s[i]) {
-                *q += (alpha[i] - beta) * s;
+        for ((s, y), a) in self.s.iter().zip(&self.y).zip(&alpha) {
+            let rho = 1.0 / dot(y, s);
+            let beta = rho * dot(y, &q);
+            for (q, s) in q.iter_mut().zip(s) {
+                *q += (a - beta) * s;
             }
         }
         q.iter().map(|v| -v).collect()
