@@ -141,7 +141,8 @@ pub fn run(command: Command) -> Result<()> {
         } => {
             let model = SavedModel::load(&model_file)?;
             let data = load_file(&file)?;
-            let scored = model.score(&data).map_err(|e| match e {
+            // A model file is data from outside: whatever it holds, scoring ends in an answer.
+            let scored = train::catch_panic(|| model.score(&data)).map_err(|e| match e {
                 Error::MissingColumn { name, context } => {
                     Error::bad_file(&file, format!("column '{name}' is missing{context}"))
                 }

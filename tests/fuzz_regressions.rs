@@ -99,11 +99,3 @@ fn score_each(dir: &str) {
 fn model_inputs_end_cleanly() {
     score_each("model");
 }
-
-/// Model files that still panic in `FeatureSchema::matrix` (src/ml/features.rs): a schema whose
-/// `names`, `means`, `scales` and inputs disagree in width. Move them to model/ once fixed.
-#[test]
-#[ignore = "open: src/ml/features.rs indexes means/scales and the matrix without checking widths"]
-fn model_inputs_still_open() {
-    score_each("model-open");
-}

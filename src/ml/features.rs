@@ -254,8 +254,30 @@ impl FeatureSchema {
         }
     }
 
+    /// Checks a schema read from a file: its inputs, names, means and scales agree in width.
+    pub fn check(&self) -> Result<()> {
+        let width: usize = self
+            .inputs
+            .iter()
+            .map(|i| match &i.encoding {
+                Encoding::Categories { values, .. } => values.len(),
+                _ => 1,
+            })
+            .sum();
+        let n = self.names.len();
+        if width != n || self.means.len() != n || self.scales.len() != n {
+            return Err(Error::Model(format!(
+                "the model's feature list is inconsistent ({width} features from its inputs, {n} names, {} means, {} scales)",
+                self.means.len(),
+                self.scales.len()
+            )));
+        }
+        Ok(())
+    }
+
     /// The standardised feature matrix of `df`, which must have every input column.
     pub fn matrix(&self, df: &DataFrame) -> Result<Matrix> {
+        self.check()?;
         let mut m = self.encode(df)?;
         for (j, mut col) in m.x.columns_mut().into_iter().enumerate() {
             let (mean, scale) = (self.means[j], self.scales[j]);

@@ -1,36 +1,62 @@
-//! k-means (linfa-clustering): k-means++ once from the seed, then one Lloyd iteration per step
-//! from the previous centroids, so each iteration's inertia is a point on the live curve.
+//! k-means on the standardised features: greedy k-means++ seeding (as scikit-learn: each new
+//! centre is the best of 2 + ln k candidates drawn in proportion to squared distance), then
+//! Lloyd iterations, one per step on the live curve, until the centres move less than
+//! scikit-learn's tolerance. A segment left empty takes the customer farthest from its centre.
+//! Distances and sums run in parallel over fixed blocks of rows added in order, so the result
+//! never depends on the number of cores. (Ours rather than linfa-clustering's: see
+//! ARCHITECTURE.md.)
 
-use linfa::prelude::*;
-use linfa_clustering::{KMeans, KMeansInit};
-use ndarray::{Array2, ArrayView2};
-use rand::SeedableRng;
-use rand_xoshiro::Xoshiro256Plus;
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
 
 use super::params::KMeansParams;
-use super::{Reporter, StepReport, TrainData, TrainedModel, ask};
+use super::{Best, Reporter, StepReport, TrainData, TrainedModel, ask};
 use crate::error::{Error, Result};
+use ndarray::{ArrayView2, Axis};
 
-/// Training stops once no centroid moves further than this (in standard deviations).
+/// scikit-learn's tolerance: stop when the centres' total squared move is below this share of
+/// the features' mean variance.
 const TOLERANCE: f64 = 1e-4;
+
+/// Rows per parallel block.
+const BLOCK: usize = 8_192;
+
+fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+}
+
+/// The nearest of `centroids` (flat, `k × p`) to `row`, and the squared distance to it.
+fn nearest(row: &[f64], centroids: &[f64], p: usize) -> (usize, f64) {
+    let mut best = (0, f64::INFINITY);
+    for (c, centre) in centroids.chunks_exact(p.max(1)).enumerate() {
+        let d = squared_distance(row, centre);
+        if d < best.1 {
+            best = (c, d);
+        }
+    }
+    best
+}
+
+/// Row `i` of `x` as a slice (copied into `buf` only when the matrix is not in row order).
+fn row_of<'a, 'x: 'a>(x: ArrayView2<'x, f64>, i: usize, buf: &'a mut Vec<f64>) -> &'a [f64] {
+    let row = x.index_axis_move(Axis(0), i);
+    if let Some(s) = row.to_slice() {
+        return s;
+    }
+    buf.clear();
+    buf.extend(row.iter());
+    buf
+}
 
 /// Nearest centroid and squared distance to it, per row.
 pub fn assign(x: ArrayView2<f64>, centroids: &[Vec<f64>]) -> Vec<(usize, f64)> {
-    x.rows()
-        .into_iter()
-        .map(|r| {
-            centroids
-                .iter()
-                .enumerate()
-                .map(|(c, centre)| {
-                    let d: f64 = r.iter().zip(centre).map(|(a, b)| (a - b).powi(2)).sum();
-                    (c, d)
-                })
-                .fold(
-                    (0, f64::INFINITY),
-                    |best, cur| if cur.1 < best.1 { cur } else { best },
-                )
-        })
+    let p = x.ncols();
+    let flat: Vec<f64> = centroids.iter().flatten().copied().collect();
+    (0..x.nrows())
+        .into_par_iter()
+        .with_min_len(1024)
+        .map_init(Vec::new, |buf, i| nearest(row_of(x, i, buf), &flat, p))
         .collect()
 }
 
@@ -40,8 +66,122 @@ pub fn inertia(x: ArrayView2<f64>, centroids: &[Vec<f64>]) -> f64 {
     a.iter().map(|(_, d)| d).sum::<f64>() / a.len().max(1) as f64
 }
 
-fn to_vecs(c: &Array2<f64>) -> Vec<Vec<f64>> {
-    c.rows().into_iter().map(|r| r.to_vec()).collect()
+/// One Lloyd step's sums: per centre the rows' sum and count, and the total squared distance.
+struct Sums {
+    sum: Vec<f64>,
+    count: Vec<f64>,
+    inertia: f64,
+    /// The row farthest from its centre, and that distance (for an empty segment).
+    farthest: (usize, f64),
+}
+
+/// Assigns every row of `x` to its nearest centre (flat `k × p`) and sums per centre.
+fn lloyd_sums(x: ArrayView2<f64>, centroids: &[f64], k: usize) -> Sums {
+    let (n, p) = (x.nrows(), x.ncols());
+    let parts: Vec<Sums> = (0..n.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|b| {
+            let mut s = Sums {
+                sum: vec![0.0; k * p],
+                count: vec![0.0; k],
+                inertia: 0.0,
+                farthest: (0, -1.0),
+            };
+            let mut buf = Vec::new();
+            for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
+                let row = row_of(x, i, &mut buf);
+                let (c, d) = nearest(row, centroids, p);
+                s.count[c] += 1.0;
+                for (acc, v) in s.sum[c * p..(c + 1) * p].iter_mut().zip(row) {
+                    *acc += v;
+                }
+                s.inertia += d;
+                if d > s.farthest.1 {
+                    s.farthest = (i, d);
+                }
+            }
+            s
+        })
+        .collect();
+    let mut total = Sums {
+        sum: vec![0.0; k * p],
+        count: vec![0.0; k],
+        inertia: 0.0,
+        farthest: (0, -1.0),
+    };
+    for part in parts {
+        for (a, b) in total.sum.iter_mut().zip(&part.sum) {
+            *a += b;
+        }
+        for (a, b) in total.count.iter_mut().zip(&part.count) {
+            *a += b;
+        }
+        total.inertia += part.inertia;
+        if part.farthest.1 > total.farthest.1 {
+            total.farthest = part.farthest;
+        }
+    }
+    total
+}
+
+/// Greedy k-means++: the first centre a random row; each next one the candidate (of 2 + ln k
+/// drawn with probability ∝ squared distance to the nearest centre so far) that lowers the
+/// total squared distance most.
+fn seed_centres(x: ArrayView2<f64>, k: usize, rng: &mut impl Rng) -> Vec<f64> {
+    let (n, p) = (x.nrows(), x.ncols());
+    let trials = 2 + (k as f64).ln() as usize;
+    let mut buf = Vec::new();
+    let mut centres: Vec<f64> = row_of(x, rng.gen_range(0..n), &mut buf).to_vec();
+    let distance_to = |centre: &[f64]| -> Vec<f64> {
+        (0..n)
+            .into_par_iter()
+            .with_min_len(BLOCK)
+            .map_init(Vec::new, |buf, i| {
+                squared_distance(row_of(x, i, buf), centre)
+            })
+            .collect()
+    };
+    let mut closest = distance_to(&centres[..p]);
+    for _ in 1..k {
+        let total: f64 = closest.iter().sum();
+        let mut best: Option<(f64, Vec<f64>, Vec<f64>)> = None;
+        for _ in 0..trials {
+            // Draw a row with probability ∝ its squared distance (uniformly if all are 0).
+            let pick = if total > 0.0 {
+                let mut u = rng.r#gen::<f64>() * total;
+                closest
+                    .iter()
+                    .position(|&d| {
+                        u -= d;
+                        u < 0.0
+                    })
+                    .unwrap_or(n - 1)
+            } else {
+                rng.gen_range(0..n)
+            };
+            let candidate = row_of(x, pick, &mut buf).to_vec();
+            let d = distance_to(&candidate);
+            let merged: Vec<f64> = d.iter().zip(&closest).map(|(a, b)| a.min(*b)).collect();
+            let potential: f64 = merged.iter().sum();
+            if best.as_ref().is_none_or(|b| potential < b.0) {
+                best = Some((potential, candidate, merged));
+            }
+        }
+        if let Some((_, candidate, merged)) = best {
+            centres.extend(candidate);
+            closest = merged;
+        }
+    }
+    centres
+}
+
+fn model_of(centres: &[f64], p: usize) -> TrainedModel {
+    TrainedModel::KMeans {
+        centroids: centres
+            .chunks_exact(p.max(1))
+            .map(<[f64]>::to_vec)
+            .collect(),
+    }
 }
 
 pub fn train(
@@ -51,67 +191,119 @@ pub fn train(
     report: &mut Reporter,
 ) -> Result<TrainedModel> {
     let k = params.k;
+    let (n, p) = (data.x.nrows(), data.x.ncols());
     if k < 2 {
         return Err(Error::InvalidInput(
             "k-means needs at least 2 segments".into(),
         ));
     }
-    if data.x.nrows() < k {
+    if n < k {
         return Err(Error::InvalidInput(format!(
-            "k-means with {k} segments needs at least {k} rows, the data has {}",
-            data.x.nrows()
+            "k-means with {k} segments needs at least {k} rows, the data has {n}"
         )));
     }
-    let dataset = DatasetBase::from(data.x.to_owned());
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut centres = seed_centres(data.x, k, &mut rng);
+    let mean_variance = (0..p)
+        .map(|j| {
+            let col = data.x.column(j);
+            let mean = col.sum() / n as f64;
+            col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64
+        })
+        .sum::<f64>()
+        / p.max(1) as f64;
+    let tolerance = TOLERANCE * mean_variance;
     let total_steps = params.max_iterations.max(1);
-    let mut centroids: Option<Array2<f64>> = None;
+    let mut best = Best::default();
+    let mut best_centres = centres.clone();
     for step in 1..=total_steps {
-        let init = match &centroids {
-            Some(c) => KMeansInit::Precomputed(c.clone()),
-            None => KMeansInit::KMeansPlusPlus,
-        };
-        let fitted = KMeans::params_with_rng(k, Xoshiro256Plus::seed_from_u64(seed))
-            .init_method(init)
-            .n_runs(1)
-            .max_n_iterations(1)
-            .tolerance(TOLERANCE)
-            .fit(&dataset)
-            .map_err(|e| Error::Model(format!("k-means: {e}")))?;
-        let new = fitted.centroids().clone();
-        let moved = centroids.as_ref().map_or(f64::INFINITY, |old| {
-            old.rows()
-                .into_iter()
-                .zip(new.rows())
-                .map(|(a, b)| {
-                    a.iter()
-                        .zip(b)
-                        .map(|(p, q)| (p - q).powi(2))
-                        .sum::<f64>()
-                        .sqrt()
-                })
-                .fold(0.0, f64::max)
-        });
-        let cv = to_vecs(&new);
-        let go_on = ask(
-            report,
-            StepReport {
-                step,
-                total_steps,
-                train_loss: inertia(data.x, &cv),
-                valid_loss: (data.valid_x.nrows() > 0).then(|| inertia(data.valid_x, &cv)),
-                valid_metric: None,
-            },
-        )?;
-        centroids = Some(new);
-        if !go_on {
-            break;
+        let sums = lloyd_sums(data.x, &centres, k);
+        let mut next = centres.clone();
+        for c in 0..k {
+            let target = &mut next[c * p..(c + 1) * p];
+            if sums.count[c] > 0.0 {
+                for (t, s) in target.iter_mut().zip(&sums.sum[c * p..(c + 1) * p]) {
+                    *t = s / sums.count[c];
+                }
+            } else {
+                // An empty segment restarts at the customer farthest from its centre.
+                let mut buf = Vec::new();
+                target.copy_from_slice(row_of(data.x, sums.farthest.0, &mut buf));
+            }
         }
-        if moved < TOLERANCE {
+        let moved: f64 = centres
+            .iter()
+            .zip(&next)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum();
+        centres = next;
+        let centroids: Vec<Vec<f64>> = centres
+            .chunks_exact(p.max(1))
+            .map(<[f64]>::to_vec)
+            .collect();
+        let r = StepReport {
+            step,
+            total_steps,
+            train_loss: inertia(data.x, &centroids),
+            valid_loss: (data.valid_x.nrows() > 0).then(|| inertia(data.valid_x, &centroids)),
+            valid_metric: None,
+        };
+        if best.offer(&r) {
+            best_centres.clone_from(&centres);
+        }
+        if !ask(report, r)? {
+            return Ok(model_of(&best_centres, p));
+        }
+        if moved <= tolerance {
             break;
         }
     }
-    let centroids = centroids.ok_or_else(|| Error::Model("k-means ran no step".into()))?;
-    Ok(TrainedModel::KMeans {
-        centroids: to_vecs(&centroids),
-    })
+    Ok(model_of(&centres, p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ml::models::{Control, empty_matrix};
+    use ndarray::Array2;
+
+    #[test]
+    fn finds_three_separated_groups() {
+        // Three tight groups around (0,0), (10,0), (0,10).
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let centres = [[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]];
+        let x = Array2::from_shape_fn((300, 2), |(i, j)| {
+            centres[i % 3][j] + rng.gen_range(-0.5..0.5)
+        });
+        let empty = empty_matrix(2);
+        let data = TrainData {
+            x: x.view(),
+            y: &[],
+            weights: None,
+            valid_x: empty.view(),
+            valid_y: &[],
+            classes: 0,
+        };
+        let params = KMeansParams {
+            k: 3,
+            max_iterations: 100,
+        };
+        let m = train(&params, &data, 1, &mut |_| Control::Continue).unwrap();
+        let TrainedModel::KMeans { centroids } = &m else {
+            unreachable!()
+        };
+        for c in centres {
+            let d = centroids
+                .iter()
+                .map(|k| squared_distance(k, &c))
+                .fold(f64::INFINITY, f64::min);
+            assert!(d < 0.1, "{centroids:?}");
+        }
+        // Inertia: the spread of a uniform ±0.5 in two dimensions, 2 × 1/12.
+        assert!((inertia(x.view(), centroids) - 2.0 / 12.0).abs() < 0.03);
+        assert_eq!(
+            m,
+            train(&params, &data, 1, &mut |_| Control::Continue).unwrap()
+        );
+    }
 }

@@ -180,7 +180,7 @@ impl Default for KMeansParams {
     fn default() -> Self {
         Self {
             k: 4,
-            max_iterations: 100,
+            max_iterations: 300,
         }
     }
 }
