@@ -18,6 +18,14 @@ use crate::train;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// The app only: record every frame's time and write p50 / p95 / max (JSON) here when the
+    /// window closes.
+    #[arg(long, value_name = "FILE")]
+    pub frame_stats: Option<PathBuf>,
+    /// The app only: run a script by itself (frame-bench: scroll the table, train, show the
+    /// segment map, then close), for measurements.
+    #[arg(long, value_enum)]
+    pub script: Option<crate::ui::Script>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -17,9 +17,19 @@ fn main() -> ExitCode {
         unsafe { std::env::set_var("RAYON_NUM_THREADS", n.to_string()) };
     }
     let args = Cli::parse();
+    let launch = ui::Launch {
+        frame_stats: args.frame_stats,
+        script: args.script,
+    };
     let result = match args.command {
-        None => ui::run(None),
-        Some(Command::Open { file }) => ui::run(Some(file)),
+        None => ui::run(None, launch),
+        Some(Command::Open { file }) => ui::run(Some(file), launch),
+        Some(_) if launch.frame_stats.is_some() || launch.script.is_some() => {
+            eprintln!(
+                "error: --frame-stats and --script are for the app (no command, or open FILE)"
+            );
+            return ExitCode::from(2);
+        }
         Some(command) => cli::run(command),
     };
     match result {

@@ -515,3 +515,54 @@ fn closing_the_window_during_training_stops_and_joins_the_worker() {
     assert!(left.is_empty(), "threads left running: {left:?}");
     println!("closed in {took:?} during training");
 }
+
+/// The frame-time script goes through its phases by itself on the sample (table scroll, a
+/// training run, k-means, the segment map) and records frames in each.
+#[test]
+fn the_frame_bench_script_runs_through_its_phases() {
+    use marketing_workbench::ui::{Launch, Script};
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(|cc| {
+            App::new(cc, Startup::Empty).launch(Launch {
+                frame_stats: Some(dir.path().join("frames.json")),
+                script: Some(Script::FrameBench),
+            })
+        });
+    h.state_mut().push(Command::LoadSample);
+    step_until(&mut h, "the script to finish", |a| !a.is_scripted());
+    let summary = h.state().frames.summary();
+    let phases: Vec<(String, u64)> = summary["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["phase"].as_str().unwrap().to_owned(),
+                p["frames"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = phases.iter().map(|(n, _)| n.as_str()).collect();
+    for phase in [
+        "table scroll",
+        "training in progress",
+        "training k-means",
+        "segment map",
+    ] {
+        assert!(names.contains(&phase), "{names:?}");
+    }
+    let frames = |name: &str| phases.iter().find(|(n, _)| n == name).unwrap().1;
+    assert!(frames("table scroll") >= 300, "{phases:?}");
+    assert!(frames("segment map") >= 300, "{phases:?}");
+    assert!(
+        h.state()
+            .state
+            .training
+            .as_ref()
+            .unwrap()
+            .outcome()
+            .is_some()
+    );
+}

@@ -45,12 +45,137 @@ pub struct SegmentCard {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SegmentReport {
     pub sweep: Vec<KPoint>,
-    /// Map coordinates of the drawn customers, their segment (1-based) and row in the table.
+    /// Map coordinates of a sample of the evaluated customers (for hovering), their segment
+    /// (1-based) and row in the table.
     pub map: Vec<[f64; 2]>,
     pub map_segments: Vec<u32>,
     pub map_rows: Vec<u32>,
+    /// The projection onto the map: a customer's standardised features · each axis.
+    pub axes: [Vec<f64>; 2],
+    /// Every customer on the map, binned (set by [`SegmentReport::with_density`]).
+    pub density: Option<Density>,
     pub cards: Vec<SegmentCard>,
 }
+
+/// Every customer of a segmentation on the customer map, binned into a grid: per cell its
+/// most common segment and how many customers fall in it. Drawn as one image, so a million
+/// customers cost what a thousand do.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Density {
+    pub width: usize,
+    pub height: usize,
+    /// Map coordinates of the grid's lower-left and upper-right corners.
+    pub min: [f64; 2],
+    pub max: [f64; 2],
+    /// Row after row from the top (highest second coordinate): (segment, customers) per cell;
+    /// segment 0 for an empty cell.
+    pub cells: Vec<(u32, u32)>,
+    /// Customers binned (those outside the 0.5–99.5 % range of either axis are left out).
+    pub customers: usize,
+}
+
+/// Segments up to which a cell counts every segment exactly (beyond, the last one seen wins).
+const DENSITY_SEGMENTS: usize = 64;
+
+/// The `q` quantile of `v` (reordered).
+fn quantile_of(v: &mut [f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let i = ((v.len() - 1) as f64 * q).round() as usize;
+    *v.select_nth_unstable_by(i, f64::total_cmp).1
+}
+
+/// Bins the customers `x` (standardised features) with their 1-based `segments` onto the map
+/// of `axes`, in a `width` × `height` grid over the 0.5–99.5 % range of each coordinate.
+pub fn density(
+    x: ArrayView2<f64>,
+    segments: &[u32],
+    axes: &[Vec<f64>; 2],
+    width: usize,
+    height: usize,
+) -> Density {
+    use rayon::prelude::*;
+    let points: Vec<[f64; 2]> = (0..x.nrows())
+        .into_par_iter()
+        .with_min_len(4096)
+        .map(|r| {
+            let row = x.row(r);
+            [
+                row.iter().zip(&axes[0]).map(|(a, b)| a * b).sum(),
+                row.iter().zip(&axes[1]).map(|(a, b)| a * b).sum(),
+            ]
+        })
+        .collect();
+    let (mut min, mut max) = ([0.0; 2], [0.0; 2]);
+    for d in 0..2 {
+        let mut v: Vec<f64> = points
+            .iter()
+            .map(|p| p[d])
+            .filter(|v| v.is_finite())
+            .collect();
+        let (lo, hi) = (quantile_of(&mut v, 0.005), quantile_of(&mut v, 0.995));
+        let pad = ((hi - lo) * 0.05).max(1e-9);
+        (min[d], max[d]) = (lo - pad, hi + pad);
+    }
+    let k = segments.iter().copied().max().unwrap_or(0) as usize;
+    let exact = k <= DENSITY_SEGMENTS;
+    let mut counts = vec![0u32; if exact { width * height * k } else { 0 }];
+    let mut cells = vec![(0u32, 0u32); width * height];
+    let mut customers = 0;
+    for (p, &s) in points.iter().zip(segments) {
+        let fx = (p[0] - min[0]) / (max[0] - min[0]);
+        let fy = (max[1] - p[1]) / (max[1] - min[1]);
+        if !(0.0..1.0).contains(&fx) || !(0.0..1.0).contains(&fy) || s == 0 {
+            continue;
+        }
+        let cell = (fy * height as f64) as usize * width + (fx * width as f64) as usize;
+        customers += 1;
+        cells[cell].1 += 1;
+        if exact {
+            counts[cell * k + s as usize - 1] += 1;
+        } else {
+            cells[cell].0 = s;
+        }
+    }
+    if exact {
+        for (cell, c) in cells.iter_mut().enumerate() {
+            if c.1 > 0 {
+                let per = &counts[cell * k..(cell + 1) * k];
+                let top = (0..k)
+                    .max_by_key(|&s| (per[s], std::cmp::Reverse(s)))
+                    .unwrap_or(0);
+                c.0 = top as u32 + 1;
+            }
+        }
+    }
+    Density {
+        width,
+        height,
+        min,
+        max,
+        cells,
+        customers,
+    }
+}
+
+impl SegmentReport {
+    /// Adds every customer (`x`, their 1-based `segments`) to the map as a density grid.
+    pub fn with_density(mut self, x: ArrayView2<f64>, segments: &[u32]) -> Self {
+        self.density = Some(density(
+            x,
+            segments,
+            &self.axes,
+            DENSITY_WIDTH,
+            DENSITY_HEIGHT,
+        ));
+        self
+    }
+}
+
+/// The density grid's size in cells (about the map's size on screen in points).
+pub const DENSITY_WIDTH: usize = 480;
+pub const DENSITY_HEIGHT: usize = 320;
 
 fn sample(n: usize, max: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..n).collect();
@@ -323,6 +448,8 @@ pub fn report(
         map,
         map_segments: rows.iter().map(|&r| segments[r]).collect(),
         map_rows: rows.iter().map(|&r| r as u32).collect(),
+        axes,
+        density: None,
         cards: cards(frame, segments, k)?,
     })
 }
@@ -363,6 +490,29 @@ mod tests {
             cards[0].rates,
             [("responded".to_owned(), 2.0 / 3.0, 1.0 / 3.0)]
         );
+    }
+
+    #[test]
+    fn density_bins_every_customer_by_segment() {
+        // Two groups of 500 at x = −1 and x = +1 on the first axis.
+        let x = Array2::from_shape_fn((1_000, 2), |(i, j)| {
+            if j == 0 {
+                if i < 500 { -1.0 } else { 1.0 }
+            } else {
+                (i % 10) as f64 * 0.01
+            }
+        });
+        let segments: Vec<u32> = (0..1_000).map(|i| if i < 500 { 1 } else { 2 }).collect();
+        let axes = [vec![1.0, 0.0], vec![0.0, 1.0]];
+        let d = density(x.view(), &segments, &axes, 20, 10);
+        assert_eq!(d.customers, 1_000);
+        let total: u32 = d.cells.iter().map(|c| c.1).sum();
+        assert_eq!(total, 1_000);
+        // Left half of the grid is segment 1, right half segment 2.
+        for (i, c) in d.cells.iter().enumerate().filter(|(_, c)| c.1 > 0) {
+            let expected = if i % 20 < 10 { 1 } else { 2 };
+            assert_eq!(c.0, expected, "cell {i}");
+        }
     }
 
     #[test]

@@ -451,14 +451,24 @@ pub fn run(
         (Task::Segments, Some(sweep), true) => {
             let k = saved.model.segments().unwrap_or(0);
             let labels: Vec<u32> = scores.iter().map(|&s| s as u32).collect();
-            Some(crate::ml::segments::report(
+            let report = crate::ml::segments::report(
                 &predictions,
                 eval_x.view(),
                 &labels,
                 k,
                 sweep,
                 settings.seed,
-            )?)
+            )?;
+            // The map shows every loaded customer, not only the evaluated ones.
+            let everyone = saved.recipe.transform(&plan.raw)?;
+            let x_all = saved.features.matrix(&everyone)?.x;
+            let segments_all: Vec<u32> = saved
+                .model
+                .predict(x_all.view())?
+                .into_iter()
+                .map(|s| s as u32 + 1)
+                .collect();
+            Some(report.with_density(x_all.view(), &segments_all))
         }
         _ => None,
     };

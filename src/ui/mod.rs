@@ -3,17 +3,18 @@
 pub mod app;
 pub mod autosave;
 pub mod format;
+pub mod frames;
 pub mod panels;
 pub mod widgets;
 
 use std::path::PathBuf;
 
-pub use app::{App, Command, RunStatus, Startup, WorkflowStep};
+pub use app::{App, Command, Launch, RunStatus, Script, Startup, WorkflowStep};
 
 use crate::error::{Error, Result};
 
 /// Opens the window and runs until it is closed.
-pub fn run(file: Option<PathBuf>) -> Result<()> {
+pub fn run(file: Option<PathBuf>, launch: Launch) -> Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Marketing Workbench")
@@ -26,7 +27,7 @@ pub fn run(file: Option<PathBuf>) -> Result<()> {
     eframe::run_native(
         "Marketing Workbench",
         options,
-        Box::new(move |cc| Ok(Box::new(App::desktop(cc, startup)))),
+        Box::new(move |cc| Ok(Box::new(App::desktop(cc, startup, launch)))),
     )
     .map_err(|e| Error::Model(format!("could not open the window: {e}")))
 }

@@ -8,6 +8,7 @@ use std::time::Instant;
 use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 
+mod script;
 mod training;
 
 use super::panels;
@@ -23,6 +24,7 @@ use crate::project::{DataSource, Project};
 use crate::train::TrainJob;
 use crate::train::search::SearchJob;
 use crate::train::task::{Task as Worker, Waker};
+pub use script::Script;
 pub use training::{RunStatus, SEARCH_FOLDS, SearchRun, SearchStatus, TrainingRun};
 
 /// What the app opens with.
@@ -283,6 +285,19 @@ pub struct App {
     pending_project: Option<Project>,
     /// The session file, kept current while the app runs (None when there is no data folder).
     autosave: Option<super::autosave::Autosave>,
+    /// The app's own frame times (the View menu's overlay, `--frame-stats`).
+    pub frames: super::frames::FrameStats,
+    /// A scripted run in progress (`--script`).
+    script: Option<script::Stage>,
+}
+
+/// How the desktop app is started, beyond what it opens.
+#[derive(Clone, Debug, Default)]
+pub struct Launch {
+    /// Record every frame's times and write p50 / p95 / max here when the window closes.
+    pub frame_stats: Option<PathBuf>,
+    /// Run this script by itself (for measurements).
+    pub script: Option<Script>,
 }
 
 const SETTINGS_KEY: &str = "marketing-workbench-settings";
@@ -327,6 +342,8 @@ impl App {
             waker: Arc::new(move || ctx.request_repaint()),
             pending_project: None,
             autosave: None,
+            frames: Default::default(),
+            script: None,
         };
         match startup {
             Startup::Sample => app.push(Command::LoadSample),
@@ -339,14 +356,28 @@ impl App {
     /// The app as the desktop runs it: like [`App::new`], plus the autosaved session (and the
     /// offer to restore it when the last run did not close properly). Tests use [`App::new`],
     /// which leaves the user's session file alone.
-    pub fn desktop(cc: &eframe::CreationContext<'_>, startup: Startup) -> Self {
-        let mut app = Self::new(cc, startup);
+    pub fn desktop(cc: &eframe::CreationContext<'_>, startup: Startup, launch: Launch) -> Self {
+        let mut app = Self::new(cc, startup).launch(launch);
         app.autosave = super::autosave::Autosave::open();
         app.state.restore_offer = app
             .autosave
             .as_ref()
             .and_then(super::autosave::Autosave::crashed_session);
         app
+    }
+
+    /// Applies the launch options: frame statistics, a script to run.
+    pub fn launch(mut self, launch: Launch) -> Self {
+        self.frames.out = launch.frame_stats;
+        self.script = launch
+            .script
+            .map(|Script::FrameBench| script::Stage::Loading);
+        self
+    }
+
+    /// Whether a script is still running.
+    pub fn is_scripted(&self) -> bool {
+        self.script.is_some()
     }
 
     /// Queues a command, as a panel would.
@@ -1270,6 +1301,8 @@ impl App {
                 }
             });
             ui.menu_button("View", |ui| {
+                ui.checkbox(&mut self.frames.overlay, "Frame times")
+                    .on_hover_text("Show how long each frame takes: the app's own work, and the whole frame with painting.");
                 let dark = ui.ctx().global_style().visuals.dark_mode;
                 if ui
                     .button(if dark { "Light theme" } else { "Dark theme" })
@@ -1378,7 +1411,12 @@ fn scored_first(df: &DataFrame) -> Option<DataFrame> {
 
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.frames.begin_frame();
         let closing = ctx.input(|i| i.viewport().close_requested());
+        if closing && let Err(e) = self.frames.write() {
+            eprintln!("error: {}", e.one_line());
+        }
+        self.run_script(ctx);
         let session = self.session();
         if let Some(a) = &mut self.autosave {
             a.update(session, closing);
@@ -1393,7 +1431,7 @@ impl eframe::App for App {
         }
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar_ui(ui));
         let mut cmds = Vec::new();
@@ -1469,6 +1507,8 @@ impl eframe::App for App {
         if !self.commands.is_empty() {
             ui.ctx().request_repaint();
         }
+        self.frames.overlay_ui(ui.ctx());
+        self.frames.end_frame(frame.info().cpu_usage);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -380,7 +380,7 @@ pub fn clean_panel_ui(
             }
         });
         match shown {
-            Some(c) => table_ui(ui, "clean_table", &c.frame),
+            Some(c) => table_ui(ui, "clean_table", &c.frame, None),
             None => {
                 ui.spinner();
             }

@@ -27,6 +27,8 @@ pub struct DataView {
     pub selected: Option<String>,
     /// The RFM form: customer, date and amount columns.
     pub rfm: [String; 3],
+    /// Scroll the table to this offset (points) at the next frame.
+    pub scroll_to: Option<f32>,
 }
 
 pub fn data_panel_ui(
@@ -71,7 +73,7 @@ pub fn data_panel_ui(
         });
         ui.separator();
         match view.tab {
-            DataTab::Table => table_ui(ui, "data_table", &ds.frame),
+            DataTab::Table => table_ui(ui, "data_table", &ds.frame, view.scroll_to.take()),
             DataTab::Column => {
                 let selected = view
                     .selected

@@ -8,6 +8,7 @@ use egui_plot::{Bar, BarChart, Corner, Legend, Line, LineStyle, Plot, PlotPoints
 use crate::ml::metrics::{
     ClassificationMetrics, Metrics, MulticlassMetrics, RegressionMetrics, SegmentMetrics,
 };
+use crate::ml::segments::Density;
 use crate::ml::targeting::{Campaign, Plan, Ranking, plan};
 use crate::train::{EvaluatedOn, TrainOutcome};
 use crate::ui::app::{AppState, Command};
@@ -44,6 +45,8 @@ pub struct PredictionsView {
     pub segment_names: Vec<String>,
     /// The last plan and what it was computed for (recomputed only when the inputs change).
     cached: Option<(Campaign, usize, Plan)>,
+    /// The customer map's image, and which density grid it shows.
+    map_texture: Option<(usize, egui::TextureHandle)>,
 }
 
 impl Default for PredictionsView {
@@ -66,6 +69,7 @@ impl Default for PredictionsView {
             export_excluded: Vec::new(),
             export_format: crate::data::export::TableFormat::Csv,
             cached: None,
+            map_texture: None,
         }
     }
 }
@@ -288,7 +292,7 @@ fn customers_ui(ui: &mut egui::Ui, table: &polars::prelude::DataFrame) {
         "Scored customers ({})",
         format::count(table.height())
     ));
-    table_ui(ui, "predictions_table", table);
+    table_ui(ui, "predictions_table", table, None);
 }
 
 fn card(ui: &mut egui::Ui, title: &str, value: String, help: &str) {
@@ -871,6 +875,42 @@ fn importance_ui(ui: &mut egui::Ui, o: &TrainOutcome, metric: &str) {
 }
 
 /// The name shown for segment `s` (1-based).
+/// The colour of segment `s` (1-based) on the map and its legend: hues a golden angle apart.
+pub fn segment_color(s: usize) -> egui::Color32 {
+    let hue = ((s.saturating_sub(1)) as f32 * 0.618_034).fract();
+    egui::ecolor::Hsva::new(hue, 0.75, 0.85, 1.0).into()
+}
+
+/// The density grid as a texture, made once per grid (kept in the view between frames).
+fn map_texture(
+    ctx: &egui::Context,
+    view: &mut PredictionsView,
+    d: &Density,
+) -> egui::TextureHandle {
+    let key = d as *const Density as usize ^ d.customers;
+    if let Some((k, t)) = &view.map_texture
+        && *k == key
+    {
+        return t.clone();
+    }
+    let top = d.cells.iter().map(|c| c.1).max().unwrap_or(1).max(1) as f32;
+    let pixels: Vec<egui::Color32> = d
+        .cells
+        .iter()
+        .map(|&(s, n)| {
+            if n == 0 {
+                return egui::Color32::TRANSPARENT;
+            }
+            let strength = 0.35 + 0.65 * (1.0 + n as f32).ln() / (1.0 + top).ln();
+            segment_color(s as usize).gamma_multiply(strength)
+        })
+        .collect();
+    let image = egui::ColorImage::new([d.width, d.height], pixels);
+    let t = ctx.load_texture("segment_map", image, egui::TextureOptions::NEAREST);
+    view.map_texture = Some((key, t.clone()));
+    t
+}
+
 pub fn segment_name(names: &[String], s: usize) -> String {
     names
         .get(s - 1)
@@ -956,27 +996,56 @@ fn segments_ui(
         png_button(ui, "silhouette", chart.response.rect);
         ui.weak("Look for the k after which inertia stops falling fast, with a high silhouette; set it in Model and train again.");
         let ui = &mut cols[1];
+        let texture = report
+            .density
+            .as_ref()
+            .map(|d| map_texture(ui.ctx(), view, d));
+        let shown = report.density.as_ref().map_or(report.map.len(), |d| d.customers);
         ui.strong(format!(
-            "Customer map ({} customers drawn; the two directions in which customers differ most)",
-            format::count(report.map.len())
-        ));
+            "Customer map ({} customers; the two directions in which customers differ most)",
+            format::count(shown)
+        ))
+        .on_hover_text("Each pixel is coloured by the most common segment of the customers there, brighter where there are more. Hover to see a customer.");
         let response = small_plot("segment_map", 320.0)
             .allow_drag(true)
             .allow_zoom(true)
             .legend(Legend::default().position(Corner::RightTop))
             .show(ui, |p| {
-                for s in 1..=m.k {
-                    let pts: Vec<[f64; 2]> = report
-                        .map
-                        .iter()
-                        .zip(&report.map_segments)
-                        .filter(|(_, g)| **g as usize == s)
-                        .map(|(p, _)| *p)
-                        .collect();
-                    p.points(Points::new(segment_name(&view.segment_names, s), pts).radius(1.8));
+                match (&report.density, &texture) {
+                    (Some(d), Some(t)) => {
+                        let center = egui_plot::PlotPoint::new(
+                            (d.min[0] + d.max[0]) / 2.0,
+                            (d.min[1] + d.max[1]) / 2.0,
+                        );
+                        let size = egui::vec2((d.max[0] - d.min[0]) as f32, (d.max[1] - d.min[1]) as f32);
+                        p.image(egui_plot::PlotImage::new("", t.id(), center, size));
+                    }
+                    _ => {
+                        for s in 1..=m.k {
+                            let pts: Vec<[f64; 2]> = report
+                                .map
+                                .iter()
+                                .zip(&report.map_segments)
+                                .filter(|(_, g)| **g as usize == s)
+                                .map(|(p, _)| *p)
+                                .collect();
+                            p.points(
+                                Points::new(segment_name(&view.segment_names, s), pts)
+                                    .radius(1.8)
+                                    .color(segment_color(s)),
+                            );
+                        }
+                    }
                 }
                 p.pointer_coordinate()
             });
+        ui.horizontal_wrapped(|ui| {
+            for s in 1..=m.k {
+                ui.label(egui::RichText::new("■").color(segment_color(s)));
+                ui.label(segment_name(&view.segment_names, s));
+                ui.add_space(6.0);
+            }
+        });
         png_button(ui, "segment_map", response.response.rect);
         // Hover: the nearest drawn customer.
         if let Some(pointer) = response.inner

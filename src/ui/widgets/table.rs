@@ -7,10 +7,12 @@ use polars::prelude::DataFrame;
 use crate::data::ROW_ID;
 use crate::ui::format;
 
-const ROW_HEIGHT: f32 = 20.0;
+/// Height of a table row, in points.
+pub const ROW_HEIGHT: f32 = 20.0;
 
-/// Shows `df` (without the internal row-id column), scrolling both ways.
-pub fn table_ui(ui: &mut egui::Ui, id_salt: &str, df: &DataFrame) {
+/// Shows `df` (without the internal row-id column), scrolling both ways; `scroll_to` moves the
+/// view to that many points from the top.
+pub fn table_ui(ui: &mut egui::Ui, id_salt: &str, df: &DataFrame, scroll_to: Option<f32>) {
     let columns: Vec<&polars::prelude::Column> = df
         .columns()
         .iter()
@@ -23,7 +25,11 @@ pub fn table_ui(ui: &mut egui::Ui, id_salt: &str, df: &DataFrame) {
     egui::ScrollArea::horizontal()
         .id_salt(id_salt)
         .show(ui, |ui| {
-            TableBuilder::new(ui)
+            let mut builder = TableBuilder::new(ui);
+            if let Some(y) = scroll_to {
+                builder = builder.vertical_scroll_offset(y);
+            }
+            builder
                 .id_salt(id_salt)
                 .striped(true)
                 .resizable(true)
