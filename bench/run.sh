@@ -11,7 +11,9 @@
 # 3. makes a venv ($WORK/venv) with the pinned bench/requirements.txt;
 # 4. bench/run.py times each job as whole processes, ours and the reference alternately, and
 #    writes the table into BENCHMARKS.md (the `bench` section);
-# 5. bench/real_tables.sh: accuracy on ISLP's tables (the `real` section); REAL=0 skips it.
+# 5. bench/real_tables.sh: accuracy on ISLP's tables (the `real` section); REAL=0 skips it;
+# 6. bench/frames.sh: the app's frame times with the big file loaded, run by its own script in
+#    Xvfb (the `frames` section); FRAMES=0 skips it.
 #
 # Settings (environment): ROWS (1000000), REPS (3), SMALL_ROWS (ROWS / 5), WORK (target/bench),
 # VENV ($WORK/venv), PYTHON (python3, for the venv), ONLY (comma-separated jobs: profile,
@@ -67,4 +69,7 @@ markdown=(--markdown BENCHMARKS.md)
 
 if [[ $REAL == 1 ]]; then
   bin=$bin VENV=$VENV WORK=$WORK bench/real_tables.sh
+fi
+if [[ ${FRAMES:-1} == 1 && -z ${ONLY:-} ]]; then
+  bin=$bin VENV=$VENV WORK=$WORK bench/frames.sh "$big"
 fi
