@@ -139,7 +139,7 @@ pub fn load_path(
         }
         FileKind::Text => {
             let bytes = read_with_progress(path, meta.len(), on_progress, cancel)?;
-            return read_text_bytes(&bytes, path);
+            return read_text(bytes, path);
         }
     };
     on_progress(meta.len(), meta.len());
@@ -294,6 +294,12 @@ fn read_with_progress(
 
 /// Parses CSV-like text in `bytes`; `source` names it in error messages.
 pub fn read_text_bytes(bytes: &[u8], source: &Path) -> Result<DataFrame> {
+    read_text(bytes.to_vec(), source)
+}
+
+/// [`read_text_bytes`] on bytes it may keep: UTF-8 text with LF line ends is parsed in place,
+/// without a second copy of the file in memory.
+pub fn read_text(bytes: Vec<u8>, source: &Path) -> Result<DataFrame> {
     let mut text = decode(bytes, source)?;
     let mut sniff = sniff(&text);
     if sniff.aligned {
@@ -376,15 +382,15 @@ pub fn read_text_bytes(bytes: &[u8], source: &Path) -> Result<DataFrame> {
 }
 
 /// UTF-8 without BOM, with LF line ends and a newline at the end, whatever came in.
-fn decode(bytes: &[u8], source: &Path) -> Result<Vec<u8>> {
+fn decode(bytes: Vec<u8>, source: &Path) -> Result<Vec<u8>> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::bad_file(source, "is empty"));
     }
-    let mut text = if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+    let mut text = if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(&bytes) {
         let (cow, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
         cow.into_owned().into_bytes()
-    } else if std::str::from_utf8(bytes).is_ok() {
-        bytes.to_vec()
+    } else if std::str::from_utf8(&bytes).is_ok() {
+        bytes
     } else {
         if bytes[..bytes.len().min(8192)].contains(&0) {
             return Err(Error::bad_file(
@@ -393,7 +399,7 @@ fn decode(bytes: &[u8], source: &Path) -> Result<Vec<u8>> {
             ));
         }
         // Not UTF-8: Windows-1252 (a superset of Latin-1), what spreadsheets on Windows write.
-        let (cow, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+        let (cow, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes);
         cow.into_owned().into_bytes()
     };
     if text[..text.len().min(8192)].contains(&0) {

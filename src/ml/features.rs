@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +55,31 @@ pub struct FeatureSchema {
 pub struct Matrix {
     pub x: Array2<f64>,
     pub unseen_categories: usize,
+}
+
+/// `m` with only `columns` (ascending), compacted within its own buffer: row r's kept values
+/// move to the front of where row r of the narrower matrix lives. Every write lands at or
+/// before the value it copies and after everything still to be read, so nothing is lost.
+fn keep_columns(m: Array2<f64>, columns: &[usize]) -> Result<Array2<f64>> {
+    let (n, p) = m.dim();
+    let kept = columns.len();
+    if kept == p {
+        return Ok(m);
+    }
+    let m = if m.is_standard_layout() {
+        m
+    } else {
+        m.as_standard_layout().into_owned()
+    };
+    let (mut data, _) = m.into_raw_vec_and_offset();
+    for r in 0..n {
+        for (dst, &c) in columns.iter().enumerate() {
+            data[r * kept + dst] = data[r * p + c];
+        }
+    }
+    data.truncate(n * kept);
+    Array2::from_shape_vec((n, kept), data)
+        .map_err(|e| Error::Model(format!("feature matrix: {e}")))
 }
 
 /// Values of a number or date column as f64 (dates as days), missing and non-finite as None.
@@ -218,9 +243,9 @@ impl FeatureSchema {
             ));
         }
         let mut schema = Self::with_inputs(kept, skipped);
-        // The kept columns of the probe are exactly what the schema encodes.
-        let mut x = raw.select(Axis(1), &columns);
-        drop(raw);
+        // The kept columns of the probe are exactly what the schema encodes: compact them in
+        // place, so no second matrix exists at the peak.
+        let mut x = keep_columns(raw, &columns)?;
         let n = x.nrows().max(1) as f64;
         for (j, mut col) in x.columns_mut().into_iter().enumerate() {
             let mean = col.sum() / n;
@@ -339,6 +364,7 @@ impl FeatureSchema {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ndarray::Axis;
 
     #[test]
     fn fits_by_name_and_replays_in_any_column_order() {
@@ -367,6 +393,18 @@ mod tests {
             err.to_string(),
             "column 'region' is not in the data (the model needs it)"
         );
+    }
+
+    #[test]
+    fn keeping_columns_in_place_matches_a_copy() {
+        let m = Array2::from_shape_fn((5, 4), |(r, c)| (r * 10 + c) as f64);
+        let want = m.select(Axis(1), &[0, 2, 3]);
+        assert_eq!(keep_columns(m.clone(), &[0, 2, 3]).unwrap(), want);
+        assert_eq!(
+            keep_columns(m.clone(), &[1]).unwrap(),
+            m.select(Axis(1), &[1])
+        );
+        assert_eq!(keep_columns(m.clone(), &[0, 1, 2, 3]).unwrap(), m);
     }
 
     #[test]

@@ -296,7 +296,9 @@ fn a_lone_quote_at_the_end_is_an_error_not_undefined_behaviour() {
     // Every decoded text ends in a newline, so polars never sees that field.
     for text in ["a,b\n1,\"", "a,b\n1,2\n\"", "a,b\r\n1,\"\r"] {
         assert_eq!(
-            decode(text.as_bytes(), Path::new("t.csv")).unwrap().last(),
+            decode(text.as_bytes().to_vec(), Path::new("t.csv"))
+                .unwrap()
+                .last(),
             Some(&b'\n')
         );
         assert!(read(text).is_err(), "{text:?}");
