@@ -50,6 +50,14 @@ MODELS = {
         "classification",
         lambda: __import__("lightgbm").LGBMClassifier(n_estimators=100, verbose=-1, random_state=0),
     ),
+    # LightGBM on one thread: on a 2-vCPU virtual machine its OpenMP threads spin-wait on each
+    # other and its default (all cores) can be many times slower than one thread.
+    "boosting-1-thread": (
+        "classification",
+        lambda: __import__("lightgbm").LGBMClassifier(
+            n_estimators=100, verbose=-1, random_state=0, n_jobs=1
+        ),
+    ),
     "mlp": ("classification", lambda: _sk("sklearn.neural_network", "MLPClassifier")(random_state=0)),
     "naive-bayes": ("classification", lambda: _sk("sklearn.naive_bayes", "GaussianNB")()),
     "tree": ("classification", lambda: _sk("sklearn.tree", "DecisionTreeClassifier")(random_state=0)),

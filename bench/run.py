@@ -149,10 +149,11 @@ def build_jobs(a):
     def given(which):
         return ["--holdout-ids", str(hold[which])] if hold[which].exists() else []
 
-    def train_job(key, title, data, which, model, params, save=None):
+    def train_job(key, title, data, which, model, params, save=None, ref_model=None):
         metrics = out / f"{key}.metrics.json"
         ours = [a.bin, "train", str(data), *cls, "--model", model, *params, "--metrics", str(metrics)]
-        ref = [py, str(HERE / "ref_train.py"), str(data), *cls, "--model", model, *given(which)]
+        ref = [py, str(HERE / "ref_train.py"), str(data), *cls, "--model", ref_model or model,
+               *given(which)]
         if save:
             ours += ["--save-model", str(out / f"{save}.model.json")]
             ref += ["--save-model", str(out / f"{save}.pkl")]
@@ -194,6 +195,8 @@ def build_jobs(a):
                   ["--param", "trees=100"]),
         train_job("boosting", f"boosting 100 rounds {rows(n_big)}", big, "big", "boosting",
                   ["--param", "rounds=100"], save="boosting"),
+        train_job("boosting1", f"boosting 100 rounds {rows(n_big)}, LightGBM on 1 thread", big,
+                  "big", "boosting", ["--param", "rounds=100"], ref_model="boosting-1-thread"),
         Job("kmeans", f"k-means k=8 {rows(n_big)}", big,
             [a.bin, "train", str(big), "--task", "segments", *seg, "--metrics",
              str(out / "kmeans.metrics.json")],
@@ -336,7 +339,7 @@ def main():
     keep = set(a.only.split(",")) if a.only else None
     jobs, hold, cls, seg = build_jobs(a)
     keys = {j.key for j in jobs if keep is None or j.key in keep}
-    needed = {w for w, ks in [("big", {"logistic", "boosting"}), ("small", {"forest", "mlp"}),
+    needed = {w for w, ks in [("big", {"logistic", "boosting", "boosting1"}), ("small", {"forest", "mlp"}),
                               ("segments", {"kmeans"})] if keys & ks}
     prepare_holdouts(a, hold, cls, seg, needed, log)
     # Again: the reference gets --holdout-ids only where the file was made.
