@@ -135,7 +135,7 @@ pub fn train(
         Link::Identity
     };
     let edges = BinEdges::fit(data.x, MAX_BINS, seed);
-    let binned = edges.apply(data.x);
+    let binned = edges.apply(data.x).with_bundles(&edges);
     let valid = edges.apply(data.valid_x);
     let grow = grow_params(params);
 
@@ -249,7 +249,7 @@ fn train_softmax(
 ) -> Result<Boosting> {
     let (n, features, k) = (data.x.nrows(), data.x.ncols(), data.classes);
     let edges = BinEdges::fit(data.x, MAX_BINS, seed);
-    let binned = edges.apply(data.x);
+    let binned = edges.apply(data.x).with_bundles(&edges);
     let valid = edges.apply(data.valid_x);
     let grow = grow_params(params);
     // Start from the (weighted) class shares.

@@ -297,8 +297,9 @@ impl TrainData<'_> {
 }
 
 /// The live curve measures losses and the metric on at most this many training and holdout
-/// rows (a seeded sample), so watching costs little next to learning.
-pub const CURVE_ROWS: usize = 50_000;
+/// rows (a seeded sample), so watching costs little next to learning (an AUC's standard error
+/// on 20,000 rows is about 0.005).
+pub const CURVE_ROWS: usize = 20_000;
 
 /// Turns predictions into step reports, on samples of the training and holdout rows.
 pub struct Watch<'a> {

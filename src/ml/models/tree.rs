@@ -51,7 +51,7 @@ pub fn train(
 ) -> Result<DecisionTree> {
     let (n, features) = (data.x.nrows(), data.x.ncols());
     let edges = BinEdges::fit(data.x, MAX_BINS, seed);
-    let binned = edges.apply(data.x);
+    let binned = edges.apply(data.x).with_bundles(&edges);
     let valid = edges.apply(data.valid_x);
     let gh = least_squares(data);
     let grow = GrowParams {

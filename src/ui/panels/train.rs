@@ -211,7 +211,7 @@ fn curves_ui(ui: &mut egui::Ui, run: &TrainingRun) {
         c += 1;
         if let (false, Some(name)) = (metric.is_empty(), info.metric) {
             cols[c].strong(name).on_hover_text(
-                "Measured on up to 50,000 held-out customers after every step; the final numbers in Predictions use every held-out customer.",
+                "Measured on up to 20,000 held-out customers after every step; the final numbers in Predictions use every held-out customer.",
             );
             Plot::new("metric_curve")
                 .height(height)

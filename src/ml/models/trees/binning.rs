@@ -28,6 +28,66 @@ pub struct BinEdges {
 pub struct Binned {
     pub rows: usize,
     pub columns: Vec<Vec<u8>>,
+    /// Two-bin features never in their second bin together (the 0/1 columns of one text
+    /// column, say), each group read as one column ([`Binned::with_bundles`]).
+    pub bundles: Vec<Bundle>,
+}
+
+/// Features that are never "on" (in bin 1) in the same row, stored as one column: 0 when all
+/// are off, `j + 1` when `members[j]` is on. One histogram of the bundle gives every member's
+/// (its bin 1 is the bundle's bin j + 1, its bin 0 the rest of the node): LightGBM's exclusive
+/// feature bundling, for the one-hot columns customer tables are full of.
+#[derive(Clone, Debug, Default)]
+pub struct Bundle {
+    pub members: Vec<usize>,
+    pub column: Vec<u8>,
+}
+
+/// A bundle holds at most this many features (its bins must fit a byte).
+const MAX_BUNDLE: usize = 254;
+
+impl Binned {
+    /// Groups the two-bin features of `edges` that are never on together into bundles (greedily,
+    /// in feature order; a bundle of one is no bundle).
+    pub fn with_bundles(mut self, edges: &BinEdges) -> Self {
+        let n = self.rows;
+        let mut groups: Vec<(Vec<usize>, Vec<bool>)> = Vec::new();
+        for f in (0..edges.features()).filter(|&f| edges.bins(f) == 2) {
+            let col = &self.columns[f];
+            let fits = |used: &[bool]| col.iter().zip(used).all(|(&b, &u)| b == 0 || !u);
+            let slot = groups
+                .iter()
+                .position(|(members, used)| members.len() < MAX_BUNDLE && fits(used));
+            let (members, used) = match slot {
+                Some(i) => &mut groups[i],
+                None => {
+                    groups.push((Vec::new(), vec![false; n]));
+                    let last = groups.len() - 1;
+                    &mut groups[last]
+                }
+            };
+            members.push(f);
+            for (u, &b) in used.iter_mut().zip(col) {
+                *u |= b == 1;
+            }
+        }
+        self.bundles = groups
+            .into_iter()
+            .filter(|(members, _)| members.len() >= 2)
+            .map(|(members, _)| {
+                let mut column = vec![0u8; n];
+                for (j, &f) in members.iter().enumerate() {
+                    for (c, &b) in column.iter_mut().zip(&self.columns[f]) {
+                        if b == 1 {
+                            *c = j as u8 + 1;
+                        }
+                    }
+                }
+                Bundle { members, column }
+            })
+            .collect();
+        self
+    }
 }
 
 impl BinEdges {
@@ -88,6 +148,7 @@ impl BinEdges {
         Binned {
             rows: x.nrows(),
             columns,
+            bundles: Vec::new(),
         }
     }
 }
@@ -183,6 +244,24 @@ mod tests {
         let zero_bin = b.columns[0][0];
         let zeros = b.columns[0].iter().filter(|&&k| k == zero_bin).count();
         assert_eq!(zeros, 1_000);
+    }
+
+    #[test]
+    fn one_hot_columns_bundle_and_others_do_not() {
+        // Columns 0..3: one-hot of a 3-valued text (row i has value i % 3, the last implied);
+        // column 3: a flag on together with column 0; column 4: a number.
+        let x = Array2::from_shape_fn((9, 5), |(i, j)| match j {
+            0 => f64::from(u8::from(i % 3 == 0)),
+            1 => f64::from(u8::from(i % 3 == 1)),
+            3 => f64::from(u8::from(i % 3 == 0)),
+            4 => i as f64,
+            _ => 0.5,
+        });
+        let e = BinEdges::fit(x.view(), 255, 1);
+        let b = e.apply(x.view()).with_bundles(&e);
+        assert_eq!(b.bundles.len(), 1);
+        assert_eq!(b.bundles[0].members, vec![0, 1]);
+        assert_eq!(b.bundles[0].column, vec![1, 2, 0, 1, 2, 0, 1, 2, 0]);
     }
 
     #[test]

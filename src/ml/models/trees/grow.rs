@@ -401,29 +401,65 @@ impl<'a> Grower<'a> {
             && rows.first() == Some(&0)
             && rows.last().is_some_and(|&l| l as usize == rows.len() - 1)
             && rows.windows(2).all(|w| w[1] == w[0] + 1);
-        // Otherwise gather the rows' gradients once so every feature reads them in order.
-        let gathered: Vec<GradHess>;
-        let ordered: &[GradHess] = if identity {
-            self.gh
-        } else {
-            gathered = rows.iter().map(|&r| self.gh[r as usize]).collect();
-            &gathered
-        };
-        let n = ordered.len();
-        // Rows go by blocks, each block through every feature of a group: the block's gradients
-        // stay in cache instead of being read from memory once per feature.
-        let fill = |mut group: Vec<(usize, &mut [Bin])>| {
-            let big = |bins: &[Bin]| n >= 8 * COPIES * bins.len();
-            let mut copies: Vec<Option<Box<Copies>>> = group
+        let n = rows.len();
+        // What one pass over the rows fills: a feature's histogram, or a bundle's, whose bins
+        // then give each member's.
+        let p = self.edges.features();
+        let mut slots: Vec<Option<&mut [Bin]>> = Vec::with_capacity(p);
+        let mut rest: &mut [Bin] = &mut hist;
+        for f in 0..p {
+            let (this, tail) = rest.split_at_mut(self.offsets[f + 1] - self.offsets[f]);
+            slots.push(Some(this));
+            rest = tail;
+        }
+        let mut units: Vec<Unit> = Vec::with_capacity(p);
+        for b in &self.data.bundles {
+            let out: Vec<&mut [Bin]> = b.members.iter().filter_map(|&f| slots[f].take()).collect();
+            if out.len() == b.members.len() {
+                units.push(Unit {
+                    column: &b.column,
+                    bins: b.members.len() + 1,
+                    out: UnitOut::Bundle(out),
+                });
+            }
+        }
+        for (f, slot) in slots.into_iter().enumerate() {
+            if let Some(bins) = slot {
+                units.push(Unit {
+                    column: &self.data.columns[f],
+                    bins: bins.len(),
+                    out: UnitOut::Feature(bins),
+                });
+            }
+        }
+        // Rows go by blocks, each block through every unit of a group: the block's gradients
+        // (gathered per block for a node's scattered rows, by each worker for itself) stay in
+        // cache instead of being read from memory once per unit.
+        let fill = |mut group: Vec<Unit>| {
+            let big = |bins: usize| n >= 8 * COPIES * bins;
+            let mut acc: Vec<Accumulator> = group
                 .iter()
-                .map(|(_, bins)| big(bins).then(|| Box::new([[Bin::default(); 256]; COPIES])))
+                .map(|u| {
+                    if big(u.bins) {
+                        Accumulator::Copies(Box::new([[Bin::default(); 256]; COPIES]))
+                    } else {
+                        Accumulator::Direct(vec![Bin::default(); 256])
+                    }
+                })
                 .collect();
             let mut gathered_bins = vec![0u8; BLOCK_ROWS.min(n)];
+            let mut gathered_gh = Vec::with_capacity(BLOCK_ROWS.min(n));
             for start in (0..n).step_by(BLOCK_ROWS) {
                 let end = (start + BLOCK_ROWS).min(n);
-                let gh = &ordered[start..end];
-                for ((f, bins), copies) in group.iter_mut().zip(&mut copies) {
-                    let col = &self.data.columns[*f];
+                let gh: &[GradHess] = if identity {
+                    &self.gh[start..end]
+                } else {
+                    gathered_gh.clear();
+                    gathered_gh.extend(rows[start..end].iter().map(|&r| self.gh[r as usize]));
+                    &gathered_gh
+                };
+                for (unit, acc) in group.iter().zip(&mut acc) {
+                    let col = unit.column;
                     let block: &[u8] = if identity {
                         &col[start..end]
                     } else {
@@ -433,9 +469,9 @@ impl<'a> Grower<'a> {
                         }
                         buf
                     };
-                    match copies {
-                        Some(c) => accumulate(c, block, gh),
-                        None => {
+                    match acc {
+                        Accumulator::Copies(c) => accumulate(c, block, gh),
+                        Accumulator::Direct(bins) => {
                             for (&b, &g) in block.iter().zip(gh) {
                                 bins[usize::from(b)].add(g);
                             }
@@ -443,31 +479,39 @@ impl<'a> Grower<'a> {
                     }
                 }
             }
-            for ((_, bins), copies) in group.iter_mut().zip(&copies) {
-                if let Some(c) = copies {
-                    for (k, out) in bins.iter_mut().enumerate() {
-                        for copy in c.iter() {
-                            out.g += copy[k].g;
-                            out.h += copy[k].h;
-                            out.n += copy[k].n;
+            for (unit, acc) in group.iter_mut().zip(&acc) {
+                let totals: Vec<Bin> = (0..unit.bins).map(|k| acc.bin(k)).collect();
+                match &mut unit.out {
+                    UnitOut::Feature(bins) => bins.copy_from_slice(&totals),
+                    UnitOut::Bundle(members) => {
+                        let node = totals.iter().fold(Bin::default(), |mut t, b| {
+                            t.g += b.g;
+                            t.h += b.h;
+                            t.n += b.n;
+                            t
+                        });
+                        for (j, bins) in members.iter_mut().enumerate() {
+                            let on = totals[j + 1];
+                            bins[1] = on;
+                            bins[0] = Bin {
+                                g: node.g - on.g,
+                                h: node.h - on.h,
+                                n: node.n - on.n,
+                            };
                         }
                     }
                 }
             }
         };
-        let p = self.edges.features();
-        let groups = if self.params.parallel && n * p >= 1 << 16 {
-            rayon::current_num_threads().clamp(1, p)
+        let groups = if self.params.parallel && n * units.len() >= 1 << 16 {
+            rayon::current_num_threads().clamp(1, units.len().max(1))
         } else {
             1
         };
-        // Features dealt round-robin to the groups (one per thread).
-        let mut grouped: Vec<Vec<(usize, &mut [Bin])>> = (0..groups).map(|_| Vec::new()).collect();
-        let mut rest: &mut [Bin] = &mut hist;
-        for f in 0..p {
-            let (this, tail) = rest.split_at_mut(self.offsets[f + 1] - self.offsets[f]);
-            grouped[f % groups].push((f, this));
-            rest = tail;
+        // Units dealt round-robin to the groups (one per thread), bundles first.
+        let mut grouped: Vec<Vec<Unit>> = (0..groups).map(|_| Vec::new()).collect();
+        for (i, u) in units.into_iter().enumerate() {
+            grouped[i % groups].push(u);
         }
         if groups > 1 {
             grouped.into_par_iter().for_each(fill);
@@ -565,6 +609,40 @@ impl<'a> Grower<'a> {
     }
 }
 
+/// One pass of a histogram: the column it reads, its number of bins, and where its bins go.
+struct Unit<'a> {
+    column: &'a [u8],
+    bins: usize,
+    out: UnitOut<'a>,
+}
+
+enum UnitOut<'a> {
+    Feature(&'a mut [Bin]),
+    /// The members' histograms (two bins each).
+    Bundle(Vec<&'a mut [Bin]>),
+}
+
+/// Where a pass adds up: four interleaved copies for big nodes, one histogram for small ones.
+enum Accumulator {
+    Copies(Box<Copies>),
+    Direct(Vec<Bin>),
+}
+
+impl Accumulator {
+    /// The total of bin `k`.
+    fn bin(&self, k: usize) -> Bin {
+        match self {
+            Self::Copies(c) => c.iter().fold(Bin::default(), |mut t, copy| {
+                t.g += copy[k].g;
+                t.h += copy[k].h;
+                t.n += copy[k].n;
+                t
+            }),
+            Self::Direct(bins) => bins[k],
+        }
+    }
+}
+
 /// Interleaved histogram copies per feature (see [`accumulate`]).
 const COPIES: usize = 4;
 
@@ -613,9 +691,35 @@ fn subtract(parent: &[Bin], child: &[Bin]) -> Vec<Bin> {
         .collect()
 }
 
+/// Rows per block when partitioning a big node in parallel.
+const PARTITION_BLOCK: usize = 65_536;
+
 /// Moves the rows whose bin is at most `bin` to the front (keeping order on both sides) and
-/// returns how many there are.
+/// returns how many there are. Big nodes are partitioned block by block in parallel, then the
+/// blocks' left and right parts are laid out in order: the same result either way.
 fn partition(rows: &mut [u32], col: &[u8], bin: u8, scratch: &mut Vec<u32>) -> usize {
+    if rows.len() < 2 * PARTITION_BLOCK {
+        return partition_serial(rows, col, bin, scratch);
+    }
+    let lefts: Vec<usize> = rows
+        .par_chunks_mut(PARTITION_BLOCK)
+        .map(|block| partition_serial(block, col, bin, &mut Vec::new()))
+        .collect();
+    // Each block is now [its left | its right]; gather all lefts, then all rights.
+    scratch.clear();
+    scratch.reserve(rows.len());
+    for (block, &l) in rows.chunks(PARTITION_BLOCK).zip(&lefts) {
+        scratch.extend_from_slice(&block[..l]);
+    }
+    let total_left = scratch.len();
+    for (block, &l) in rows.chunks(PARTITION_BLOCK).zip(&lefts) {
+        scratch.extend_from_slice(&block[l..]);
+    }
+    rows.copy_from_slice(scratch);
+    total_left
+}
+
+fn partition_serial(rows: &mut [u32], col: &[u8], bin: u8, scratch: &mut Vec<u32>) -> usize {
     // Branch-free: whether a row goes left is a coin toss to the branch predictor, so every
     // row is written to both sides and only the side it belongs to moves on.
     scratch.resize(rows.len(), 0);
