@@ -43,6 +43,46 @@ fn date_part(s: &str) -> &str {
     s.split(['T', ' ']).next().unwrap_or(s)
 }
 
+/// The three numbers of a date written with `sep` ("31.03.2024" → 31, 3, 2024), each of 1–4
+/// digits, or `None`.
+fn three_numbers(s: &str, sep: u8) -> Option<[u32; 3]> {
+    let mut out = [0u32; 3];
+    let mut parts = s.as_bytes().split(|&b| b == sep);
+    for slot in &mut out {
+        let part = parts.next()?;
+        if part.is_empty() || part.len() > 4 || !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        *slot = part.iter().fold(0, |n, &d| n * 10 + u32::from(d - b'0'));
+    }
+    parts.next().is_none().then_some(out)
+}
+
+/// [`parse_with`] without chrono's format interpreter, for the plain forms of our formats (a
+/// four-digit year, one- or two-digit day and month); `None` sends the value to chrono.
+fn parse_fast(s: &str, format: &str) -> Option<i32> {
+    let (sep, order) = match format {
+        "%Y-%m-%d" => (b'-', [0, 1, 2]),
+        "%Y/%m/%d" => (b'/', [0, 1, 2]),
+        "%d.%m.%Y" => (b'.', [2, 1, 0]),
+        "%m/%d/%Y" => (b'/', [2, 0, 1]),
+        "%d/%m/%Y" => (b'/', [2, 1, 0]),
+        "%d-%m-%Y" => (b'-', [2, 1, 0]),
+        _ => return None,
+    };
+    let text = date_part(s);
+    let n = three_numbers(text, sep)?;
+    // chrono reads a year of four digits here and a month or day of one or two.
+    let widths: Vec<usize> = text.split(sep as char).map(str::len).collect();
+    if widths[order[0]] != 4 || widths[order[1]] > 2 || widths[order[2]] > 2 {
+        return None;
+    }
+    let (y, m, d) = (n[order[0]] as i32, n[order[1]], n[order[2]]);
+    NaiveDate::from_ymd_opt(y, m, d)
+        .filter(|d| (1800..=2200).contains(&d.year()))
+        .map(day_number)
+}
+
 fn parse_with(s: &str, format: &str) -> Option<i32> {
     NaiveDate::parse_from_str(date_part(s), format)
         .ok()
@@ -180,7 +220,7 @@ pub fn convert_text_dates(df: &mut DataFrame) -> Result<()> {
         };
         let days: Vec<Option<i32>> = s
             .iter()
-            .map(|v| v.and_then(|v| parse_with(v, format)))
+            .map(|v| v.and_then(|v| parse_fast(v, format).or_else(|| parse_with(v, format))))
             .collect();
         // Every value must read: a column with one odd value stays text, untouched.
         if days
@@ -199,6 +239,37 @@ pub fn convert_text_dates(df: &mut DataFrame) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_path_reads_what_chrono_reads() {
+        let cases = [
+            ("2024-03-31", "%Y-%m-%d"),
+            ("2024-3-1", "%Y-%m-%d"),
+            ("2024/12/01", "%Y/%m/%d"),
+            ("31.03.2024", "%d.%m.%Y"),
+            ("03/31/2024", "%m/%d/%Y"),
+            ("31/03/2024", "%d/%m/%Y"),
+            ("31-03-2024", "%d-%m-%Y"),
+            ("2024-02-29 10:00:00", "%Y-%m-%d"),
+            ("2023-02-29", "%Y-%m-%d"),
+            ("1700-01-01", "%Y-%m-%d"),
+            ("24-03-31", "%Y-%m-%d"),
+            ("2024-003-31", "%Y-%m-%d"),
+            ("2024-03-031", "%Y-%m-%d"),
+        ];
+        for (text, format) in cases {
+            assert_eq!(
+                parse_fast(text, format).or_else(|| parse_with(text, format)),
+                parse_with(text, format),
+                "{text} {format}"
+            );
+        }
+        assert_eq!(
+            parse_fast("2024-03-31", "%Y-%m-%d"),
+            parse_with("2024-03-31", "%Y-%m-%d")
+        );
+        assert!(parse_fast("2024-03-31", "%Y-%m-%d").is_some());
+    }
 
     #[test]
     fn formats_and_ambiguity() {

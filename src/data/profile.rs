@@ -1,8 +1,6 @@
 //! Per-column summaries (the Data panel's column list and `profile --json`), and, once a
 //! target is chosen, how the target varies with each column and how numeric columns correlate.
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -162,9 +160,37 @@ pub fn histogram(values: &[f64], min: f64, max: f64) -> Histogram {
     }
 }
 
+/// The values of a number column with few of them, most frequent first, written as the
+/// column would be as text (counted as numbers: no text per row).
+fn few_numbers(c: &Column) -> Result<Vec<(String, u64)>> {
+    let mut counts: Vec<(f64, u64)> = Vec::new();
+    for v in c.cast(&DataType::Float64)?.f64()?.iter().flatten() {
+        match counts.iter_mut().find(|(x, _)| x.total_cmp(&v).is_eq()) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((v, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.total_cmp(&b.0)));
+    let integer = c.dtype().is_integer();
+    Ok(counts
+        .into_iter()
+        .take(TOP_VALUES)
+        .map(|(v, n)| {
+            (
+                if integer {
+                    format!("{v:.0}")
+                } else {
+                    format!("{v}")
+                },
+                n,
+            )
+        })
+        .collect())
+}
+
 fn top_values(c: &Column) -> Result<(Vec<(String, u64)>, usize)> {
     let s = c.cast(&DataType::String)?;
-    let mut counts: HashMap<&str, u64> = HashMap::new();
+    let mut counts: PlHashMap<&str, u64> = PlHashMap::new();
     for v in s.str()?.iter().flatten() {
         *counts.entry(v).or_default() += 1;
     }
@@ -248,7 +274,7 @@ pub fn profile_column(c: &Column, rows: usize) -> Result<ColumnProfile> {
         }
         // A number with a few values (a 0/1 flag, a rating) is also a set of labels.
         if distinct <= TOP_VALUES {
-            p.top_values = top_values(c)?.0;
+            p.top_values = few_numbers(c)?;
         }
     } else if matches!(dtype, DataType::Date) {
         let days = c.cast(&DataType::Int32)?;
@@ -426,7 +452,7 @@ pub fn target_profile(
                 continue; // an identifier: one group per customer says nothing
             }
             let top: Vec<String> = top.into_iter().take(8).map(|(k, _)| k).collect();
-            let index: HashMap<&str, usize> = top
+            let index: PlHashMap<&str, usize> = top
                 .iter()
                 .enumerate()
                 .map(|(i, k)| (k.as_str(), i))
