@@ -175,21 +175,25 @@ fn to_datetime(c: &Column) -> Result<Option<Column>> {
     }) else {
         return Ok(None);
     };
-    let mut midnight = true;
-    let mut ms = Vec::with_capacity(s.len());
-    for v in s.iter() {
-        match v
-            .map(|v| chrono::NaiveDateTime::parse_from_str(v.trim().trim_end_matches('Z'), format))
-        {
-            None => ms.push(None),
-            Some(Ok(t)) => {
-                midnight &= t.time() == chrono::NaiveTime::MIN;
-                ms.push(Some(t.and_utc().timestamp_millis()));
+    // Each value as (milliseconds, whether at midnight); a value that doesn't read keeps the
+    // column as text.
+    let Some(ms) = par_map_all(s, |v| match v {
+        None => Some(None),
+        Some(v) => {
+            match chrono::NaiveDateTime::parse_from_str(v.trim().trim_end_matches('Z'), format) {
+                Ok(t) => Some(Some((
+                    t.and_utc().timestamp_millis(),
+                    t.time() == chrono::NaiveTime::MIN,
+                ))),
+                Err(_) if v.trim().is_empty() => Some(None),
+                Err(_) => None,
             }
-            Some(Err(_)) if v.is_some_and(|v| v.trim().is_empty()) => ms.push(None),
-            Some(Err(_)) => return Ok(None),
         }
-    }
+    }) else {
+        return Ok(None);
+    };
+    let midnight = ms.iter().flatten().all(|&(_, m)| m);
+    let ms: Vec<Option<i64>> = ms.into_iter().map(|t| t.map(|(ms, _)| ms)).collect();
     if midnight {
         return Ok(None);
     }
@@ -202,38 +206,64 @@ fn to_datetime(c: &Column) -> Result<Option<Column>> {
 /// Turns every text column whose values are all dates in one format into a Date column (or a
 /// Datetime column for ISO date-times with times of day).
 pub fn convert_text_dates(df: &mut DataFrame) -> Result<()> {
-    let names: Vec<PlSmallStr> = df
+    use rayon::prelude::*;
+    let converted: Vec<Column> = df
         .columns()
-        .iter()
+        .par_iter()
         .filter(|c| c.dtype().is_string())
-        .map(|c| c.name().clone())
+        .map(to_date_or_datetime)
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
         .collect();
-    for name in names {
-        let c = df.column(&name)?;
-        if let Some(dt) = to_datetime(c)? {
-            df.with_column(dt)?;
-            continue;
-        }
-        let s = c.str()?;
-        let Some(format) = detect_format(s.iter().flatten()) else {
-            continue;
-        };
-        let days: Vec<Option<i32>> = s
-            .iter()
-            .map(|v| v.and_then(|v| parse_fast(v, format).or_else(|| parse_with(v, format))))
-            .collect();
-        // Every value must read: a column with one odd value stays text, untouched.
-        if days
-            .iter()
-            .zip(s.iter())
-            .any(|(d, v)| d.is_none() && v.is_some_and(|v| !v.trim().is_empty()))
-        {
-            continue;
-        }
-        let col = Column::new(name.clone(), days).cast(&DataType::Date)?;
-        df.with_column(col)?;
+    for c in converted {
+        df.with_column(c)?;
     }
     Ok(())
+}
+
+/// A text column as a Date or Datetime column, if every value reads as one.
+fn to_date_or_datetime(c: &Column) -> Result<Option<Column>> {
+    if let Some(dt) = to_datetime(c)? {
+        return Ok(Some(dt));
+    }
+    let s = c.str()?;
+    let Some(format) = detect_format(s.iter().flatten()) else {
+        return Ok(None);
+    };
+    // Every value must read: a column with one odd value stays text, untouched.
+    let Some(days) = par_map_all(s, |v| match v {
+        None => Some(None),
+        Some(v) => match parse_fast(v, format).or_else(|| parse_with(v, format)) {
+            Some(day) => Some(Some(day)),
+            None if v.trim().is_empty() => Some(None),
+            None => None,
+        },
+    }) else {
+        return Ok(None);
+    };
+    Ok(Some(
+        Column::new(c.name().clone(), days).cast(&DataType::Date)?,
+    ))
+}
+
+/// `f` of every value of `s`, in order, computed on all cores; `None` if `f` gives `None` for
+/// any value.
+fn par_map_all<T: Send>(
+    s: &StringChunked,
+    f: impl Fn(Option<&str>) -> Option<T> + Sync,
+) -> Option<Vec<T>> {
+    use rayon::prelude::*;
+    const PART: usize = 1 << 16;
+    let parts: Vec<Vec<T>> = (0..s.len().div_ceil(PART))
+        .into_par_iter()
+        .map(|i| s.slice((i * PART) as i64, PART).iter().map(&f).collect())
+        .collect::<Option<_>>()?;
+    let mut out = Vec::with_capacity(s.len());
+    for part in parts {
+        out.extend(part);
+    }
+    Some(out)
 }
 
 #[cfg(test)]

@@ -146,8 +146,8 @@ pub fn load_path(
     if df.width() == 0 {
         return Err(Error::bad_file(path, "has no columns"));
     }
+    df.rechunk_mut_par();
     dates::convert_text_dates(&mut df)?;
-    df.rechunk_mut();
     Ok(df)
 }
 
@@ -332,8 +332,13 @@ pub fn read_text(bytes: Vec<u8>, source: &Path) -> Result<DataFrame> {
         .map(|j| Field::new(format!("column_{}", j + 1).into(), DataType::String))
         .collect();
     let decimal_comma = sniff.separator != b',' && uses_decimal_comma(data_rows);
+    // Every missing-value text costs polars a comparison per field, so it first gets only those
+    // seen in the rows it infers types from (twice as many, to be sure). One that shows up later
+    // in a number column makes that read fail, and the file is read again with all of them; in
+    // a text column it is made missing afterwards. The outcome is the same either way.
+    let seen_nulls = null_texts_in(&text, sniff.separator, 2 * INFER_ROWS + 1);
 
-    let read = |infer: Option<usize>| {
+    let read = |nulls: &[&str], infer: Option<usize>| {
         let mut options = CsvReadOptions::default()
             .with_has_header(false)
             .with_skip_rows(usize::from(has_header))
@@ -344,9 +349,9 @@ pub fn read_text(bytes: Vec<u8>, source: &Path) -> Result<DataFrame> {
                     // Dates are ours to read (polars would take 03/04 as 3 April).
                     .with_try_parse_dates(false)
                     .with_decimal_comma(decimal_comma)
-                    .with_null_values(Some(NullValues::AllColumns(
-                        NULL_TEXTS.iter().map(|s| (*s).into()).collect(),
-                    ))),
+                    .with_null_values((!nulls.is_empty()).then(|| {
+                        NullValues::AllColumns(nulls.iter().map(|s| (*s).into()).collect())
+                    })),
             );
         if !keep_text.is_empty() {
             options =
@@ -359,11 +364,24 @@ pub fn read_text(bytes: Vec<u8>, source: &Path) -> Result<DataFrame> {
     if data_rows.is_empty() && has_header {
         return Err(Error::bad_file(source, "has column names but no rows"));
     }
-    let mut df = match read(Some(INFER_ROWS)) {
+    let some_nulls_unseen = seen_nulls.len() < NULL_TEXTS.len();
+    let mut df = match read(&seen_nulls, Some(INFER_ROWS)) {
         Ok(df) => df,
-        // A value past the inferred rows that does not fit the inferred type: scan every row.
-        Err(_) => read(None).map_err(|e| describe_csv_error(&text, sniff.separator, source, &e))?,
+        Err(e) => match if some_nulls_unseen {
+            read(&NULL_TEXTS, Some(INFER_ROWS))
+        } else {
+            Err(e)
+        } {
+            Ok(df) => df,
+            // A value past the inferred rows that does not fit the inferred type: scan every
+            // row.
+            Err(_) => read(&NULL_TEXTS, None)
+                .map_err(|e| describe_csv_error(&text, sniff.separator, source, &e))?,
+        },
     };
+    if some_nulls_unseen {
+        null_texts_to_missing(&mut df)?;
+    }
     if df.width() == 0 {
         return Err(Error::bad_file(source, "has no columns"));
     }
@@ -377,8 +395,54 @@ pub fn read_text(bytes: Vec<u8>, source: &Path) -> Result<DataFrame> {
     }
     df.set_column_names(&names)?;
     dates::convert_text_dates(&mut df)?;
-    df.rechunk_mut();
     Ok(df)
+}
+
+/// The missing-value texts that are a whole field (quoted or not) somewhere in the first `lines`
+/// lines of `text`.
+fn null_texts_in(text: &[u8], separator: u8, lines: usize) -> Vec<&'static str> {
+    let end = memchr::memchr_iter(b'\n', text)
+        .nth(lines)
+        .map_or(text.len(), |i| i + 1);
+    let head = &text[..end];
+    let edge = |b: Option<&u8>| b.is_none_or(|&b| b == separator || b == b'\n' || b == b'"');
+    NULL_TEXTS
+        .into_iter()
+        .filter(|t| {
+            if t.is_empty() {
+                let (sep, nl) = (separator, b'\n');
+                return head.first() == Some(&sep)
+                    || [[sep, sep], [sep, nl], [nl, sep], [b'"', b'"']]
+                        .iter()
+                        .any(|pair| memchr::memmem::find(head, pair).is_some());
+            }
+            memchr::memmem::find_iter(head, t.as_bytes()).any(|i| {
+                edge(i.checked_sub(1).and_then(|j| head.get(j))) && edge(head.get(i + t.len()))
+            })
+        })
+        .collect()
+}
+
+/// Makes the missing-value texts in text columns missing.
+fn null_texts_to_missing(df: &mut DataFrame) -> Result<()> {
+    use rayon::prelude::*;
+    let is_null_text = |v: &str| v.len() <= 4 && NULL_TEXTS.contains(&v);
+    let fixed: Vec<Column> = df
+        .columns()
+        .par_iter()
+        .filter_map(|c| {
+            let s = c.str().ok()?;
+            s.iter().flatten().any(is_null_text).then(|| {
+                let kept: StringChunked =
+                    s.iter().map(|v| v.filter(|v| !is_null_text(v))).collect();
+                kept.with_name(c.name().clone()).into_column()
+            })
+        })
+        .collect();
+    for c in fixed {
+        df.with_column(c)?;
+    }
+    Ok(())
 }
 
 /// UTF-8 without BOM, with LF line ends and a newline at the end, whatever came in.
@@ -653,26 +717,30 @@ fn unclosed_quote(source: &Path) -> Error {
 /// takes such a file, truncated mid-field, as if the quote closed at the end.)
 fn ends_inside_quotes(text: &[u8], separator: u8) -> bool {
     let mut i = 0;
-    while i < text.len() {
-        if text[i] == b'"' {
-            let mut open = false;
-            while i < text.len() {
-                match text[i] {
-                    b'"' => open = !open,
-                    b if !open && (b == separator || b == b'\n') => break,
-                    _ => {}
-                }
-                i += 1;
-            }
-            if open {
+    while let Some(q) = memchr::memchr(b'"', &text[i..]).map(|q| i + q) {
+        // A quote inside an unquoted field is a plain character.
+        if q > 0 && text[q - 1] != separator && text[q - 1] != b'\n' {
+            i = q + 1;
+            continue;
+        }
+        // A quoted field: quotes toggle it open and closed; once closed, it ends at the next
+        // separator or line end.
+        let mut at = q + 1;
+        loop {
+            let Some(close) = memchr::memchr(b'"', &text[at..]) else {
                 return true;
-            }
-        } else {
-            while i < text.len() && text[i] != separator && text[i] != b'\n' {
-                i += 1;
+            };
+            at += close + 1;
+            match memchr::memchr3(b'"', separator, b'\n', &text[at..]) {
+                None => return false,
+                Some(k) if text[at + k] == b'"' => at += k + 1,
+                Some(k) => {
+                    at += k + 1;
+                    break;
+                }
             }
         }
-        i += 1; // the separator or line end
+        i = at;
     }
     false
 }

@@ -188,16 +188,31 @@ fn few_numbers(c: &Column) -> Result<Vec<(String, u64)>> {
         .collect())
 }
 
+/// The most frequent values of `c` as text (most frequent first, ties in text order) and how
+/// many distinct values it has, missing aside.
 fn top_values(c: &Column) -> Result<(Vec<(String, u64)>, usize)> {
     let s = c.cast(&DataType::String)?;
-    let mut counts: PlHashMap<&str, u64> = PlHashMap::new();
-    for v in s.str()?.iter().flatten() {
+    let s = s.str()?;
+    // Sized for every row when the first rows are mostly different (an identifier), so the
+    // table is not grown and rehashed twenty times.
+    let head: PlHashSet<&str> = s.iter().flatten().take(10_000).collect();
+    let mut counts: PlHashMap<&str, u64> = if head.len() > 5_000 {
+        PlHashMap::with_capacity(s.len())
+    } else {
+        PlHashMap::new()
+    };
+    for v in s.iter().flatten() {
         *counts.entry(v).or_default() += 1;
     }
     let distinct = counts.len();
     let mut all: Vec<(&str, u64)> = counts.into_iter().collect();
-    all.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    all.truncate(TOP_VALUES);
+    let order = |a: &(&str, u64), b: &(&str, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0));
+    if all.len() > TOP_VALUES {
+        // Only the first few in order: an identifier column has a million values.
+        all.select_nth_unstable_by(TOP_VALUES - 1, order);
+        all.truncate(TOP_VALUES);
+    }
+    all.sort_unstable_by(order);
     Ok((
         all.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
         distinct,
@@ -231,7 +246,14 @@ fn day_text(day: i32) -> String {
 pub fn profile_column(c: &Column, rows: usize) -> Result<ColumnProfile> {
     let missing = c.null_count();
     let dtype = c.dtype();
-    let distinct = c.n_unique()?;
+    let labels = dtype.is_string() || dtype.is_bool() || dtype.is_categorical();
+    // Labels are counted once, for their most frequent values and how many there are.
+    let (top, distinct) = if labels {
+        let (top, distinct_non_null) = top_values(c)?;
+        (top, distinct_non_null + usize::from(missing > 0))
+    } else {
+        (Vec::new(), c.n_unique()?)
+    };
     let distinct_non_null = distinct - usize::from(missing > 0);
     let mut p = ColumnProfile {
         name: c.name().to_string(),
@@ -282,8 +304,7 @@ pub fn profile_column(c: &Column, rows: usize) -> Result<ColumnProfile> {
         if let (Some(lo), Some(hi)) = (days.min(), days.max()) {
             p.date_range = Some((day_text(lo), day_text(hi)));
         }
-    } else if dtype.is_string() || dtype.is_bool() || dtype.is_categorical() {
-        let (top, _) = top_values(c)?;
+    } else if labels {
         p.top_values = top;
         if dtype.is_string() {
             let s = c.str()?;

@@ -323,3 +323,82 @@ fn quotes_read_as_polars_reads_them() {
         assert_eq!(ends_inside_quotes(text.as_bytes(), b','), open, "{text:?}");
     }
 }
+
+/// The byte-by-byte reading of quotes that [`ends_inside_quotes`] replaced with `memchr`.
+fn ends_inside_quotes_bytewise(text: &[u8], separator: u8) -> bool {
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] == b'"' {
+            let mut open = false;
+            while i < text.len() {
+                match text[i] {
+                    b'"' => open = !open,
+                    b if !open && (b == separator || b == b'\n') => break,
+                    _ => {}
+                }
+                i += 1;
+            }
+            if open {
+                return true;
+            }
+        } else {
+            while i < text.len() && text[i] != separator && text[i] != b'\n' {
+                i += 1;
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
+#[test]
+fn quotes_found_by_memchr_as_byte_by_byte() {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    for _ in 0..20_000 {
+        let len = (state >> 59) as usize + 1;
+        let text: Vec<u8> = (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                [b'a', b',', b'"', b'\n', b';'][(state % 5) as usize]
+            })
+            .collect();
+        for sep in [b',', b';'] {
+            assert_eq!(
+                ends_inside_quotes(&text, sep),
+                ends_inside_quotes_bytewise(&text, sep),
+                "{:?}",
+                String::from_utf8_lossy(&text)
+            );
+        }
+    }
+}
+
+#[test]
+fn missing_texts_past_the_inferred_rows() {
+    // "NA" first appears after the rows polars infers types from: in a number column it still
+    // reads as missing (the column stays numeric), and in a text column too.
+    let mut text = String::from("n,t\n");
+    for i in 0..(3 * INFER_ROWS) {
+        text.push_str(&format!("{i},x{i}\n"));
+    }
+    text.push_str("NA,N/A\n7,-\n");
+    let df = read(&text).unwrap();
+    assert_eq!(dtype(&df, "n"), &DataType::Int64);
+    assert_eq!(df.column("n").unwrap().null_count(), 1);
+    assert_eq!(dtype(&df, "t"), &DataType::String);
+    assert_eq!(df.column("t").unwrap().null_count(), 2);
+    assert_eq!(df.height(), 3 * INFER_ROWS + 2);
+}
+
+#[test]
+fn missing_texts_seen_as_whole_fields() {
+    let seen = |text: &str| null_texts_in(text.as_bytes(), b',', 100);
+    assert_eq!(seen("a,b\n1,2\n-3,NAME\n"), Vec::<&str>::new());
+    assert_eq!(seen("a,b\nNA,2\n3,\"N/A\"\n"), vec!["NA", "N/A"]);
+    assert_eq!(seen("a,b\n1,\n-,2"), vec!["", "-"]);
+    assert_eq!(seen(",b\n1,2\n"), vec![""]);
+    // Only the first lines are looked at.
+    assert_eq!(null_texts_in(b"a\n1\n2\nNA\n", b',', 2), Vec::<&str>::new());
+}
