@@ -230,6 +230,7 @@ fn train_command(args: TrainArgs) -> Result<()> {
     };
     if let Some(k) = args.k {
         settings.params.kmeans.k = k as usize;
+        settings.params.gmm.k = k as usize;
     }
     settings.folds = args.folds.map_or(0, |f| f as usize);
     settings.balance_classes = args.balance_classes;

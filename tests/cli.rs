@@ -197,30 +197,36 @@ fn amounts_and_segments_train_from_the_cli() {
     assert_eq!(m["task"], "regression");
     assert!(m["r2"].as_f64().unwrap() > 0.3, "{m}");
 
-    let o = run(&[
-        "train",
-        data.to_str().unwrap(),
-        "--task",
-        "segments",
-        "--k",
-        "3",
-        "--holdout",
-        "0",
-        "--metrics",
-        metrics.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&metrics).unwrap()).unwrap();
-    assert_eq!(m["k"], 3);
-    let sizes: u64 = m["sizes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_u64().unwrap())
-        .sum();
-    assert_eq!(sizes, 3_000);
-    assert_eq!(m["evaluated_on"], "training");
+    // k-means (the default) and the Gaussian mixture both take --k.
+    for model in ["kmeans", "gmm"] {
+        let o = run(&[
+            "train",
+            data.to_str().unwrap(),
+            "--task",
+            "segments",
+            "--model",
+            model,
+            "--k",
+            "3",
+            "--holdout",
+            "0",
+            "--metrics",
+            metrics.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let m: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&metrics).unwrap()).unwrap();
+        assert_eq!(m["model"], model);
+        assert_eq!(m["k"], 3);
+        let sizes: u64 = m["sizes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .sum();
+        assert_eq!(sizes, 3_000);
+        assert_eq!(m["evaluated_on"], "training");
+    }
 }
 
 #[test]

@@ -261,10 +261,12 @@ pub fn run(
             format!(", {} held out", hold_rows.len())
         }
     );
-    let (loss, metric) = if plan.labels.is_empty() {
-        task.curve_names()
-    } else {
+    let (loss, metric) = if !plan.labels.is_empty() {
         ("log loss", Some("validation accuracy"))
+    } else if kind == models::ModelKind::Gmm {
+        ("negative log-likelihood per customer", None)
+    } else {
+        task.curve_names()
     };
     let total_steps = kind.planned_steps(&settings.params);
     let mut go_on = on_event(TrainEvent::Started {
@@ -534,10 +536,10 @@ fn segment_metrics(
     segments: &[f64],
     seed: u64,
 ) -> Result<Metrics> {
-    let models::TrainedModel::KMeans { centroids } = &model.model else {
-        return Err(Error::Model("segments without centroids".into()));
+    let Some(centres) = model.model.centres() else {
+        return Err(Error::Model("segments without centres".into()));
     };
-    let k = centroids.len();
+    let k = centres.len();
     let labels: Vec<usize> = segments
         .iter()
         .map(|&s| (s as usize).saturating_sub(1))
@@ -557,7 +559,22 @@ fn segment_metrics(
     let flat: Vec<f64> = x.iter().copied().collect();
     Ok(Metrics::Segments(metrics::SegmentMetrics {
         k,
-        inertia: models::kmeans::inertia(x.view(), centroids),
+        // The mean squared distance to the centre of each row's own segment (for k-means the
+        // nearest one; a Gaussian mixture may put a row in a wider segment farther away).
+        inertia: x
+            .rows()
+            .into_iter()
+            .zip(&labels)
+            .filter_map(|(row, &l)| {
+                centres.get(l).map(|c| {
+                    row.iter()
+                        .zip(c)
+                        .map(|(a, b)| (a - b) * (a - b))
+                        .sum::<f64>()
+                })
+            })
+            .sum::<f64>()
+            / n.max(1) as f64,
         silhouette: metrics::silhouette(&flat, x.ncols(), &labels, &sample),
         sizes,
     }))

@@ -132,7 +132,7 @@ impl Plan {
             ));
         }
         let min_rows = if task == Task::Segments {
-            settings.params.kmeans.k.max(2)
+            settings.params.segments_k(kind).max(2)
         } else {
             2
         };

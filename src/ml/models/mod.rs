@@ -5,6 +5,7 @@
 pub mod bayes;
 pub mod boosting;
 pub mod forest;
+pub mod gmm;
 pub mod kmeans;
 pub mod linear;
 pub mod logistic;
@@ -91,10 +92,11 @@ pub enum ModelKind {
     Mlp,
     #[serde(rename = "kmeans")]
     KMeans,
+    Gmm,
 }
 
 impl ModelKind {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Logistic,
         Self::Linear,
         Self::Tree,
@@ -104,6 +106,7 @@ impl ModelKind {
         Self::NaiveBayes,
         Self::Mlp,
         Self::KMeans,
+        Self::Gmm,
     ];
 
     pub fn cli_name(self) -> &'static str {
@@ -117,6 +120,7 @@ impl ModelKind {
             Self::NaiveBayes => "naive-bayes",
             Self::Mlp => "mlp",
             Self::KMeans => "kmeans",
+            Self::Gmm => "gmm",
         }
     }
 
@@ -136,6 +140,7 @@ impl ModelKind {
             Self::NaiveBayes => "Naive Bayes",
             Self::Mlp => "Neural network (MLP)",
             Self::KMeans => "k-means",
+            Self::Gmm => "Gaussian mixture",
         }
     }
 
@@ -169,6 +174,9 @@ impl ModelKind {
             Self::KMeans => {
                 "Groups customers around k centres so that each group is as tight as possible."
             }
+            Self::Gmm => {
+                "Groups customers into k groups that may differ in size and spread; slower than k-means, and each customer gets a probability per group."
+            }
         }
     }
 
@@ -176,7 +184,7 @@ impl ModelKind {
     /// and the progress text.
     pub fn step_unit(self) -> &'static str {
         match self {
-            Self::Logistic | Self::KMeans => "iterations",
+            Self::Logistic | Self::KMeans | Self::Gmm => "iterations",
             Self::Linear | Self::NaiveBayes => "tenths of the customers seen",
             Self::Tree => "splits",
             Self::Forest => "trees",
@@ -204,7 +212,7 @@ impl ModelKind {
         match self {
             Self::Logistic | Self::Svm | Self::NaiveBayes => task == Task::Classification,
             Self::Linear => task == Task::Regression,
-            Self::KMeans => task == Task::Segments,
+            Self::KMeans | Self::Gmm => task == Task::Segments,
             Self::Tree | Self::Forest | Self::Boosting | Self::Mlp => task != Task::Segments,
         }
     }
@@ -220,6 +228,7 @@ impl ModelKind {
             Self::Svm => svm::STAGES,
             Self::Mlp => params.mlp.epochs,
             Self::KMeans => params.kmeans.max_iterations,
+            Self::Gmm => params.gmm.max_iterations,
         };
         n.max(1)
     }
@@ -487,6 +496,8 @@ pub enum TrainedModel {
     KMeans {
         centroids: Vec<Vec<f64>>,
     },
+    /// Each row goes to the segment most likely to have produced it.
+    Gmm(gmm::Gmm),
     /// One decision tree: the leaf's share of "yes" (or mean amount).
     DecisionTree(tree::DecisionTree),
     /// The mean of many trees' leaf values.
@@ -542,6 +553,7 @@ impl TrainedModel {
             Self::Svm(m) => m.predict(x),
             Self::NaiveBayes(m) => m.predict(x),
             Self::Mlp(m) => m.predict(x),
+            Self::Gmm(m) => m.predict(x),
         }
     }
 
@@ -576,7 +588,7 @@ impl TrainedModel {
             Self::Boosting(m) => m.predict_proba(x),
             Self::NaiveBayes(m) => m.predict_proba(x),
             Self::Mlp(m) => m.predict_proba(x),
-            Self::Linear { .. } | Self::KMeans { .. } => {
+            Self::Linear { .. } | Self::KMeans { .. } | Self::Gmm(_) => {
                 Err(Error::Model("this model does not predict classes".into()))
             }
             _ => {
@@ -595,6 +607,16 @@ impl TrainedModel {
     pub fn segments(&self) -> Option<usize> {
         match self {
             Self::KMeans { centroids } => Some(centroids.len()),
+            Self::Gmm(m) => Some(m.means.len()),
+            _ => None,
+        }
+    }
+
+    /// The centre of each segment of a segmentation model.
+    pub fn centres(&self) -> Option<&[Vec<f64>]> {
+        match self {
+            Self::KMeans { centroids } => Some(centroids),
+            Self::Gmm(m) => Some(&m.means),
             _ => None,
         }
     }
@@ -656,6 +678,7 @@ pub fn train(
         ModelKind::Logistic => logistic::train(&params.logistic, data, seed, report),
         ModelKind::Linear => linear::train(&params.linear, data, seed, report),
         ModelKind::KMeans => kmeans::train(&params.kmeans, data, seed, report),
+        ModelKind::Gmm => gmm::train(&params.gmm, data, seed, report),
         ModelKind::Tree => {
             tree::train(&params.tree, data, seed, report).map(TrainedModel::DecisionTree)
         }

@@ -185,6 +185,31 @@ impl Default for KMeansParams {
     }
 }
 
+/// Gaussian mixture.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GmmParams {
+    pub k: usize,
+    pub max_iterations: usize,
+    /// Added to every variance (scikit-learn's `reg_covar`), so a segment whose customers all
+    /// share one value of a column does not collapse onto it. 0.01 (a tenth of a standard
+    /// deviation, squared), not scikit-learn's 1e-6: with one-hot columns, a tiny floor lets
+    /// segments form around a rare category (the sample, k = 8: smallest two 0.15 % and 0.12 %
+    /// of customers at 1e-6, 0.7 % and 0.8 % at 1e-3, 1.4 % and 1.9 % at 0.01; silhouette
+    /// 0.155 at 1e-3, 0.159 at 0.01).
+    pub min_variance: f64,
+}
+
+impl Default for GmmParams {
+    fn default() -> Self {
+        Self {
+            k: 4,
+            max_iterations: 100,
+            min_variance: 0.01,
+        }
+    }
+}
+
 /// The settings of every family; each model reads its own, so switching models keeps each
 /// one's settings.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -199,6 +224,7 @@ pub struct Hyperparams {
     pub naive_bayes: NaiveBayesParams,
     pub mlp: MlpParams,
     pub kmeans: KMeansParams,
+    pub gmm: GmmParams,
 }
 
 /// What files hold: today's layout, or the first version's flat `l2`, `max_iterations`, `k`.
@@ -214,6 +240,7 @@ struct HyperparamsFile {
     naive_bayes: NaiveBayesParams,
     mlp: MlpParams,
     kmeans: KMeansParams,
+    gmm: GmmParams,
     l2: Option<f64>,
     max_iterations: Option<u64>,
     k: Option<usize>,
@@ -232,6 +259,7 @@ impl Default for HyperparamsFile {
             naive_bayes: h.naive_bayes,
             mlp: h.mlp,
             kmeans: h.kmeans,
+            gmm: h.gmm,
             l2: None,
             max_iterations: None,
             k: None,
@@ -251,6 +279,7 @@ impl From<HyperparamsFile> for Hyperparams {
             naive_bayes: f.naive_bayes,
             mlp: f.mlp,
             kmeans: f.kmeans,
+            gmm: f.gmm,
         };
         if let Some(l2) = f.l2 {
             h.logistic.l2 = l2;
@@ -631,6 +660,36 @@ const KMEANS: &[ParamSpec] = &[
     ),
 ];
 
+const GMM: &[ParamSpec] = &[
+    spec(
+        "k",
+        "Segments (k)",
+        "How many groups of customers to find.",
+        (2.0, 1_000.0),
+        true,
+        false,
+        &[],
+    ),
+    spec(
+        "max_iterations",
+        "Iterations",
+        "The most passes; training stops once the fit stops improving.",
+        (1.0, 10_000.0),
+        true,
+        false,
+        &[],
+    ),
+    spec(
+        "min_variance",
+        "Variance floor",
+        "Added to every segment's spread, so a segment cannot shrink onto one value of a column.",
+        (1e-9, 1.0),
+        false,
+        true,
+        &[],
+    ),
+];
+
 impl ModelKind {
     /// The settings of this model a user may change.
     pub fn param_specs(self) -> &'static [ParamSpec] {
@@ -644,6 +703,7 @@ impl ModelKind {
             Self::NaiveBayes => NAIVE_BAYES,
             Self::Mlp => MLP,
             Self::KMeans => KMEANS,
+            Self::Gmm => GMM,
         }
     }
 
@@ -698,11 +758,22 @@ fn field(h: &mut Hyperparams, kind: ModelKind, key: &str, new: Option<f64>) -> O
         (ModelKind::Mlp, "l2") => float(&mut h.mlp.l2, new),
         (ModelKind::KMeans, "k") => int(&mut h.kmeans.k, new),
         (ModelKind::KMeans, "max_iterations") => int(&mut h.kmeans.max_iterations, new),
+        (ModelKind::Gmm, "k") => int(&mut h.gmm.k, new),
+        (ModelKind::Gmm, "max_iterations") => int(&mut h.gmm.max_iterations, new),
+        (ModelKind::Gmm, "min_variance") => float(&mut h.gmm.min_variance, new),
         _ => return None,
     })
 }
 
 impl Hyperparams {
+    /// How many segments the segmentation model `kind` looks for.
+    pub fn segments_k(&self, kind: ModelKind) -> usize {
+        match kind {
+            ModelKind::Gmm => self.gmm.k,
+            _ => self.kmeans.k,
+        }
+    }
+
     /// The value of setting `key` of model `kind`.
     pub fn get(&self, kind: ModelKind, key: &str) -> Option<f64> {
         field(&mut self.clone(), kind, key, None)
