@@ -3,13 +3,15 @@
 #   bench/profile.sh            (from the repository root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet --bin marketing-workbench --example bench_profile
+source bench/lib.sh
+build_release --example bench_profile
 work=${BENCH_DIR:-target/bench}
 mkdir -p "$work"
 if [[ ! -f $work/customers_1m_25.csv ]]; then
-  target/release/marketing-workbench sample --rows 1000000 --seed 1 --out "$work/customers_1m.csv"
+  [[ -s $work/customers_1m_seed1.csv ]] ||
+    "$bin" sample --rows 1000000 --seed 1 --out "$work/customers_1m_seed1.csv"
   # 25 columns: the sample's 17 plus copies of 8 numeric ones.
-  python3 - "$work/customers_1m.csv" "$work/customers_1m_25.csv" <<'PY'
+  python3 - "$work/customers_1m_seed1.csv" "$work/customers_1m_25.csv" <<'PY'
 import csv, sys
 with open(sys.argv[1], newline="") as src, open(sys.argv[2], "w", newline="") as dst:
     r, w = csv.reader(src), csv.writer(dst)
@@ -21,5 +23,5 @@ with open(sys.argv[1], newline="") as src, open(sys.argv[2], "w", newline="") as
 PY
 fi
 for _ in 1 2 3; do
-  target/release/examples/bench_profile "$work/customers_1m_25.csv"
+  "$examples/bench_profile" "$work/customers_1m_25.csv"
 done

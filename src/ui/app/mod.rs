@@ -1514,4 +1514,11 @@ impl eframe::App for App {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, SETTINGS_KEY, &self.settings);
     }
+
+    /// egui's own state (scroll offsets, open sections) is not restored at the next start: a
+    /// file opens at its first row, not where another file's table was left. What matters
+    /// across starts is in `Settings` and the autosaved session.
+    fn persist_egui_memory(&self) -> bool {
+        false
+    }
 }

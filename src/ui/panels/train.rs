@@ -183,13 +183,21 @@ fn curves_ui(ui: &mut egui::Ui, run: &TrainingRun) {
             cols[c].strong("k sweep: inertia (lower is tighter) and silhouette (higher is clearer)");
             let inertia: Vec<[f64; 2]> = run.sweep.iter().map(|p| [p.k as f64, p.inertia]).collect();
             let silhouette: Vec<[f64; 2]> = run.sweep.iter().map(|p| [p.k as f64, p.silhouette]).collect();
-            Plot::new("sweep_curve")
-                .height(height)
-                .legend(Legend::default())
-                .x_axis_label("k (segments)")
+            // Two charts: inertia is in squared standardised units (tens), silhouette in -1..1,
+            // so on one axis the silhouette would be a flat line at 0.
+            Plot::new("sweep_inertia")
+                .height(height / 2.0 - 4.0)
+                .y_axis_label("inertia")
                 .allow_scroll(false)
                 .show(&mut cols[c], |p| {
                     p.line(Line::new("inertia", PlotPoints::from(inertia)));
+                });
+            Plot::new("sweep_silhouette")
+                .height(height / 2.0 - 4.0)
+                .x_axis_label("k (segments)")
+                .y_axis_label("silhouette")
+                .allow_scroll(false)
+                .show(&mut cols[c], |p| {
                     p.line(Line::new("silhouette", PlotPoints::from(silhouette)));
                 });
             c += 1;
