@@ -185,25 +185,15 @@ pub fn train(
                     },
                 };
             });
-        let mut grown = Grower::new(&edges, &binned, Some(&valid), &gh, &grow).grow(
-            (0..n as u32).collect(),
-            &mut rng,
-            None,
-        );
-        for v in &mut grown.tree.value {
-            *v *= params.learning_rate;
-        }
-        // Every row's leaf is known from the partition: no need to run the tree again.
-        for leaf in &grown.leaves {
-            let v = grown.tree.value[leaf.node];
-            for &r in &grown.rows[leaf.rows.clone()] {
-                score[r as usize] += v;
+        let grower = Grower::new(&edges, &binned, Some(&valid), &gh, &grow);
+        let tree = add_round(grower, n, params.learning_rate, &mut rng, |valid, r, v| {
+            if valid {
+                valid_score[r] += v;
+            } else {
+                score[r] += v;
             }
-            for &r in &grown.valid_rows[leaf.valid.clone()] {
-                valid_score[r as usize] += v;
-            }
-        }
-        model.trees.push(grown.tree);
+        });
+        model.trees.push(tree);
         let out = |rows: &[usize], s: &[f64]| -> Vec<f64> {
             rows.iter().map(|&r| model.output(s[r])).collect()
         };
@@ -221,6 +211,32 @@ pub fn train(
         }
     }
     Ok(model)
+}
+
+/// Grows one round's tree on all `n` training rows, shrinks its leaves by `learning_rate`, and
+/// passes each row's leaf value to `add(is_validation_row, row, value)`: every row's leaf is
+/// known from the partition, so the tree need not be run again.
+fn add_round(
+    grower: Grower,
+    n: usize,
+    learning_rate: f64,
+    rng: &mut impl rand::Rng,
+    mut add: impl FnMut(bool, usize, f64),
+) -> Tree {
+    let mut grown = grower.grow((0..n as u32).collect(), rng, None);
+    for v in &mut grown.tree.value {
+        *v *= learning_rate;
+    }
+    for leaf in &grown.leaves {
+        let v = grown.tree.value[leaf.node];
+        for &r in &grown.rows[leaf.rows.clone()] {
+            add(false, r as usize, v);
+        }
+        for &r in &grown.valid_rows[leaf.valid.clone()] {
+            add(true, r as usize, v);
+        }
+    }
+    grown.tree
 }
 
 /// The tree settings of a boosting round.
@@ -309,24 +325,15 @@ fn train_softmax(
                         h: (w * factor * (p * (1.0 - p)).max(MIN_HESSIAN_PER_ROW)) as f32,
                     };
                 });
-            let mut grown = Grower::new(&edges, &binned, Some(&valid), &gh, &grow).grow(
-                (0..n as u32).collect(),
-                &mut rng,
-                None,
-            );
-            for v in &mut grown.tree.value {
-                *v *= params.learning_rate;
-            }
-            for leaf in &grown.leaves {
-                let v = grown.tree.value[leaf.node];
-                for &r in &grown.rows[leaf.rows.clone()] {
-                    score[r as usize * k + c] += v;
+            let grower = Grower::new(&edges, &binned, Some(&valid), &gh, &grow);
+            let tree = add_round(grower, n, params.learning_rate, &mut rng, |valid, r, v| {
+                if valid {
+                    valid_score[r * k + c] += v;
+                } else {
+                    score[r * k + c] += v;
                 }
-                for &r in &grown.valid_rows[leaf.valid.clone()] {
-                    valid_score[r as usize * k + c] += v;
-                }
-            }
-            model.trees.push(grown.tree);
+            });
+            model.trees.push(tree);
         }
         let r = watch.report_probs(
             round,

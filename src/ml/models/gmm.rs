@@ -12,12 +12,13 @@
 //! segment"). Sums run in parallel over fixed blocks of rows added in order, so the result
 //! never depends on the number of cores.
 
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::kmeans::{self, row_of};
 use super::params::{GmmParams, KMeansParams};
-use super::{Best, Control, Reporter, StepReport, TrainData, TrainedModel, ask, kmeans};
+use super::{Best, Control, Reporter, StepReport, TrainData, TrainedModel, ask};
 use crate::error::{Error, Result};
 
 /// scikit-learn's tolerance on the gain in mean log-likelihood per customer.
@@ -77,17 +78,6 @@ fn normalise(v: &mut [f64]) -> f64 {
         *x /= sum;
     }
     top + sum.ln()
-}
-
-/// Row `i` of `x` as a slice (copied into `buf` only when the matrix is not in row order).
-fn row_of<'a, 'x: 'a>(x: ArrayView2<'x, f64>, i: usize, buf: &'a mut Vec<f64>) -> &'a [f64] {
-    let row = x.index_axis_move(Axis(0), i);
-    if let Some(s) = row.to_slice() {
-        return s;
-    }
-    buf.clear();
-    buf.extend(row.iter());
-    buf
 }
 
 /// One E-step's sums: per segment Σ r, Σ r·x, Σ r·x², and the total log-likelihood.
@@ -294,16 +284,7 @@ pub fn train(
 ) -> Result<TrainedModel> {
     let k = params.k;
     let (n, p) = (data.x.nrows(), data.x.ncols());
-    if k < 2 {
-        return Err(Error::InvalidInput(
-            "a Gaussian mixture needs at least 2 segments".into(),
-        ));
-    }
-    if n < k {
-        return Err(Error::InvalidInput(format!(
-            "a Gaussian mixture with {k} segments needs at least {k} rows, the data has {n}"
-        )));
-    }
+    kmeans::check_k("a Gaussian mixture", k, n)?;
     if !(params.min_variance.is_finite() && params.min_variance > 0.0) {
         return Err(Error::InvalidInput(
             "the variance floor must be a positive number".into(),

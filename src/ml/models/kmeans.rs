@@ -39,7 +39,11 @@ fn nearest(row: &[f64], centroids: &[f64], p: usize) -> (usize, f64) {
 }
 
 /// Row `i` of `x` as a slice (copied into `buf` only when the matrix is not in row order).
-fn row_of<'a, 'x: 'a>(x: ArrayView2<'x, f64>, i: usize, buf: &'a mut Vec<f64>) -> &'a [f64] {
+pub(super) fn row_of<'a, 'x: 'a>(
+    x: ArrayView2<'x, f64>,
+    i: usize,
+    buf: &'a mut Vec<f64>,
+) -> &'a [f64] {
     let row = x.index_axis_move(Axis(0), i);
     if let Some(s) = row.to_slice() {
         return s;
@@ -184,6 +188,21 @@ fn model_of(centres: &[f64], p: usize) -> TrainedModel {
     }
 }
 
+/// A segmentation model (`what`) can find `k` segments in `n` rows.
+pub(super) fn check_k(what: &str, k: usize, n: usize) -> Result<()> {
+    if k < 2 {
+        return Err(Error::InvalidInput(format!(
+            "{what} needs at least 2 segments"
+        )));
+    }
+    if n < k {
+        return Err(Error::InvalidInput(format!(
+            "{what} with {k} segments needs at least {k} rows, the data has {n}"
+        )));
+    }
+    Ok(())
+}
+
 pub fn train(
     params: &KMeansParams,
     data: &TrainData,
@@ -192,16 +211,7 @@ pub fn train(
 ) -> Result<TrainedModel> {
     let k = params.k;
     let (n, p) = (data.x.nrows(), data.x.ncols());
-    if k < 2 {
-        return Err(Error::InvalidInput(
-            "k-means needs at least 2 segments".into(),
-        ));
-    }
-    if n < k {
-        return Err(Error::InvalidInput(format!(
-            "k-means with {k} segments needs at least {k} rows, the data has {n}"
-        )));
-    }
+    check_k("k-means", k, n)?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut centres = seed_centres(data.x, k, &mut rng);
     let mean_variance = (0..p)

@@ -639,16 +639,19 @@ const MLP: &[ParamSpec] = &[
     ),
 ];
 
+/// The number of segments, for both segmentation models.
+const SEGMENTS_K: ParamSpec = spec(
+    "k",
+    "Segments (k)",
+    "How many groups of customers to find.",
+    (2.0, 1_000.0),
+    true,
+    false,
+    &[],
+);
+
 const KMEANS: &[ParamSpec] = &[
-    spec(
-        "k",
-        "Segments (k)",
-        "How many groups of customers to find.",
-        (2.0, 1_000.0),
-        true,
-        false,
-        &[],
-    ),
+    SEGMENTS_K,
     spec(
         "max_iterations",
         "Iterations",
@@ -661,15 +664,7 @@ const KMEANS: &[ParamSpec] = &[
 ];
 
 const GMM: &[ParamSpec] = &[
-    spec(
-        "k",
-        "Segments (k)",
-        "How many groups of customers to find.",
-        (2.0, 1_000.0),
-        true,
-        false,
-        &[],
-    ),
+    SEGMENTS_K,
     spec(
         "max_iterations",
         "Iterations",
