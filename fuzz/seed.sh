@@ -37,10 +37,10 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 mwb sample --rows 500 --seed 1 --out "$tmp/s.csv"
 cp "$root/fuzz/seeds/recipe/readme.json" "$tmp/recipe.json"
-for model in logistic linear kmeans tree forest boosting svm naive-bayes mlp; do
+for model in logistic linear kmeans gmm tree forest boosting svm naive-bayes mlp; do
   case "$model" in
     linear) args=(--target spend_next_90d --task regression) ;;
-    kmeans) args=(--task segments --k 3) ;;
+    kmeans | gmm) args=(--task segments --k 3) ;;
     *) args=(--target responded --task classification) ;;
   esac
   mwb train "$tmp/s.csv" "${args[@]}" --model "$model" --save-model "$corpus/model/$model.json" 2>/dev/null \
