@@ -1,3 +1,5 @@
+//! Tests of the parent module, which declares this file under #[cfg(test)].
+
 use super::*;
 use crate::ml::models::ModelKind;
 
