@@ -4,12 +4,18 @@
 //!     cargo run --release --example bench_export SCORED.csv OUT.csv
 //!
 //! Prints one JSON line: rows, columns, and the seconds of the read and of the write.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::let_underscore_must_use,
+    reason = "a test or benchmark stops at the first broken expectation"
+)]
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use marketing_workbench::data::{export, load};
+use workbench_core::data::{export, load};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -1,18 +1,24 @@
 //! Our learners against linfa's on the same feature matrix (the sample customers, `responded`),
 //! to back the choices in ARCHITECTURE.md: `cargo run --release --example bench_models [ROWS]`.
 //! Prints one line per learner: seconds to fit and holdout AUC.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::let_underscore_must_use,
+    reason = "a test or benchmark stops at the first broken expectation"
+)]
 
 use std::time::Instant;
 
 use linfa::prelude::*;
-use marketing_workbench::data::recipe::Recipe;
-use marketing_workbench::data::sample;
-use marketing_workbench::ml::metrics::auc;
-use marketing_workbench::ml::models::{self, Control, ModelKind};
-use marketing_workbench::ml::{ModelSettings, Task};
-use marketing_workbench::train::Plan;
 use ndarray::Array1;
 use rand::SeedableRng;
+use workbench_core::data::recipe::Recipe;
+use workbench_core::data::sample;
+use workbench_core::ml::metrics::auc;
+use workbench_core::ml::models::{self, Control, ModelKind};
+use workbench_core::ml::{ModelSettings, Task};
+use workbench_core::train::Plan;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rows: usize = std::env::args()

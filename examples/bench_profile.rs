@@ -1,11 +1,17 @@
 //! Times loading and profiling a file, separately: `cargo run --release --example bench_profile FILE`.
 //! Used by bench/run.sh; prints one JSON line.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::let_underscore_must_use,
+    reason = "a test or benchmark stops at the first broken expectation"
+)]
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use marketing_workbench::data::{load, profile};
+use workbench_core::data::{load, profile};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path: PathBuf = std::env::args().nth(1).ok_or("give a file")?.into();

@@ -4,13 +4,19 @@
 //!     cargo run --release --example bench_recipe FILE RECIPE.json OUT.csv
 //!
 //! Prints one JSON line: rows, columns and the seconds of each phase.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::let_underscore_must_use,
+    reason = "a test or benchmark stops at the first broken expectation"
+)]
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use marketing_workbench::data::recipe::Recipe;
-use marketing_workbench::data::{export, load};
+use workbench_core::data::recipe::Recipe;
+use workbench_core::data::{export, load};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();

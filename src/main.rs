@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use marketing_workbench::cli::{self, Cli, Command};
+use marketing_workbench::cli::{self, AppScript, Cli, Command};
 use marketing_workbench::ui;
 
 fn main() -> ExitCode {
@@ -14,12 +14,20 @@ fn main() -> ExitCode {
         let n = std::thread::available_parallelism().map_or(1, |n| n.get());
         // SAFETY: first thing in main, before any other thread exists that could read the
         // environment concurrently.
-        unsafe { std::env::set_var("RAYON_NUM_THREADS", n.to_string()) };
+        #[allow(
+            unsafe_code,
+            reason = "the one unsafe call of the workspace; safe as said above"
+        )]
+        unsafe {
+            std::env::set_var("RAYON_NUM_THREADS", n.to_string())
+        };
     }
     let args = Cli::parse();
     let launch = ui::Launch {
         frame_stats: args.frame_stats,
-        script: args.script,
+        script: args
+            .script
+            .map(|AppScript::FrameBench| ui::Script::FrameBench),
     };
     let result = match args.command {
         None => ui::run(None, launch),

@@ -1,6 +1,12 @@
 //! The bad-input corpus (tests/data/bad/, plus large cases generated here) through `profile`,
 //! `train` and `score`: every case ends in a clean exit or one line on stderr with exit 1, never
 //! a panic or a hang, and a failed run leaves an existing output file untouched.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::let_underscore_must_use,
+    reason = "a test or benchmark stops at the first broken expectation"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -175,7 +181,7 @@ fn bad_model_files_are_refused_and_outputs_kept() {
         text.replace(
             &format!(
                 "\"format_version\": {}",
-                marketing_workbench::ml::saved::FORMAT_VERSION
+                workbench_core::ml::saved::FORMAT_VERSION
             ),
             "\"format_version\": 99",
         ),
@@ -203,7 +209,7 @@ fn bad_model_files_are_refused_and_outputs_kept() {
 
 #[test]
 fn a_file_larger_than_free_memory_is_refused_not_killed() {
-    use marketing_workbench::data::load::{FileKind, check_fits_in_memory};
+    use workbench_core::data::load::{FileKind, check_fits_in_memory};
     // The check itself, for a simulated machine with 21.7 GB free.
     let err = check_fits_in_memory(
         Path::new("customers.csv"),

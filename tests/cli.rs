@@ -1,10 +1,16 @@
 //! The command-line contract, driven as other tools drive it: by running the binary.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::let_underscore_must_use,
+    reason = "a test or benchmark stops at the first broken expectation"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use marketing_workbench::data::{export, load, sample};
-use marketing_workbench::ml::metrics::auc;
+use workbench_core::data::{export, load, sample};
+use workbench_core::ml::metrics::auc;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_marketing-workbench"))

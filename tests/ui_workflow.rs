@@ -1,13 +1,23 @@
 //! The real App, driven as a user would: load the sample, pick the target, train, read the AUC
 //! on screen, export. Native dialogs are replaced by the commands they would send.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::let_underscore_must_use,
+    reason = "a test or benchmark stops at the first broken expectation"
+)]
 
 use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use marketing_workbench::data::load;
-use marketing_workbench::ml::metrics::Metrics;
-use marketing_workbench::ui::{App, Command, Startup};
+use marketing_workbench::ui::app::{
+    DataCommand, ExportCommand, ModelCommand, ProjectCommand, RecipeCommand, TrainCommand,
+};
+use marketing_workbench::ui::{App, Startup};
+use workbench_core::data::load;
+use workbench_core::ml::metrics::Metrics;
+use workbench_core::train::Insights;
 
 /// Steps the app until `done` holds, letting worker threads run in between.
 fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
@@ -44,7 +54,7 @@ fn sample_to_trained_model_to_exported_csv() {
     let mut h = Harness::builder()
         .with_size([1400.0, 900.0])
         .build_eframe(|cc| App::new(cc, Startup::Empty));
-    h.state_mut().push(Command::LoadSample);
+    h.state_mut().push(DataCommand::LoadSample);
     step_until(&mut h, "the sample to load", |a| {
         a.state.dataset.is_some() && a.state.cleaned.is_some()
     });
@@ -58,12 +68,12 @@ fn sample_to_trained_model_to_exported_csv() {
     h.get_by_label("3  Model").click();
     h.run_steps(2);
     h.state_mut()
-        .push(Command::SetTarget(Some("responded".to_owned())));
+        .push(ModelCommand::SetTarget(Some("responded".to_owned())));
     h.run_steps(2);
     {
         let s = &h.state().state.settings;
         assert_eq!(s.target.as_deref(), Some("responded"));
-        assert_eq!(s.task, Some(marketing_workbench::ml::Task::Classification));
+        assert_eq!(s.task, Some(workbench_core::ml::Task::Classification));
     }
     h.get_by_label("Train").click();
     step_until(&mut h, "training to finish", |a| {
@@ -106,7 +116,7 @@ fn sample_to_trained_model_to_exported_csv() {
     h.run_steps(2);
     let xlsx = tempfile::tempdir().unwrap();
     let xlsx_path = xlsx.path().join("scored.xlsx");
-    h.state_mut().push(Command::ExportTo(xlsx_path.clone()));
+    h.state_mut().push(ExportCommand::To(xlsx_path.clone()));
     step_until(&mut h, "the Excel export", |a| {
         a.state.exported.as_ref() == Some(&xlsx_path)
     });
@@ -120,7 +130,7 @@ fn sample_to_trained_model_to_exported_csv() {
     // Export, as the save dialog would.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("scored.csv");
-    h.state_mut().push(Command::ExportTo(path.clone()));
+    h.state_mut().push(ExportCommand::To(path.clone()));
     step_until(&mut h, "the export", |a| {
         a.state.exported.as_ref() == Some(&path)
     });
@@ -159,7 +169,7 @@ fn settle(h: &mut Harness<'_, App>) {
 
 #[test]
 fn recipe_undo_redo_and_replay_in_the_cli() {
-    use marketing_workbench::data::recipe::{FillStrategy, Recipe, Step};
+    use workbench_core::data::recipe::{FillStrategy, Recipe, Step};
     let mut h = Harness::builder()
         .with_size([1400.0, 900.0])
         .build_eframe(|cc| App::new(cc, Startup::Sample));
@@ -183,7 +193,7 @@ fn recipe_undo_redo_and_replay_in_the_cli() {
             columns: vec!["customer_id".into()],
         },
     ] {
-        h.state_mut().push(Command::AddStep(step));
+        h.state_mut().push(RecipeCommand::AddStep(step));
         h.run_steps(2);
         settle(&mut h);
     }
@@ -216,7 +226,7 @@ fn recipe_undo_redo_and_replay_in_the_cli() {
     // Save it as the Save button's dialog would; the CLI's recipe gives the table the app shows.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("recipe.json");
-    h.state_mut().push(Command::SaveRecipeTo(path.clone()));
+    h.state_mut().push(RecipeCommand::SaveTo(path.clone()));
     h.run_steps(3);
     let saved = Recipe::load(&path).unwrap();
     assert_eq!(saved, h.state().state.recipe);
@@ -227,7 +237,7 @@ fn recipe_undo_redo_and_replay_in_the_cli() {
 
     // And `train --recipe` accepts it.
     let data = dir.path().join("customers.csv");
-    std::fs::write(&data, marketing_workbench::SAMPLE_CSV).unwrap();
+    std::fs::write(&data, workbench_core::samples::CUSTOMERS_CSV).unwrap();
     let metrics = dir.path().join("m.json");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_marketing-workbench"))
         .args([
@@ -252,15 +262,15 @@ fn recipe_undo_redo_and_replay_in_the_cli() {
 
 #[test]
 fn targeting_calculator_exports_exactly_the_planned_list() {
-    use marketing_workbench::ml::targeting::{Campaign, plan};
+    use workbench_core::ml::targeting::{Campaign, plan};
     let mut h = Harness::builder()
         .with_size([1400.0, 900.0])
         .build_eframe(|cc| App::new(cc, Startup::Sample));
     step_until(&mut h, "the sample", |a| a.state.cleaned.is_some());
     h.state_mut()
-        .push(Command::SetTarget(Some("responded".to_owned())));
+        .push(ModelCommand::SetTarget(Some("responded".to_owned())));
     h.run_steps(2);
-    h.state_mut().push(Command::StartTraining);
+    h.state_mut().push(TrainCommand::Start);
     step_until(&mut h, "training", |a| {
         !a.is_training()
             && a.state
@@ -282,7 +292,10 @@ fn targeting_calculator_exports_exactly_the_planned_list() {
         .unwrap()
         .outcome()
         .unwrap();
-    let scores = outcome.population_scores.clone();
+    let Some(Insights::YesNo(yn)) = &outcome.insights else {
+        panic!("a yes/no model has yes/no insights")
+    };
+    let scores = yn.population_scores.clone();
     assert_eq!(scores.len(), 20_000);
     let campaign = Campaign {
         cost_per_contact: 1.0,
@@ -302,7 +315,7 @@ fn targeting_calculator_exports_exactly_the_planned_list() {
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("list.csv");
-    h.state_mut().push(Command::ExportListTo {
+    h.state_mut().push(ExportCommand::ListTo {
         path: path.clone(),
         contacts: p.contacts,
     });
@@ -322,9 +335,9 @@ fn targeting_calculator_exports_exactly_the_planned_list() {
     assert!((written.iter().sum::<f64>() - expected).abs() < 1e-6 * expected);
 
     // The scored table, filtered to the top two deciles and sorted by score, lowest first.
-    use marketing_workbench::data::recipe::FilterOp;
-    use marketing_workbench::ui::app::TableView;
-    h.state_mut().push(Command::ViewScored(TableView {
+    use workbench_core::data::recipe::FilterOp;
+    use workbench_core::data::view::TableView;
+    h.state_mut().push(ExportCommand::ViewScored(TableView {
         sort: Some(("score".into(), false)),
         filter: Some(("decile".into(), FilterOp::LessOrEqual, "2".into())),
     }));
@@ -358,7 +371,7 @@ fn targeting_calculator_exports_exactly_the_planned_list() {
 
 #[test]
 fn a_saved_project_reopens_to_the_same_numbers() {
-    use marketing_workbench::data::recipe::Step;
+    use workbench_core::data::recipe::Step;
     let metrics_of = |h: &Harness<'_, App>| {
         let o = h
             .state()
@@ -372,15 +385,16 @@ fn a_saved_project_reopens_to_the_same_numbers() {
     };
     let mut h = Harness::builder().build_eframe(|cc| App::new(cc, Startup::Sample));
     step_until(&mut h, "the sample", |a| a.state.cleaned.is_some());
-    h.state_mut().push(Command::AddStep(Step::DropColumns {
-        columns: vec!["churned".into()],
-    }));
     h.state_mut()
-        .push(Command::SetTarget(Some("responded".to_owned())));
+        .push(RecipeCommand::AddStep(Step::DropColumns {
+            columns: vec!["churned".into()],
+        }));
+    h.state_mut()
+        .push(ModelCommand::SetTarget(Some("responded".to_owned())));
     h.run_steps(2);
     settle(&mut h);
     h.state_mut().state.settings.seed = 7;
-    h.state_mut().push(Command::StartTraining);
+    h.state_mut().push(TrainCommand::Start);
     step_until(&mut h, "training", |a| {
         !a.is_training()
             && a.state
@@ -391,13 +405,13 @@ fn a_saved_project_reopens_to_the_same_numbers() {
     let before = metrics_of(&h);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("campaign.mwb.json");
-    h.state_mut().push(Command::SaveProjectTo(path.clone()));
+    h.state_mut().push(ProjectCommand::SaveTo(path.clone()));
     h.run_steps(2);
     assert!(path.exists());
 
     // A fresh app opens it: same data, recipe, settings, and (retrained) the same model.
     let mut h = Harness::builder().build_eframe(|cc| App::new(cc, Startup::Empty));
-    h.state_mut().push(Command::OpenProjectFrom(path));
+    h.state_mut().push(ProjectCommand::OpenFrom(path));
     step_until(&mut h, "the project", |a| {
         !a.is_busy()
             && a.state
@@ -421,7 +435,7 @@ fn transactions_become_an_rfm_table() {
     .unwrap();
     let mut h = Harness::builder().build_eframe(|cc| App::new(cc, Startup::Open(path)));
     step_until(&mut h, "the orders", |a| a.state.cleaned.is_some());
-    h.state_mut().push(Command::MakeRfm {
+    h.state_mut().push(DataCommand::MakeRfm {
         customer: "customer".into(),
         date: "date".into(),
         amount: "amount".into(),
@@ -471,16 +485,16 @@ fn closing_the_window_during_training_stops_and_joins_the_worker() {
     }
 
     let mut h = Harness::builder().build_eframe(|cc| App::new(cc, Startup::Empty));
-    h.state_mut().push(Command::LoadSample);
+    h.state_mut().push(DataCommand::LoadSample);
     step_until(&mut h, "the sample to load", |a| {
         a.state.dataset.is_some() && a.state.cleaned.is_some()
     });
     h.state_mut()
-        .push(Command::SetTarget(Some("responded".to_owned())));
+        .push(ModelCommand::SetTarget(Some("responded".to_owned())));
     h.run_steps(2);
     // The slowest family, so that the window closes while it trains.
-    h.state_mut().state.settings.model = Some(marketing_workbench::ml::ModelKind::Mlp);
-    h.state_mut().push(Command::StartTraining);
+    h.state_mut().state.settings.model = Some(workbench_core::ml::ModelKind::Mlp);
+    h.state_mut().push(TrainCommand::Start);
     let linux = std::path::Path::new("/proc/self/task").exists();
     let mut running = false;
     for _ in 0..3_000 {
@@ -530,7 +544,7 @@ fn the_frame_bench_script_runs_through_its_phases() {
                 script: Some(Script::FrameBench),
             })
         });
-    h.state_mut().push(Command::LoadSample);
+    h.state_mut().push(DataCommand::LoadSample);
     step_until(&mut h, "the script to finish", |a| !a.is_scripted());
     let summary = h.state().frames.summary();
     let phases: Vec<(String, u64)> = summary["phases"]
@@ -565,4 +579,39 @@ fn the_frame_bench_script_runs_through_its_phases() {
             .outcome()
             .is_some()
     );
+}
+
+#[test]
+fn a_file_of_twenty_thousand_columns_opens_in_the_data_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wide.csv");
+    let mut text = String::from("target");
+    for j in 0..20_000 {
+        text.push_str(&format!(",x{j}"));
+    }
+    text.push('\n');
+    for i in 0..50 {
+        text.push_str(&format!("{}", i % 2));
+        for j in 0..20_000 {
+            text.push_str(&format!(",{}", (i * 31 + j * 7) % 97));
+        }
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap();
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(|cc| App::new(cc, Startup::Empty));
+    h.state_mut().push(DataCommand::OpenPath(path));
+    step_until(&mut h, "the wide file to load", |a| {
+        a.state.dataset.is_some() && a.state.cleaned.is_some()
+    });
+    assert_eq!(
+        h.state().state.dataset.as_ref().unwrap().frame.width(),
+        20_001
+    );
+    assert!(h.query_all_by_label_contains("20,001 columns").count() > 0);
+    // The Data step draws its table and column list without giving up.
+    h.get_by_label("1  Data").click();
+    h.run_steps(3);
+    assert!(h.state().notifications.errors().is_empty());
 }

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::AtomicBool;
 
 use libfuzzer_sys::fuzz_target;
-use marketing_workbench::data::load::{self, FileKind};
+use workbench_core::data::load::{self, FileKind};
 
 const EXTENSIONS: [&str; 5] = ["csv", "xlsx", "parquet", "json", "ndjson"];
 

@@ -8,9 +8,9 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use marketing_workbench::data::export::{JsonKind, parse_versioned_json};
-use marketing_workbench::data::load;
-use marketing_workbench::ml::saved::{FORMAT, FORMAT_VERSION, MAX_MODEL_BYTES, SavedModel};
+use workbench_core::data::export::{JsonKind, parse_versioned_json};
+use workbench_core::data::load;
+use workbench_core::ml::saved::{FORMAT, FORMAT_VERSION, MAX_MODEL_BYTES, SavedModel};
 
 #[path = "common.rs"]
 mod common;
@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let df = common::cached(&FRAME, || {
-        let sample = marketing_workbench::SAMPLE_CSV;
+        let sample = workbench_core::samples::CUSTOMERS_CSV;
         let end = sample
             .iter()
             .enumerate()

@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use marketing_workbench::data::load;
-use marketing_workbench::data::recipe::Recipe;
+use workbench_core::data::load;
+use workbench_core::data::recipe::Recipe;
 
 #[path = "common.rs"]
 mod common;

@@ -10,8 +10,8 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::data::export::write_json;
-use crate::error::Result;
+use workbench_core::data::export::write_json;
+use workbench_core::error::Result;
 
 /// Frames the overlay summarises.
 const RECENT: usize = 240;

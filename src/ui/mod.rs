@@ -11,7 +11,16 @@ use std::path::PathBuf;
 
 pub use app::{App, Command, Launch, RunStatus, Script, Startup, WorkflowStep};
 
-use crate::error::{Error, Result};
+use workbench_core::error::{Error, Result};
+use workbench_core::train::Sizes;
+
+/// How much of each curve and map the Predictions step draws: about a chart's size in points.
+pub const INSIGHT_SIZES: Sizes = Sizes {
+    roc_points: 512,
+    scatter_points: 4_000,
+    map_points: 5_000,
+    map_cells: (480, 320),
+};
 
 /// Opens the window and runs until it is closed.
 pub fn run(file: Option<PathBuf>, launch: Launch) -> Result<()> {

@@ -4,13 +4,13 @@
 //! live curves on screen, trains k-means (k = 8) and shows the customer map of every customer;
 //! each is a phase of the frame statistics; then it closes the window (which writes them).
 
-use super::{App, WorkflowStep};
-use crate::ml::{ModelKind, Task};
+use super::{App, ModelCommand, WorkflowStep};
 use crate::ui::panels::data::DataTab;
 use crate::ui::widgets::table::ROW_HEIGHT;
+use workbench_core::ml::{ModelKind, Task};
 
 /// A script the app can run by itself.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Script {
     /// Table scrolling, a training run, the segment map: the frame-time benchmark.
     FrameBench,
@@ -43,8 +43,8 @@ impl App {
         self.script = match stage {
             Stage::Loading => {
                 let loaded = self.state.cleaned.is_some()
-                    && self.jobs.load.is_none()
-                    && self.jobs.clean.is_none();
+                    && !self.jobs.load.is_busy()
+                    && !self.jobs.clean.is_busy();
                 if loaded {
                     self.frames.set_phase("table scroll");
                     self.state.step = WorkflowStep::Data;
@@ -60,21 +60,23 @@ impl App {
             }
             Stage::Table(_) => {
                 self.frames.set_phase("training in progress");
-                self.set_target(Some("responded".to_owned()));
-                let s = &mut self.state.settings;
+                self.apply_model(ModelCommand::SetTarget(Some("responded".to_owned())));
+                let mut s = self.state.settings.clone();
                 s.ignore = vec!["churned".into(), "spend_next_90d".into()];
                 s.model = Some(ModelKind::Boosting);
+                self.apply_model(ModelCommand::Change(Box::new(s)));
                 self.start_training();
                 Some(Stage::Training)
             }
             Stage::Training if self.is_training() => Some(Stage::Training),
             Stage::Training => {
                 self.frames.set_phase("training k-means");
-                self.set_target(None);
-                let s = &mut self.state.settings;
+                self.apply_model(ModelCommand::SetTarget(None));
+                let mut s = self.state.settings.clone();
                 s.task = Some(Task::Segments);
                 s.model = Some(ModelKind::KMeans);
                 s.params.kmeans.k = 8;
+                self.apply_model(ModelCommand::Change(Box::new(s)));
                 self.start_training();
                 Some(Stage::Segments)
             }

@@ -4,20 +4,20 @@
 
 use std::time::Instant;
 
-use super::{App, WorkflowStep, scored_first};
-use crate::error::Error;
-use crate::ml::ModelSettings;
-use crate::ml::metrics::Metrics;
-use crate::ml::models::{ModelKind, StepReport};
-use crate::ml::segments::KPoint;
-use crate::train::search::{Candidate, SearchEvent, SearchJob, SearchOutcome};
-use crate::train::{CurveInfo, Phase, TrainEvent, TrainJob, TrainOutcome};
+use workbench_core::error::Error;
+use workbench_core::ml::ModelSettings;
+use workbench_core::ml::metrics::Metrics;
+use workbench_core::ml::models::{ModelKind, StepReport};
+use workbench_core::ml::saved::scored_first;
+use workbench_core::ml::segments::KPoint;
+use workbench_core::train::search::{self, Candidate, SearchEvent, SearchOutcome};
+use workbench_core::train::{CurveInfo, Phase, TrainEvent, TrainOutcome, worker};
+
+use super::commands::TrainCommand;
+use super::{App, WorkflowStep};
 
 /// Folds the settings search uses.
 pub const SEARCH_FOLDS: usize = 3;
-
-/// Longest time per frame spent reading a worker's events.
-const EVENT_BUDGET_MS: u128 = 4;
 
 /// How a training run ended, or that it hasn't.
 pub enum RunStatus {
@@ -29,6 +29,8 @@ pub enum RunStatus {
 
 /// A training run as the Train panel shows it.
 pub struct TrainingRun {
+    /// Unique within the app's life: what caches of this run's views are keyed by.
+    pub id: u64,
     /// What it was trained with.
     pub settings: ModelSettings,
     pub description: String,
@@ -54,8 +56,9 @@ pub struct TrainingRun {
 }
 
 impl TrainingRun {
-    fn new(settings: ModelSettings) -> Self {
+    fn new(id: u64, settings: ModelSettings) -> Self {
         Self {
+            id,
             fold_count: settings.folds,
             settings,
             description: "Preparing the data…".into(),
@@ -121,7 +124,7 @@ impl TrainingRun {
                 self.phase = None;
                 self.status = match result {
                     Ok(o) => {
-                        self.display = scored_first(&o.predictions);
+                        self.display = scored_first(&o.predictions).ok();
                         for note in &o.notes {
                             if !self.log.contains(note) {
                                 self.log.push(note.clone());
@@ -161,19 +164,33 @@ pub struct SearchRun {
 }
 
 impl App {
+    pub(super) fn apply_train(&mut self, command: TrainCommand) {
+        match command {
+            TrainCommand::Start => self.start_training(),
+            TrainCommand::Cancel => self.jobs.train.cancel(),
+            TrainCommand::Stop => self.jobs.train.stop(),
+            TrainCommand::Compare(kinds) => self.compare_models(kinds),
+            TrainCommand::Inspect(i) => self.inspect_run(i),
+            TrainCommand::StartSearch => self.start_search(),
+            TrainCommand::CancelSearch => self.jobs.search.cancel(),
+            TrainCommand::StopSearch => self.jobs.search.stop(),
+            TrainCommand::UseSearchBest => self.use_search_best(),
+        }
+    }
+
     /// Whether training is running (for tests and the step list).
     pub fn is_training(&self) -> bool {
-        self.jobs.train.is_some()
+        self.jobs.train.is_busy()
     }
 
     /// Whether a settings search is running.
     pub fn is_searching(&self) -> bool {
-        self.jobs.search.is_some()
+        self.jobs.search.is_busy()
     }
 
     /// Trains the model as set up in the Model panel.
     pub(super) fn start_training(&mut self) {
-        if self.jobs.train.is_some() {
+        if self.jobs.train.is_busy() {
             self.notifications
                 .info("A model is already training: cancel it first");
             return;
@@ -184,8 +201,8 @@ impl App {
 
     /// Trains each of `kinds` in turn, on the same split (same seed and holdout), for the
     /// leaderboard.
-    pub(super) fn compare_models(&mut self, kinds: Vec<ModelKind>) {
-        if self.jobs.train.is_some() {
+    fn compare_models(&mut self, kinds: Vec<ModelKind>) {
+        if self.jobs.train.is_busy() {
             self.notifications
                 .info("A model is already training: cancel it first");
             return;
@@ -213,21 +230,24 @@ impl App {
             self.notifications.error("Open a data file first");
             return;
         };
-        match TrainJob::spawn(
+        match worker::spawn(
             ds.frame.clone(),
             self.state.recipe.clone(),
             settings.clone(),
+            crate::ui::INSIGHT_SIZES,
             self.waker.clone(),
         ) {
             Ok(job) => {
-                self.jobs.train = Some(job);
+                self.jobs.train.set(job);
                 // The finished run being watched goes to the leaderboard.
                 if let Some(previous) = self.state.training.take()
                     && previous.outcome().is_some()
                 {
                     self.state.leaderboard.push(previous);
                 }
-                self.state.training = Some(TrainingRun::new(settings));
+                let id = self.state.next_run_id;
+                self.state.next_run_id += 1;
+                self.state.training = Some(TrainingRun::new(id, settings));
                 self.state.step = WorkflowStep::Train;
             }
             Err(e) => self.notifications.error(e.one_line()),
@@ -235,8 +255,8 @@ impl App {
     }
 
     /// Makes leaderboard entry `i` the run that Train, Predictions and Export show.
-    pub(super) fn inspect_run(&mut self, i: usize) {
-        if self.jobs.train.is_some() || i >= self.state.leaderboard.len() {
+    fn inspect_run(&mut self, i: usize) {
+        if self.jobs.train.is_busy() || i >= self.state.leaderboard.len() {
             return;
         }
         let chosen = self.state.leaderboard.remove(i);
@@ -248,22 +268,13 @@ impl App {
         self.state.training = Some(chosen);
     }
 
-    pub(super) fn poll_training(&mut self) {
-        let (Some(job), Some(run)) = (&self.jobs.train, &mut self.state.training) else {
+    /// One event of the training run being watched.
+    pub(super) fn on_train_event(&mut self, event: TrainEvent) {
+        let Some(run) = &mut self.state.training else {
             return;
         };
-        let budget = Instant::now();
-        let mut finished = false;
         let mut errors = Vec::new();
-        while budget.elapsed().as_millis() < EVENT_BUDGET_MS {
-            let Ok(event) = job.events.try_recv() else {
-                break;
-            };
-            if run.take(event, &mut |e| errors.push(e)) {
-                finished = true;
-                break;
-            }
-        }
+        let finished = run.take(event, &mut |e| errors.push(e));
         if !finished {
             run.elapsed_secs = run.started.elapsed().as_secs_f64();
             return;
@@ -272,7 +283,7 @@ impl App {
         for e in errors {
             self.notifications.error(e);
         }
-        self.jobs.train = None;
+        self.jobs.train.clear();
         if cancelled {
             self.state.queue.clear();
         } else {
@@ -281,8 +292,8 @@ impl App {
     }
 
     /// Searches the chosen model's settings by cross-validation on the training rows.
-    pub(super) fn start_search(&mut self) {
-        if self.jobs.search.is_some() {
+    fn start_search(&mut self) {
+        if self.jobs.search.is_busy() {
             return;
         }
         let Some(ds) = &self.state.dataset else {
@@ -294,7 +305,7 @@ impl App {
             .model
             .or(settings.task.map(|t| t.default_model()))
             .unwrap_or(ModelKind::Logistic);
-        match SearchJob::spawn(
+        match search::spawn(
             ds.frame.clone(),
             self.state.recipe.clone(),
             settings,
@@ -302,7 +313,7 @@ impl App {
             self.waker.clone(),
         ) {
             Ok(job) => {
-                self.jobs.search = Some(job);
+                self.jobs.search.set(job);
                 self.state.search = Some(SearchRun {
                     kind,
                     description: "Preparing the folds…".into(),
@@ -317,7 +328,7 @@ impl App {
     }
 
     /// Copies the search's best settings into the model settings.
-    pub(super) fn use_search_best(&mut self) {
+    fn use_search_best(&mut self) {
         let Some(SearchRun {
             status: SearchStatus::Done(out),
             ..
@@ -325,49 +336,47 @@ impl App {
         else {
             return;
         };
-        self.state.settings.model = Some(out.kind);
-        self.state.settings.params = out.best_params(&self.state.settings.params);
+        let kind = out.kind;
+        let mut s = self.state.settings.clone();
+        s.model = Some(kind);
+        s.params = out.best_params(&s.params);
+        // The search's results stay: only its settings were taken.
+        let search = self.state.search.take();
+        self.change_settings(s);
+        if self.state.settings.model == Some(kind) {
+            self.state.search = search;
+        }
         self.notifications.info(format!(
             "{}: the search's best settings are set; press Train",
-            out.kind.label()
+            kind.label()
         ));
     }
 
-    pub(super) fn poll_search(&mut self) {
-        let (Some(job), Some(run)) = (&self.jobs.search, &mut self.state.search) else {
+    /// One event of the settings search.
+    pub(super) fn on_search_event(&mut self, event: SearchEvent) {
+        let Some(run) = &mut self.state.search else {
             return;
         };
-        let budget = Instant::now();
-        let mut finished = false;
-        while budget.elapsed().as_millis() < EVENT_BUDGET_MS {
-            let Ok(event) = job.events.try_recv() else {
-                break;
-            };
-            match event {
-                SearchEvent::Started {
-                    points,
-                    description,
-                } => {
-                    run.points = points;
-                    run.description = description;
-                }
-                SearchEvent::Point(c) => run.candidates.push(c),
-                SearchEvent::Finished(result) => {
-                    run.status = match result {
-                        Ok(out) => SearchStatus::Done(out),
-                        Err(Error::Cancelled) => SearchStatus::Cancelled,
-                        Err(e) => {
-                            self.notifications.error(e.one_line());
-                            SearchStatus::Failed(e.one_line())
-                        }
-                    };
-                    finished = true;
-                    break;
-                }
+        match event {
+            SearchEvent::Started {
+                points,
+                description,
+            } => {
+                run.points = points;
+                run.description = description;
             }
-        }
-        if finished {
-            self.jobs.search = None;
+            SearchEvent::Point(c) => run.candidates.push(c),
+            SearchEvent::Finished(result) => {
+                run.status = match result {
+                    Ok(out) => SearchStatus::Done(out),
+                    Err(Error::Cancelled) => SearchStatus::Cancelled,
+                    Err(e) => {
+                        self.notifications.error(e.one_line());
+                        SearchStatus::Failed(e.one_line())
+                    }
+                };
+                self.jobs.search.clear();
+            }
         }
     }
 }

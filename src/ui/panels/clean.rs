@@ -2,138 +2,14 @@
 //! undo / redo, saving and opening recipes, a form to preview and add a step, and the table as
 //! the recipe (or the previewed step) leaves it.
 
-use crate::data::profile::{ColumnProfile, Profile};
-use crate::data::recipe::{
-    Arithmetic, ClipMethod, ColumnType, DateParts, FillStrategy, FilterOp, Step, StepEffect,
-};
-use crate::ui::app::{AppState, Command};
+use crate::ui::app::{AppState, Command, RecipeCommand};
 use crate::ui::format;
 use crate::ui::widgets::table::table_ui;
-
-/// The kinds of step the form can add.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum StepKind {
-    #[default]
-    Drop,
-    Rename,
-    ChangeType,
-    Fill,
-    DropMissingRows,
-    Filter,
-    Dedupe,
-    Clip,
-    Log,
-    Standardize,
-    MinMax,
-    Bin,
-    OneHot,
-    DateParts,
-    Derive,
-}
-
-impl StepKind {
-    const ALL: [Self; 15] = [
-        Self::Drop,
-        Self::Rename,
-        Self::ChangeType,
-        Self::Fill,
-        Self::DropMissingRows,
-        Self::Filter,
-        Self::Dedupe,
-        Self::Clip,
-        Self::Log,
-        Self::Standardize,
-        Self::MinMax,
-        Self::Bin,
-        Self::OneHot,
-        Self::DateParts,
-        Self::Derive,
-    ];
-
-    fn label(self) -> &'static str {
-        match self {
-            Self::Drop => "Drop a column",
-            Self::Rename => "Rename a column",
-            Self::ChangeType => "Change a column's type",
-            Self::Fill => "Fill missing values",
-            Self::DropMissingRows => "Drop rows with missing values",
-            Self::Filter => "Keep rows where…",
-            Self::Dedupe => "Remove duplicate rows",
-            Self::Clip => "Clip outliers",
-            Self::Log => "Log transform",
-            Self::Standardize => "Standardise",
-            Self::MinMax => "Scale to 0–1",
-            Self::Bin => "Bin into quantiles",
-            Self::OneHot => "One-hot encode",
-            Self::DateParts => "Date to recency, month, weekday",
-            Self::Derive => "New column from two columns",
-        }
-    }
-
-    fn help(self) -> &'static str {
-        match self {
-            Self::Drop => {
-                "Remove a column the model should never see (an ID, a leak from the future)."
-            }
-            Self::Rename => "Give a column a clearer name.",
-            Self::ChangeType => {
-                "Read a column as numbers, whole numbers, text, dates or yes/no; values that don't fit become missing."
-            }
-            Self::Fill => {
-                "Replace missing values with the column's mean, median, most frequent value, a value you give, or a \"missing\" category."
-            }
-            Self::DropMissingRows => {
-                "Remove customers with a missing value in a column (or in any column)."
-            }
-            Self::Filter => "Keep only the customers that meet a condition.",
-            Self::Dedupe => "Keep the first of customers that appear more than once.",
-            Self::Clip => {
-                "Limit extreme values (Tukey's fences at 1.5 IQR) so a few big spenders don't dominate."
-            }
-            Self::Log => "Replace x by ln(1 + x): tames long-tailed amounts such as spend.",
-            Self::Standardize => {
-                "Rescale numbers to mean 0 and spread 1, so no column dominates by its units."
-            }
-            Self::MinMax => "Rescale numbers to run from 0 (the smallest) to 1 (the largest).",
-            Self::Bin => {
-                "Add a column with the value's quantile group (1 = lowest), e.g. spend quintiles."
-            }
-            Self::OneHot => "Turn a text column into one yes/no column per category.",
-            Self::DateParts => {
-                "Add days since the date (to the latest date), its month and its weekday."
-            }
-            Self::Derive => "Add a column computed from two others, e.g. spend per visit.",
-        }
-    }
-
-    /// Which columns the form offers.
-    fn accepts(self, c: &ColumnProfile) -> bool {
-        match self {
-            Self::Clip
-            | Self::Log
-            | Self::Standardize
-            | Self::MinMax
-            | Self::Bin
-            | Self::Derive => c.is_numeric(),
-            Self::OneHot => !c.is_numeric() && c.dtype != "date",
-            Self::Fill => c.missing > 0,
-            Self::DateParts => c.dtype == "date" || c.dtype.starts_with("datetime"),
-            _ => true,
-        }
-    }
-
-    /// The extra first entry of the column list, for steps that can take every column.
-    fn all_entry(self) -> Option<&'static str> {
-        match self {
-            Self::Standardize | Self::MinMax => Some(ALL_NUMERIC),
-            Self::DropMissingRows | Self::Dedupe => Some(ALL_COLUMNS),
-            _ => None,
-        }
-    }
-}
-
-const ALL_NUMERIC: &str = "All numeric columns";
-const ALL_COLUMNS: &str = "All columns";
+use workbench_core::data::profile::Profile;
+use workbench_core::data::recipe::{
+    ALL_COLUMNS, ALL_NUMERIC, Arithmetic, ClipMethod, ColumnType, DateParts, FillStrategy,
+    FilterOp, Step, StepEffect, StepKind,
+};
 
 /// The add-step form's own state.
 pub struct CleanForm {
@@ -358,10 +234,10 @@ pub fn clean_panel_ui(
                 ui.strong("Preview:");
                 ui.label(p.step.describe());
                 if ui.button("Add this step").clicked() {
-                    cmds.push(Command::AddStep(p.step.clone()));
+                    cmds.push(RecipeCommand::AddStep(p.step.clone()).into());
                 }
                 if ui.button("Discard").clicked() {
-                    cmds.push(Command::DiscardPreview);
+                    cmds.push(RecipeCommand::DiscardPreview.into());
                 }
             } else {
                 ui.strong("Result");
@@ -400,28 +276,28 @@ fn recipe_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
             .on_hover_text("Undo the last change to the recipe (Ctrl+Z)")
             .clicked()
         {
-            cmds.push(Command::Undo);
+            cmds.push(RecipeCommand::Undo.into());
         }
         if ui
             .add_enabled(state.history.can_redo(), egui::Button::new("Redo"))
             .on_hover_text("Redo (Ctrl+Shift+Z)")
             .clicked()
         {
-            cmds.push(Command::Redo);
+            cmds.push(RecipeCommand::Redo.into());
         }
         if ui
             .button("Open…")
             .on_hover_text("Replace this recipe by one saved as JSON")
             .clicked()
         {
-            cmds.push(Command::OpenRecipeDialog);
+            cmds.push(RecipeCommand::OpenDialog.into());
         }
         if ui
             .add_enabled(!state.recipe.steps.is_empty(), egui::Button::new("Save…"))
             .on_hover_text("Save the recipe as JSON (the file `train --recipe` takes)")
             .clicked()
         {
-            cmds.push(Command::SaveRecipeDialog);
+            cmds.push(RecipeCommand::SaveDialog.into());
         }
     });
     ui.add_space(4.0);
@@ -442,7 +318,7 @@ fn recipe_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
                 .on_hover_text("Switch this step off without removing it")
                 .changed()
             {
-                cmds.push(Command::ToggleStep(i));
+                cmds.push(RecipeCommand::ToggleStep(i).into());
             }
             let text = format!("{}. {}", i + 1, rs.step.describe());
             if rs.enabled {
@@ -458,21 +334,21 @@ fn recipe_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
                     .on_hover_text("Remove this step")
                     .clicked()
                 {
-                    cmds.push(Command::RemoveStep(i));
+                    cmds.push(RecipeCommand::RemoveStep(i).into());
                 }
                 if ui
                     .add_enabled(i + 1 < n, egui::Button::new("down").small())
                     .on_hover_text("Move down")
                     .clicked()
                 {
-                    cmds.push(Command::MoveStep { from: i, to: i + 1 });
+                    cmds.push(RecipeCommand::MoveStep { from: i, to: i + 1 }.into());
                 }
                 if ui
                     .add_enabled(i > 0, egui::Button::new("up").small())
                     .on_hover_text("Move up")
                     .clicked()
                 {
-                    cmds.push(Command::MoveStep { from: i, to: i - 1 });
+                    cmds.push(RecipeCommand::MoveStep { from: i, to: i - 1 }.into());
                 }
             });
         });
@@ -692,10 +568,10 @@ fn add_step_ui(ui: &mut egui::Ui, state: &AppState, form: &mut CleanForm, cmds: 
                 .on_hover_text("See the table with this step, before adding it")
                 .clicked()
             {
-                cmds.push(Command::PreviewStep(s.clone()));
+                cmds.push(RecipeCommand::PreviewStep(s.clone()).into());
             }
             if ui.button("Add step").clicked() {
-                cmds.push(Command::AddStep(s.clone()));
+                cmds.push(RecipeCommand::AddStep(s.clone()).into());
                 form.text.clear();
             }
         }

@@ -4,10 +4,10 @@
 
 use egui_plot::{Bar, BarChart, Plot};
 
-use crate::data::profile::{ColumnProfile, Correlations, Profile, TargetProfile};
-use crate::ui::app::{AppState, Command, Dataset};
+use crate::ui::app::{AppState, Command, DataCommand, Dataset};
 use crate::ui::format;
 use crate::ui::widgets::table::table_ui;
+use workbench_core::data::profile::{ColumnProfile, Correlations, Profile, TargetProfile};
 
 /// Which view the Data panel shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -46,11 +46,11 @@ pub fn data_panel_ui(
         ui.add_space(30.0);
         ui.vertical_centered(|ui| {
             if ui.button("Open a file…").clicked() {
-                cmds.push(Command::OpenFileDialog);
+                cmds.push(DataCommand::OpenFileDialog.into());
             }
             ui.add_space(6.0);
             if ui.button("Open the sample customers").clicked() {
-                cmds.push(Command::LoadSample);
+                cmds.push(DataCommand::LoadSample.into());
             }
             ui.add_space(10.0);
             ui.weak("CSV, TSV, Excel, Parquet or JSON: or drop a file onto this window");
@@ -116,20 +116,23 @@ fn header_ui(ui: &mut egui::Ui, ds: &Dataset, cmds: &mut Vec<Command>) {
                 .show_ui(ui, |ui| {
                     for s in &ds.sheets {
                         if ui.selectable_label(*s == current, s).clicked() && *s != current {
-                            cmds.push(Command::OpenSheet {
-                                path: path.clone(),
-                                sheet: s.clone(),
-                            });
+                            cmds.push(
+                                DataCommand::OpenSheet {
+                                    path: path.clone(),
+                                    sheet: s.clone(),
+                                }
+                                .into(),
+                            );
                         }
                     }
                 });
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.button("Open the sample").clicked() {
-                cmds.push(Command::LoadSample);
+                cmds.push(DataCommand::LoadSample.into());
             }
             if ui.button("Open a file…").clicked() {
-                cmds.push(Command::OpenFileDialog);
+                cmds.push(DataCommand::OpenFileDialog.into());
             }
         });
     });
@@ -158,7 +161,7 @@ fn rfm_ui(ui: &mut egui::Ui, ds: &Dataset, view: &mut DataView, cmds: &mut Vec<C
                 let ready = view.rfm.iter().all(|c| !c.is_empty());
                 if ui.add_enabled(ready, egui::Button::new("Make RFM table")).clicked() {
                     let [customer, date, amount] = view.rfm.clone();
-                    cmds.push(Command::MakeRfm { customer, date, amount });
+                    cmds.push(DataCommand::MakeRfm { customer, date, amount }.into());
                 }
             });
         });
@@ -167,19 +170,26 @@ fn rfm_ui(ui: &mut egui::Ui, ds: &Dataset, view: &mut DataView, cmds: &mut Vec<C
 /// The column list: name, type, missing share and flags; a click shows the column's details.
 pub fn columns_ui(ui: &mut egui::Ui, profile: &Profile, view: &mut DataView) {
     ui.strong("Columns");
+    // Only the rows on screen are built: a file may have 20,000 columns.
+    let row_height = ui.spacing().interact_size.y + ui.spacing().item_spacing.y;
     egui::ScrollArea::vertical()
         .id_salt("columns_list")
-        .show(ui, |ui| {
+        .show_rows(ui, row_height, profile.columns.len() + 1, |ui, rows| {
             egui::Grid::new("columns_grid")
                 .striped(true)
                 .num_columns(4)
+                .min_row_height(row_height - ui.spacing().item_spacing.y)
                 .show(ui, |ui| {
-                    ui.weak("name");
-                    ui.weak("type");
-                    ui.weak("missing");
-                    ui.weak("");
-                    ui.end_row();
-                    for c in &profile.columns {
+                    if rows.start == 0 {
+                        ui.weak("name");
+                        ui.weak("type");
+                        ui.weak("missing");
+                        ui.weak("");
+                        ui.end_row();
+                    }
+                    let from = rows.start.saturating_sub(1);
+                    let to = rows.end.saturating_sub(1).min(profile.columns.len());
+                    for c in &profile.columns[from..to] {
                         let selected = view.selected.as_ref() == Some(&c.name);
                         if ui.selectable_label(selected, &c.name).clicked() {
                             view.selected = Some(c.name.clone());

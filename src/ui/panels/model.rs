@@ -3,14 +3,15 @@
 
 use std::collections::BTreeSet;
 
-use crate::ml::models::{Hyperparams, ParamSpec};
-use crate::ml::{ModelKind, ModelSettings, Task};
-use crate::ui::app::{AppState, Command, SearchRun, SearchStatus};
+use crate::ui::app::{AppState, Command, ModelCommand, SearchRun, SearchStatus, TrainCommand};
 use crate::ui::format;
+use workbench_core::ml::leaks::Leak;
+use workbench_core::ml::models::{Hyperparams, ParamSpec};
+use workbench_core::ml::{Answer, ModelKind, ModelSettings, Task};
 
 pub fn model_panel_ui(
     ui: &mut egui::Ui,
-    state: &mut AppState,
+    state: &AppState,
     view: &mut ModelView,
     (training, searching): (bool, bool),
     cmds: &mut Vec<Command>,
@@ -26,16 +27,19 @@ pub fn model_panel_ui(
         .map(|c| &c.profile)
         .unwrap_or(&ds.profile);
     let state_search = state.search.as_ref();
-    let settings = &mut state.settings;
+    // Widgets edit a copy; a change goes back as one command, which clears what depends on it.
+    let mut edited = state.settings.clone();
+    let settings = &mut edited;
     let target_values: &[(String, u64)] = settings
         .target
         .as_ref()
         .and_then(|t| profile.columns.iter().find(|c| &c.name == t))
         .map_or(&[], |c| &c.top_values);
-    // A target with more than two values and no "yes" chosen: each value is a class.
-    let several = settings.task == Some(Task::Classification)
-        && settings.positive.is_none()
-        && target_values.len() > 2;
+    let answer = Answer::of(
+        settings.task.unwrap_or(Task::Classification),
+        target_values.len(),
+        settings.positive.is_some(),
+    );
     egui::ScrollArea::vertical().show(ui, |ui| {
         super::heading_ui(ui, "Model", "What do you want to know about your customers?");
         egui::Grid::new("model_grid")
@@ -48,9 +52,6 @@ pub fn model_panel_ui(
                         let selected = settings.task == Some(t);
                         if ui.radio(selected, t.label()).clicked() && !selected {
                             settings.task = Some(t);
-                            if !settings.model.is_some_and(|m| m.supports(t)) {
-                                settings.model = Some(t.default_model());
-                            }
                         }
                     }
                 });
@@ -73,7 +74,7 @@ pub fn model_panel_ui(
                         .response
                         .on_hover_text("The column the model learns to predict, e.g. whether a customer responded.");
                     if picked != current {
-                        cmds.push(Command::SetTarget(picked));
+                        cmds.push(ModelCommand::SetTarget(picked).into());
                     }
                 });
                 ui.end_row();
@@ -99,7 +100,7 @@ pub fn model_panel_ui(
                         .response
                         .on_hover_text("Which value of the target is the \"yes\" the model scores. With more than two values, pick one to predict it against all the others, or let every value be a class of its own.");
                     if picked != settings.positive {
-                        cmds.push(Command::SetPositive(picked));
+                        cmds.push(ModelCommand::SetPositive(picked).into());
                     }
                     ui.end_row();
                 }
@@ -111,7 +112,7 @@ pub fn model_panel_ui(
                         .width(260.0)
                         .show_ui(ui, |ui| {
                             for m in ModelKind::ALL.into_iter().filter(|m| m.supports(task)) {
-                                let usable = !several || m.supports_several_classes();
+                                let usable = m.can_answer(answer);
                                 ui.add_enabled_ui(usable, |ui| {
                                     let mut value = settings.model;
                                     if ui.selectable_value(&mut value, Some(m), m.label()).clicked() {
@@ -176,6 +177,10 @@ pub fn model_panel_ui(
                 ui.end_row();
             });
 
+        if !state.leaks.is_empty() && settings.task != Some(Task::Segments) {
+            ui.add_space(8.0);
+            leaks_ui(ui, &state.leaks, &mut settings.ignore);
+        }
         ui.add_space(8.0);
         egui::CollapsingHeader::new(format!(
             "Columns used ({} ignored)",
@@ -215,7 +220,7 @@ pub fn model_panel_ui(
         ui.horizontal(|ui| {
             let button = egui::Button::new(egui::RichText::new("Train").strong()).min_size(egui::vec2(120.0, 30.0));
             if ui.add_enabled(waiting.is_none() && !training, button).clicked() {
-                cmds.push(Command::StartTraining);
+                cmds.push(TrainCommand::Start.into());
             }
             if let Some(w) = waiting {
                 ui.weak(w);
@@ -226,10 +231,37 @@ pub fn model_panel_ui(
         let task = settings.task.unwrap_or(Task::Classification);
         if waiting.is_none() {
             ui.add_space(10.0);
-            compare_ui(ui, task, several, view, training, cmds);
+            compare_ui(ui, answer, view, training, cmds);
             if task != Task::Segments {
                 ui.add_space(6.0);
                 search_ui(ui, state_search, settings, searching, training, cmds);
+            }
+        }
+    });
+    if edited != state.settings {
+        cmds.push(ModelCommand::Change(Box::new(edited)).into());
+    }
+}
+
+/// Columns suspected of leaking the target, with one click to leave them out.
+fn leaks_ui(ui: &mut egui::Ui, leaks: &[Leak], ignore: &mut Vec<String>) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            "Likely leaks: these inputs may not be known when the model is used",
+        )
+        .on_hover_text("A model that sees the outcome (or something known only after it) looks excellent in testing and fails in the campaign.");
+        for l in leaks {
+            ui.label(format!("• {}", l.describe()));
+        }
+        if ui
+            .button(format!("Leave {} out", if leaks.len() == 1 { "it" } else { "them" }))
+            .clicked()
+        {
+            for l in leaks {
+                if !ignore.contains(&l.column) {
+                    ignore.push(l.column.clone());
+                }
             }
         }
     });
@@ -245,8 +277,7 @@ pub struct ModelView {
 /// "Compare models": train several on the same split, for the leaderboard in Train.
 fn compare_ui(
     ui: &mut egui::Ui,
-    task: Task,
-    several: bool,
+    answer: Answer,
     view: &mut ModelView,
     training: bool,
     cmds: &mut Vec<Command>,
@@ -255,10 +286,7 @@ fn compare_ui(
         .default_open(false)
         .show(ui, |ui| {
             ui.weak("Train each ticked model in turn on the same customers and the same held-out rows; Train shows them ranked, and any can be inspected and exported.");
-let models: Vec<ModelKind> = ModelKind::ALL
-                .into_iter()
-                .filter(|m| m.supports(task) && (!several || m.supports_several_classes()))
-                .collect();
+            let models: Vec<ModelKind> = answer.models().collect();
             ui.horizontal_wrapped(|ui| {
                 for &m in &models {
                     let mut on = !view.compare_skip.contains(&m);
@@ -274,7 +302,7 @@ let models: Vec<ModelKind> = ModelKind::ALL
             let chosen: Vec<ModelKind> = models.into_iter().filter(|m| !view.compare_skip.contains(m)).collect();
             let label = format!("Train {} models", chosen.len());
             if ui.add_enabled(!training && !chosen.is_empty(), egui::Button::new(label)).clicked() {
-                cmds.push(Command::CompareModels(chosen));
+                cmds.push(TrainCommand::Compare(chosen).into());
             }
         });
 }
@@ -294,7 +322,7 @@ fn search_ui(
             .unwrap_or(Task::Classification)
             .default_model()
     });
-    let grid = crate::train::search::grid(kind);
+    let grid = workbench_core::train::search::grid(kind);
     egui::CollapsingHeader::new("Search settings")
         .default_open(search.is_some())
         .show(ui, |ui| {
@@ -311,14 +339,14 @@ fn search_ui(
             ));
             ui.horizontal(|ui| {
                 if ui.add_enabled(!searching && !training, egui::Button::new("Search")).clicked() {
-                    cmds.push(Command::StartSearch);
+                    cmds.push(TrainCommand::StartSearch.into());
                 }
                 if searching {
                     if ui.button("Stop").on_hover_text("Finish with the combinations tried so far.").clicked() {
-                        cmds.push(Command::StopSearch);
+                        cmds.push(TrainCommand::StopSearch.into());
                     }
                     if ui.button("Cancel").clicked() {
-                        cmds.push(Command::CancelSearch);
+                        cmds.push(TrainCommand::CancelSearch.into());
                     }
                     ui.spinner();
                 }
@@ -371,7 +399,7 @@ fn search_ui(
             match &run.status {
                 SearchStatus::Done(_) => {
                     if ui.add_enabled(!training, egui::Button::new("Use the best settings")).clicked() {
-                        cmds.push(Command::UseSearchBest);
+                        cmds.push(TrainCommand::UseSearchBest.into());
                     }
                 }
                 SearchStatus::Failed(e) => {
@@ -420,8 +448,11 @@ fn param_row_ui(ui: &mut egui::Ui, params: &mut Hyperparams, kind: ModelKind, sp
             }
         });
     }
-    if ui.add(drag).on_hover_text(spec.help).changed() {
-        let _ = params.set(kind, spec.key, value);
+    // The drag value keeps `value` within the spec's range, which is all `set` checks.
+    if ui.add(drag).on_hover_text(spec.help).changed()
+        && let Err(e) = params.set(kind, spec.key, value)
+    {
+        ui.colored_label(ui.visuals().error_fg_color, e.one_line());
     }
     ui.end_row();
 }

@@ -1,9 +1,9 @@
 //! The step list on the left: each step, whether it is done, and what it is waiting for.
 
-use crate::ml::Task;
-use crate::ml::metrics::Metrics;
 use crate::ui::app::{AppState, Command, RunStatus, WorkflowStep};
 use crate::ui::format;
+use workbench_core::ml::Task;
+use workbench_core::ml::metrics::Metrics;
 
 /// Whether a step is done and a one-line status.
 fn status(state: &AppState, step: WorkflowStep, training: bool) -> (bool, String) {

@@ -5,9 +5,9 @@
 
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
-use crate::train::Phase;
-use crate::ui::app::{AppState, Command, RunStatus, TrainingRun, WorkflowStep};
+use crate::ui::app::{AppState, Command, RunStatus, TrainCommand, TrainingRun, WorkflowStep};
 use crate::ui::format;
+use workbench_core::train::Phase;
 
 pub fn train_panel_ui(ui: &mut egui::Ui, state: &AppState, running: bool, cmds: &mut Vec<Command>) {
     let Some(run) = &state.training else {
@@ -105,10 +105,10 @@ fn progress_ui(
                 .on_hover_text("Finish now with the best step so far (lowest held-out loss) and go on to the results. During cross-validation: stop after this fold.")
                 .clicked()
             {
-                cmds.push(Command::StopTraining);
+                cmds.push(TrainCommand::Stop.into());
             }
             if ui.button("Cancel").on_hover_text("Abandon this run (and any models queued after it).").clicked() {
-                cmds.push(Command::CancelTraining);
+                cmds.push(TrainCommand::Cancel.into());
             }
             ui.spinner();
         }
@@ -337,7 +337,7 @@ fn leaderboard_ui(ui: &mut egui::Ui, state: &AppState, running: bool, cmds: &mut
                         .on_hover_text("Show this model in Train and Predictions; Export then writes its scores.")
                         .clicked()
                     {
-                        cmds.push(Command::InspectRun(i));
+                        cmds.push(TrainCommand::Inspect(i).into());
                     }
                 }
                 None => {

@@ -6,7 +6,7 @@ pub mod table;
 
 use egui_plot::Bar;
 
-use crate::data::profile::Histogram;
+use workbench_core::data::profile::Histogram;
 
 /// Bars of a histogram, each centred on its bin.
 pub fn histogram_bars(h: &Histogram) -> Vec<Bar> {

@@ -3,8 +3,8 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use crate::data::export::write_atomic;
-use crate::error::{Error, Result};
+use workbench_core::data::export::write_atomic;
+use workbench_core::error::{Error, Result};
 
 /// Encodes `image` as PNG and writes it to `path` atomically.
 pub fn write_png(image: &egui::ColorImage, path: &Path) -> Result<()> {

@@ -4,11 +4,15 @@
 use egui_extras::{Column, TableBuilder};
 use polars::prelude::DataFrame;
 
-use crate::data::ROW_ID;
 use crate::ui::format;
+use workbench_core::data::ROW_ID;
 
 /// Height of a table row, in points.
 pub const ROW_HEIGHT: f32 = 20.0;
+
+/// Columns drawn at once; a wider table is paged (only the rows on screen are built, but every
+/// column of them is: 20,000 columns × 30 rows would be 600,000 cells a frame).
+pub const MAX_SHOWN_COLUMNS: usize = 60;
 
 /// Shows `df` (without the internal row-id column), scrolling both ways; `scroll_to` moves the
 /// view to that many points from the top.
@@ -22,6 +26,7 @@ pub fn table_ui(ui: &mut egui::Ui, id_salt: &str, df: &DataFrame, scroll_to: Opt
         ui.label("No columns to show.");
         return;
     }
+    let columns = column_page_ui(ui, id_salt, &columns);
     egui::ScrollArea::horizontal()
         .id_salt(id_salt)
         .show(ui, |ui| {
@@ -43,7 +48,7 @@ pub fn table_ui(ui: &mut egui::Ui, id_salt: &str, df: &DataFrame, scroll_to: Opt
                     header.col(|ui| {
                         ui.weak("#");
                     });
-                    for c in &columns {
+                    for c in columns {
                         header.col(|ui| {
                             ui.strong(c.name().as_str()).on_hover_text(format!(
                                 "{} ({})",
@@ -59,7 +64,7 @@ pub fn table_ui(ui: &mut egui::Ui, id_salt: &str, df: &DataFrame, scroll_to: Opt
                         row.col(|ui| {
                             ui.weak(format::count(i + 1));
                         });
-                        for c in &columns {
+                        for c in columns {
                             row.col(|ui| {
                                 let text = c.get(i).map(|v| format::cell(&v)).unwrap_or_default();
                                 if c.dtype().is_primitive_numeric() {
@@ -77,4 +82,37 @@ pub fn table_ui(ui: &mut egui::Ui, id_salt: &str, df: &DataFrame, scroll_to: Opt
                     });
                 });
         });
+}
+
+/// The page of columns shown (all of them when there are few), with buttons to page through.
+fn column_page_ui<'a, T>(ui: &mut egui::Ui, id_salt: &str, columns: &'a [T]) -> &'a [T] {
+    let n = columns.len();
+    if n <= MAX_SHOWN_COLUMNS {
+        return columns;
+    }
+    let id = egui::Id::unique((id_salt, "first_column"));
+    let mut first = ui.data(|d| d.get_temp::<usize>(id)).unwrap_or(0).min(n - 1);
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(first > 0, egui::Button::new("Previous columns"))
+            .clicked()
+        {
+            first = first.saturating_sub(MAX_SHOWN_COLUMNS);
+        }
+        let last = (first + MAX_SHOWN_COLUMNS).min(n);
+        ui.label(format!(
+            "Columns {}–{} of {}",
+            format::count(first + 1),
+            format::count(last),
+            format::count(n)
+        ));
+        if ui
+            .add_enabled(last < n, egui::Button::new("Next columns"))
+            .clicked()
+        {
+            first = last;
+        }
+    });
+    ui.data_mut(|d| d.insert_temp(id, first));
+    &columns[first..(first + MAX_SHOWN_COLUMNS).min(n)]
 }

@@ -1,0 +1,163 @@
+//! Evaluate: score the held-out rows (or the training rows when none are held out) through the
+//! model file's own `score`, and measure them. [`metrics_of`] is the one place where a question
+//! picks its metrics; training, cross-validation and the search all call it.
+
+use ndarray::{Array2, ArrayView2};
+use polars::prelude::*;
+
+use super::f64_values;
+use super::plan::Prepared;
+use crate::error::{Error, Result};
+use crate::ml::metrics::{self, Metrics};
+use crate::ml::models::TrainedModel;
+use crate::ml::saved::{SCORE, SEGMENT, SavedModel, Scored};
+use crate::ml::{Answer, Question};
+
+/// Silhouette is computed on at most this many customers (it is quadratic).
+const SILHOUETTE_SAMPLE: usize = 2_000;
+
+/// Which rows the metrics describe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvaluatedOn {
+    /// Rows held out from training: an honest estimate.
+    Holdout,
+    /// The training rows themselves (holdout 0): optimistic.
+    Training,
+}
+
+/// The evaluated rows, scored and measured.
+pub struct Evaluation {
+    pub evaluated_on: EvaluatedOn,
+    pub metrics: Metrics,
+    /// The evaluated rows with their original columns plus score / prediction / decile / segment.
+    pub predictions: DataFrame,
+    /// Each evaluated row's score (or segment number).
+    pub scores: Vec<f64>,
+    /// Truth for the evaluated rows (1/0 for yes/no, the class, the amount), in row order.
+    pub truth: Vec<f64>,
+    /// The evaluated rows cleaned by the recipe and encoded as features.
+    pub clean: DataFrame,
+    pub x: Array2<f64>,
+    /// Category values in the evaluated rows that training never saw.
+    pub unseen_categories: usize,
+}
+
+/// Scores and measures the held-out rows of `prepared` (its training rows when none are held
+/// out) with `saved`.
+pub fn evaluate(
+    saved: &SavedModel,
+    question: &Question,
+    prepared: Prepared,
+    seed: u64,
+) -> Result<Evaluation> {
+    let Prepared {
+        train_raw,
+        hold_raw,
+        train_clean,
+        hold_clean,
+        x,
+        y,
+        valid_x,
+        valid_y,
+        ..
+    } = prepared;
+    let (evaluated_on, raw, truth, x, clean) = match hold_clean {
+        None => (EvaluatedOn::Training, train_raw, y, x, train_clean),
+        Some(h) => (EvaluatedOn::Holdout, hold_raw, valid_y, valid_x, h),
+    };
+    // Scored through the very function `score` uses, so a saved model reproduces these rows.
+    let Scored {
+        frame: predictions,
+        unseen_categories,
+        ..
+    } = saved.score(&raw)?;
+    let scores: Vec<f64> = f64_values(
+        predictions
+            .column(SCORE)
+            .or_else(|_| predictions.column(SEGMENT))?,
+    )?
+    .into_iter()
+    .map(|v| v.unwrap_or(f64::NAN))
+    .collect();
+    let metrics = metrics_of(question, &saved.model, x.view(), &truth, seed)?;
+    Ok(Evaluation {
+        evaluated_on,
+        metrics,
+        predictions,
+        scores,
+        truth,
+        clean,
+        x,
+        unseen_categories,
+    })
+}
+
+/// The metrics of `model` on the rows `x` whose truth is `truth`, as the question asks for.
+pub fn metrics_of(
+    question: &Question,
+    model: &TrainedModel,
+    x: ArrayView2<f64>,
+    truth: &[f64],
+    seed: u64,
+) -> Result<Metrics> {
+    Ok(match question.answer() {
+        Answer::SeveralClasses => {
+            let probs = model.predict_proba(x)?;
+            let classes: Vec<usize> = truth.iter().map(|&v| v as usize).collect();
+            Metrics::Multiclass(metrics::multiclass(
+                probs.as_slice().unwrap_or(&[]),
+                &classes,
+                &question.labels,
+            ))
+        }
+        Answer::YesNo => {
+            let labels: Vec<bool> = truth.iter().map(|&v| v > 0.5).collect();
+            Metrics::Classification(metrics::classification(&model.predict(x)?, &labels, 0.5))
+        }
+        Answer::Amount => Metrics::Regression(metrics::regression(&model.predict(x)?, truth)),
+        Answer::Segment => segment_metrics(model, x, seed)?,
+    })
+}
+
+fn segment_metrics(model: &TrainedModel, x: ArrayView2<f64>, seed: u64) -> Result<Metrics> {
+    let Some(centres) = model.centres() else {
+        return Err(Error::Model("segments without centres".into()));
+    };
+    let k = centres.len();
+    let labels: Vec<usize> = model.predict(x)?.iter().map(|&s| s as usize).collect();
+    let mut sizes = vec![0u64; k];
+    for &l in &labels {
+        if l < k {
+            sizes[l] += 1;
+        }
+    }
+    let n = labels.len();
+    let sample: Vec<usize> = if n <= SILHOUETTE_SAMPLE {
+        (0..n).collect()
+    } else {
+        crate::ml::split::holdout(n, None, SILHOUETTE_SAMPLE as f64 / n as f64, seed).holdout
+    };
+    let flat: Vec<f64> = x.iter().copied().collect();
+    Ok(Metrics::Segments(metrics::SegmentMetrics {
+        k,
+        // The mean squared distance to the centre of each row's own segment (for k-means the
+        // nearest one; a Gaussian mixture may put a row in a wider segment farther away).
+        inertia: x
+            .rows()
+            .into_iter()
+            .zip(&labels)
+            .filter_map(|(row, &l)| {
+                centres.get(l).map(|c| {
+                    row.iter()
+                        .zip(c)
+                        .map(|(a, b)| (a - b) * (a - b))
+                        .sum::<f64>()
+                })
+            })
+            .sum::<f64>()
+            / n.max(1) as f64,
+        silhouette: metrics::silhouette(&flat, x.ncols(), &labels, &sample),
+        sizes,
+    }))
+}

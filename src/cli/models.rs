@@ -1,0 +1,210 @@
+//! `train` and `score`: the model contract other tools drive.
+
+use std::path::{Path, PathBuf};
+
+use workbench_core::data::{export, recipe::Recipe};
+use workbench_core::error::{Error, Result};
+use workbench_core::jobs::{RunControl, catch_panic};
+use workbench_core::ml::leaks::suspects;
+use workbench_core::ml::saved::SavedModel;
+use workbench_core::ml::{ModelKind, ModelSettings, Task, profiled_label};
+use workbench_core::train;
+
+use super::{load_file, parse_fraction};
+
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    pub file: PathBuf,
+    /// The column to predict (none: find segments).
+    #[arg(long)]
+    pub target: Option<String>,
+    #[arg(long, value_parser = ["classification", "regression", "segments"])]
+    pub task: Option<String>,
+    #[arg(long, value_parser = ModelKind::ALL.map(ModelKind::cli_name))]
+    pub model: Option<String>,
+    /// A column not to use (repeat for more).
+    #[arg(long)]
+    pub ignore: Vec<String>,
+    /// The target label that means "yes".
+    #[arg(long)]
+    pub positive: Option<String>,
+    /// Share of rows held out for validation, 0 to below 1 (0 trains on every row).
+    #[arg(long, default_value_t = 0.2, value_parser = parse_fraction)]
+    pub holdout: f64,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Number of segments for k-means.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(2..=1000))]
+    pub k: Option<u64>,
+    /// Cross-validate on the training rows with N folds (mean ± sd of each metric in --metrics).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(2..=50))]
+    pub folds: Option<u64>,
+    /// A model setting, KEY=VALUE (repeat for more), e.g. --param leaves=63; the Model panel's
+    /// hover help says what each does.
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// Weigh yes and no rows so both classes count equally (for rare responders).
+    #[arg(long)]
+    pub balance_classes: bool,
+    /// Cleaning steps to fit on the training rows (JSON, as saved by the app).
+    #[arg(long)]
+    pub recipe: Option<PathBuf>,
+    #[arg(long)]
+    pub save_model: Option<PathBuf>,
+    #[arg(long)]
+    pub metrics: Option<PathBuf>,
+    #[arg(long)]
+    pub predictions: Option<PathBuf>,
+}
+
+/// `score`: a saved model applied to a new file.
+pub fn score(model_file: &Path, file: &Path, out: &Path) -> Result<()> {
+    let model = SavedModel::load(model_file)?;
+    let data = load_file(file)?;
+    // A model file is data from outside: whatever it holds, scoring ends in an answer.
+    let scored = catch_panic(|| model.score(&data)).map_err(|e| match e {
+        Error::MissingColumn { name, context } => {
+            Error::bad_file(file, format!("column '{name}' is missing{context}"))
+        }
+        other => other,
+    })?;
+    if scored.unseen_categories > 0 {
+        eprintln!(
+            "warning: {} category values were not seen in training and count as none of the known categories",
+            scored.unseen_categories
+        );
+    }
+    if scored.removed_rows > 0 {
+        eprintln!(
+            "note: the model's recipe filtered out {} rows; they are not in the output",
+            scored.removed_rows
+        );
+    }
+    export::write_csv(&scored.frame, out)
+}
+
+/// `train`: a model trained and measured, optionally saved with its metrics and predictions.
+pub fn train(args: TrainArgs) -> Result<()> {
+    let data = load_file(&args.file)?;
+    let recipe = match &args.recipe {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            Recipe::from_json(&text).map_err(|e| {
+                Error::bad_file(
+                    path,
+                    format!("line {}, column {}: {e}", e.line(), e.column()),
+                )
+            })?
+        }
+        None => Recipe::default(),
+    };
+    let task = args.task.as_deref().map(|t| match t {
+        "regression" => Task::Regression,
+        "segments" => Task::Segments,
+        _ => Task::Classification,
+    });
+    let mut settings = ModelSettings {
+        task,
+        target: args.target.clone(),
+        ignore: args.ignore.clone(),
+        positive: args.positive.clone(),
+        model: args.model.as_deref().and_then(ModelKind::from_cli_name),
+        holdout: args.holdout,
+        seed: args.seed,
+        ..ModelSettings::default()
+    };
+    if let Some(k) = args.k {
+        settings.params.kmeans.k = k as usize;
+        settings.params.gmm.k = k as usize;
+    }
+    settings.folds = args.folds.map_or(0, |f| f as usize);
+    settings.balance_classes = args.balance_classes;
+    let kind = match (settings.model, settings.task) {
+        (Some(m), _) => m,
+        (None, Some(t)) => t.default_model(),
+        (None, None) => {
+            workbench_core::ml::infer_task(&data, settings.target.as_deref())?.default_model()
+        }
+    };
+    for p in &args.params {
+        settings.params.set_from_text(kind, p)?;
+    }
+    if let Some(target) = &settings.target {
+        let task = match settings.task {
+            Some(t) => t,
+            None => workbench_core::ml::infer_task(&data, Some(target))?,
+        };
+        if task != Task::Segments {
+            let label = profiled_label(&data, target, task, settings.positive.as_deref())?;
+            for leak in suspects(&data, target, label.as_deref(), &settings.ignore)? {
+                eprintln!(
+                    "warning: likely leak: {} (leave it out with --ignore)",
+                    leak.describe()
+                );
+            }
+        }
+    }
+    let outcome = train::run(
+        &data,
+        &recipe,
+        &settings,
+        train::Detail::Metrics,
+        &mut |_| true,
+        &RunControl::default(),
+    )?;
+    for note in &outcome.notes {
+        eprintln!("note: {note}");
+    }
+    if let Some(path) = &args.save_model {
+        outcome.model.save(path)?;
+    }
+    if let Some(path) = &args.metrics {
+        export::write_json(&outcome.metrics_json(), path)?;
+    }
+    if let Some(path) = &args.predictions {
+        export::write_csv(&outcome.predictions, path)?;
+    }
+    println!("{}", summary(&outcome));
+    Ok(())
+}
+
+/// One line saying what was trained and how good it is.
+pub fn summary(o: &train::TrainOutcome) -> String {
+    use workbench_core::ml::metrics::Metrics;
+    let on = match o.evaluated_on {
+        train::EvaluatedOn::Holdout => format!("on {} held-out rows", o.holdout_rows),
+        train::EvaluatedOn::Training => format!("on the {} training rows", o.train_rows),
+    };
+    let what = match &o.metrics {
+        Metrics::Classification(m) => format!(
+            "AUC {:.4}, accuracy {:.4}, lift in top decile {:.2}",
+            m.auc, m.accuracy, m.lift_top_decile
+        ),
+        Metrics::Multiclass(m) => format!(
+            "accuracy {:.4} over {} classes (always the most frequent: {:.4}), macro F1 {:.4}",
+            m.accuracy,
+            m.classes.len(),
+            m.majority_rate,
+            m.macro_f1
+        ),
+        Metrics::Regression(m) => format!("RMSE {:.4}, MAE {:.4}, R² {:.4}", m.rmse, m.mae, m.r2),
+        Metrics::Segments(m) => format!(
+            "{} segments, inertia {:.4}, silhouette {:.4}",
+            m.k, m.inertia, m.silhouette
+        ),
+    };
+    let cv =
+        o.cv.as_ref()
+            .and_then(|cv| cv.headline())
+            .map_or(String::new(), |(name, mean, sd)| {
+                format!(
+                    "; {}-fold cross-validation {name} {mean:.4} ± {sd:.4}",
+                    o.cv.as_ref().map_or(0, |c| c.folds.len())
+                )
+            });
+    format!(
+        "{}: {what} {on}{cv} ({:.1} s)",
+        o.model.kind.label(),
+        o.elapsed_secs
+    )
+}

@@ -1,0 +1,53 @@
+//! `sample` and `profile`.
+
+use std::path::Path;
+
+use workbench_core::data::{export, profile, sample as generator};
+use workbench_core::error::{Error, Result};
+
+use super::load_file;
+
+/// `sample`: a generated customer table.
+pub fn sample(rows: usize, seed: u64, out: &Path) -> Result<()> {
+    let s = generator::generate(rows, seed)?;
+    export::write_csv(&s.frame, out)
+}
+
+/// `profile`: each column summarised, as a table or JSON.
+pub fn profile(file: &Path, json: bool) -> Result<()> {
+    let p = profile::profile(&load_file(file)?)?;
+    if json {
+        let text = serde_json::to_string_pretty(&p)
+            .map_err(|e| Error::Model(format!("profile JSON: {e}")))?;
+        println!("{text}");
+    } else {
+        print_profile(file, &p);
+    }
+    Ok(())
+}
+
+fn print_profile(file: &Path, p: &profile::Profile) {
+    println!(
+        "{}: {} rows, {} columns",
+        file.display(),
+        p.rows,
+        p.columns.len()
+    );
+    println!(
+        "{:<28} {:<10} {:>9} {:>9} {:>12} {:>12} {:>12}",
+        "column", "type", "missing", "distinct", "min", "mean", "max"
+    );
+    let num = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.4}"));
+    for c in &p.columns {
+        println!(
+            "{:<28} {:<10} {:>8.1}% {:>9} {:>12} {:>12} {:>12}",
+            c.name,
+            c.dtype,
+            100.0 * c.missing_fraction,
+            c.distinct,
+            num(c.min),
+            num(c.mean),
+            num(c.max)
+        );
+    }
+}

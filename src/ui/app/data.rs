@@ -1,0 +1,255 @@
+//! Opening data: files, worksheets, the sample, the RFM summary of transactions; and the
+//! target profile that follows a target.
+
+use std::path::{Path, PathBuf};
+
+use workbench_core::Result;
+use workbench_core::data::load;
+use workbench_core::data::profile::{correlations, profile, target_profile};
+use workbench_core::data::recipe::Recipe;
+use workbench_core::error::Error;
+use workbench_core::jobs::{Job, JobContext};
+use workbench_core::ml::leaks::suspects;
+use workbench_core::ml::{ModelSettings, Task, profiled_label};
+use workbench_core::samples;
+
+use super::App;
+use super::commands::DataCommand;
+use super::dialogs::FileChoice;
+use super::state::{Dataset, RecipeHistory, TargetCheck};
+use crate::ui::format;
+
+/// The name a path is shown under.
+pub(super) fn display_name(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+impl App {
+    pub(super) fn apply_data(&mut self, command: DataCommand) {
+        match command {
+            DataCommand::OpenFileDialog => self.file_dialog(
+                "open",
+                FileChoice::open(
+                    "Open customer data",
+                    "Tables",
+                    vec![
+                        "csv", "tsv", "txt", "xlsx", "xls", "parquet", "json", "ndjson", "jsonl",
+                    ],
+                ),
+                |p| DataCommand::OpenPath(p).into(),
+            ),
+            DataCommand::OpenPath(p) => self.spawn_load(display_name(&p), Some(p), None),
+            DataCommand::OpenSheet { path, sheet } => {
+                let name = format!("{} [{sheet}]", display_name(&path));
+                self.spawn_load(name, Some(path), Some(sheet));
+            }
+            DataCommand::LoadSample => {
+                self.spawn_load(samples::CUSTOMERS_NAME.to_owned(), None, None);
+            }
+            DataCommand::CancelLoad => {
+                self.jobs.load.clear();
+                self.notifications.info("Loading cancelled");
+            }
+            DataCommand::MakeRfm {
+                customer,
+                date,
+                amount,
+            } => self.make_rfm(customer, date, amount),
+        }
+    }
+
+    /// Loads a file (or the sample, with no path) and profiles it, on the `load` worker.
+    pub(super) fn spawn_load(
+        &mut self,
+        name: String,
+        path: Option<PathBuf>,
+        sheet: Option<String>,
+    ) {
+        let label = format!("Loading {name}");
+        let source = path.clone();
+        let work = move |ctx: &JobContext<Result<Dataset>>| -> Result<Dataset> {
+            let (frame, sheets) = match &source {
+                Some(p) => {
+                    let options = load::LoadOptions {
+                        sheet: sheet.clone(),
+                    };
+                    let frame = load::load_path(
+                        p,
+                        &options,
+                        &mut |read, total| {
+                            ctx.set_progress(read as f64 / total.max(1) as f64 * 0.8)
+                        },
+                        ctx.cancel_flag(),
+                    )?;
+                    let sheets = if load::file_kind(p, &[]) == load::FileKind::Excel {
+                        load::sheet_names(p).unwrap_or_default()
+                    } else {
+                        Vec::new()
+                    };
+                    (frame, sheets)
+                }
+                None => (
+                    load::read_text_bytes(
+                        samples::CUSTOMERS_CSV,
+                        Path::new(samples::CUSTOMERS_NAME),
+                    )?,
+                    Vec::new(),
+                ),
+            };
+            if ctx.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            ctx.set_progress(0.85);
+            let profile = profile(&frame)?;
+            ctx.set_progress(0.95);
+            let correlations = correlations(&frame, 40)?;
+            let sheet = sheet.or_else(|| sheets.first().cloned());
+            Ok(Dataset {
+                name,
+                path: source,
+                sheets,
+                sheet,
+                frame,
+                profile,
+                correlations,
+                rfm_of: None,
+            })
+        };
+        match Job::compute("load", label, self.waker.clone(), work) {
+            Ok(j) => self.jobs.load.set(j),
+            Err(e) => self.notifications.error(e.one_line()),
+        }
+    }
+
+    /// A table loaded (or failed to).
+    pub(super) fn on_loaded(&mut self, result: Result<Dataset>) {
+        match result {
+            Ok(ds) => {
+                self.notifications.info(format!(
+                    "Opened {}: {} customers, {} columns",
+                    ds.name,
+                    format::count(ds.frame.height()),
+                    format::count(ds.frame.width())
+                ));
+                if let Some(p) = &ds.path {
+                    self.remember_recent(p.clone());
+                }
+                let state = &mut self.state;
+                state.dataset = Some(ds);
+                state.cleaned = None;
+                state.training = None;
+                state.leaderboard.clear();
+                state.queue.clear();
+                state.search = None;
+                state.exported = None;
+                state.settings = ModelSettings {
+                    seed: state.settings.seed,
+                    holdout: state.settings.holdout,
+                    ..ModelSettings::default()
+                };
+                state.recipe = Recipe::default();
+                state.history = RecipeHistory::default();
+                state.preview = None;
+                state.target_profile = None;
+                if self.pending_project.is_some() {
+                    self.apply_pending_project();
+                } else {
+                    self.spawn_clean();
+                }
+            }
+            Err(Error::Cancelled) => self.pending_project = None,
+            Err(e) => {
+                self.pending_project = None;
+                self.notifications.error(e.one_line());
+            }
+        }
+    }
+
+    fn remember_recent(&mut self, p: PathBuf) {
+        let r = &mut self.settings.recent_files;
+        r.retain(|x| x != &p);
+        r.insert(0, p);
+        r.truncate(8);
+    }
+
+    /// Replaces the table by the RFM summary of its transactions, on the load slot.
+    fn make_rfm(&mut self, customer: String, date: String, amount: String) {
+        let Some(ds) = &self.state.dataset else {
+            return;
+        };
+        let frame = ds.frame.clone();
+        let name = format!("{} (RFM)", ds.name);
+        let path = ds.path.clone();
+        let work = move |_: &JobContext<Result<Dataset>>| -> Result<Dataset> {
+            let frame = workbench_core::data::rfm::rfm(&frame, &customer, &date, &amount)?;
+            let profile = profile(&frame)?;
+            let correlations = correlations(&frame, 40)?;
+            Ok(Dataset {
+                name,
+                path,
+                sheets: Vec::new(),
+                sheet: None,
+                frame,
+                profile,
+                correlations,
+                rfm_of: Some([customer, date, amount]),
+            })
+        };
+        match Job::compute(
+            "rfm",
+            "Summarising transactions (RFM)",
+            self.waker.clone(),
+            work,
+        ) {
+            Ok(j) => self.jobs.load.set(j),
+            Err(e) => self.notifications.error(e.one_line()),
+        }
+    }
+
+    /// Works out how the target varies with each column, on a worker.
+    pub(super) fn spawn_target_profile(&mut self) {
+        self.state.target_profile = None;
+        self.state.leaks.clear();
+        let (Some(target), Some(task)) =
+            (self.state.settings.target.clone(), self.state.settings.task)
+        else {
+            return;
+        };
+        if task == Task::Segments {
+            return;
+        }
+        let Some(frame) = self.state.current_frame().cloned() else {
+            return;
+        };
+        let positive = self.state.settings.positive.clone();
+        let ignored = self.state.settings.ignore.clone();
+        let work = move |_: &JobContext<Result<TargetCheck>>| -> Result<TargetCheck> {
+            let label = profiled_label(&frame, &target, task, positive.as_deref())?;
+            let profile = target_profile(&frame, &target, label.as_deref())?;
+            let leaks = suspects(&frame, &target, label.as_deref(), &ignored)?;
+            Ok(TargetCheck { profile, leaks })
+        };
+        match Job::compute(
+            "profile:target",
+            "Comparing columns with the target",
+            self.waker.clone(),
+            work,
+        ) {
+            Ok(j) => self.jobs.target.set(j),
+            Err(e) => self.notifications.error(e.one_line()),
+        }
+    }
+
+    pub(super) fn on_target_profile(&mut self, result: Result<TargetCheck>) {
+        match result {
+            Ok(t) => {
+                self.state.target_profile = Some(t.profile);
+                self.state.leaks = t.leaks;
+            }
+            Err(e) => self.notifications.error(e.one_line()),
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Writing results out: the scored customers (CSV or Excel), the targeting calculator's contact
+//! list, charts as PNG; and the scored-customer table's sort and filter. Each on a worker.
+
+use std::path::PathBuf;
+
+use polars::prelude::{DataFrame, SortMultipleOptions};
+use workbench_core::Result;
+use workbench_core::data::export;
+use workbench_core::data::view::TableView;
+use workbench_core::jobs::{Job, JobContext};
+use workbench_core::ml::saved::{SCORE, scored_first};
+use workbench_core::ml::segments::with_segment_names;
+use workbench_core::train::Insights;
+
+use super::App;
+use super::commands::{Command, ExportCommand};
+use super::dialogs::FileChoice;
+use super::training::TrainingRun;
+
+impl App {
+    pub(super) fn apply_export(&mut self, command: ExportCommand, ctx: &egui::Context) {
+        match command {
+            ExportCommand::Dialog => {
+                let ext = self.panels.predictions.export_format.extension();
+                self.file_dialog(
+                    "save",
+                    FileChoice::save(
+                        "Export scored customers",
+                        &ext.to_uppercase(),
+                        vec![ext],
+                        format!("scored_customers.{ext}"),
+                    ),
+                    |p| ExportCommand::To(p).into(),
+                );
+            }
+            ExportCommand::To(path) => self.export(path),
+            ExportCommand::ListDialog { contacts } => self.file_dialog(
+                "list",
+                FileChoice::save(
+                    "Export the customers to contact",
+                    "CSV",
+                    vec!["csv"],
+                    "customers_to_contact.csv".into(),
+                ),
+                move |path| ExportCommand::ListTo { path, contacts }.into(),
+            ),
+            ExportCommand::ListTo { path, contacts } => self.export_list(path, contacts),
+            ExportCommand::ViewScored(view) => self.view_scored(view),
+            ExportCommand::ChartPngDialog { name, rect } => self.file_dialog(
+                "png",
+                FileChoice::save(
+                    "Save the chart",
+                    "PNG image",
+                    vec!["png"],
+                    format!("{name}.png"),
+                ),
+                move |path| ExportCommand::SaveChartPng { path, rect }.into(),
+            ),
+            ExportCommand::SaveChartPng { path, rect } => self.save_chart_png(path, rect, ctx),
+        }
+    }
+
+    fn spawn_export(
+        &mut self,
+        label: String,
+        work: impl FnOnce(&JobContext<Result<PathBuf>>) -> Result<PathBuf> + Send + 'static,
+    ) {
+        match Job::compute("export", label, self.waker.clone(), work) {
+            Ok(j) => self.jobs.export.set(j),
+            Err(e) => self.notifications.error(e.one_line()),
+        }
+    }
+
+    fn export(&mut self, path: PathBuf) {
+        let Some(outcome) = self.state.training.as_ref().and_then(TrainingRun::outcome) else {
+            self.notifications
+                .error("Train a model first: there are no predictions to export");
+            return;
+        };
+        let frame = outcome.predictions.clone();
+        let names = self.panels.predictions.segment_names.clone();
+        let excluded = self.panels.predictions.export_excluded.clone();
+        let label = format!("Exporting {}", path.display());
+        self.spawn_export(label, move |_| {
+            let mut frame = with_segment_names(frame, &names)?;
+            if !excluded.is_empty() {
+                frame = frame.drop_many(excluded.iter().map(String::as_str));
+            }
+            export::write_table(&frame, &path, export::TableFormat::of(&path))?;
+            Ok(path)
+        });
+    }
+
+    /// Writes the `contacts` highest-scored customers of the whole table, best first.
+    fn export_list(&mut self, path: PathBuf, contacts: usize) {
+        let Some(population) = self
+            .state
+            .training
+            .as_ref()
+            .and_then(TrainingRun::outcome)
+            .and_then(|o| match &o.insights {
+                Some(Insights::YesNo(yn)) => Some(yn.population.clone()),
+                _ => None,
+            })
+        else {
+            self.notifications
+                .error("Train a yes/no model first: there is no list to export");
+            return;
+        };
+        let label = format!("Exporting {} customers to {}", contacts, path.display());
+        self.spawn_export(label, move |_| {
+            let sorted = population.sort(
+                [SCORE],
+                SortMultipleOptions::default()
+                    .with_order_descending(true)
+                    .with_maintain_order(true),
+            )?;
+            export::write_csv(&sorted.head(Some(contacts)), &path)?;
+            Ok(path)
+        });
+    }
+
+    pub(super) fn on_exported(&mut self, result: Result<PathBuf>) {
+        match result {
+            Ok(p) => {
+                self.notifications.info(format!("Exported {}", p.display()));
+                self.state.exported = Some(p);
+            }
+            Err(e) => self.notifications.error(e.one_line()),
+        }
+    }
+
+    fn view_scored(&mut self, view: TableView) {
+        let Some(frame) = self
+            .state
+            .training
+            .as_ref()
+            .and_then(TrainingRun::outcome)
+            .map(|o| o.predictions.clone())
+        else {
+            return;
+        };
+        let work = move |_: &JobContext<Result<DataFrame>>| -> Result<DataFrame> {
+            scored_first(&view.apply(&frame)?)
+        };
+        match Job::compute("table", "Sorting and filtering", self.waker.clone(), work) {
+            Ok(j) => self.jobs.table_view.set(j),
+            Err(e) => self.notifications.error(e.one_line()),
+        }
+    }
+
+    pub(super) fn on_table_view(&mut self, result: Result<DataFrame>) {
+        match (result, &mut self.state.training) {
+            (Ok(df), Some(run)) => run.display = Some(df),
+            (Err(e), _) => self.notifications.error(e.one_line()),
+            _ => {}
+        }
+    }
+
+    /// Screenshots the window and writes the part at `rect` as a PNG on an `export:png` thread.
+    fn save_chart_png(&mut self, path: PathBuf, rect: egui::Rect, ctx: &egui::Context) {
+        let tx = self.inbox.0.clone();
+        let waker = self.waker.clone();
+        let ppp = ctx.pixels_per_point();
+        ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(
+            egui::ScreenshotCallback::new(move |image| {
+                let cropped = image.region(&rect, Some(ppp));
+                let spawned =
+                    std::thread::Builder::new()
+                        .name("export:png".into())
+                        .spawn(move || {
+                            let (message, error) =
+                                match crate::ui::widgets::png::write_png(&cropped, &path) {
+                                    Ok(()) => (format!("Saved {}", path.display()), false),
+                                    Err(e) => (e.one_line(), true),
+                                };
+                            // A failed send means the app has closed; nobody is left to tell.
+                            if tx.send(Command::Notify { message, error }).is_ok() {
+                                waker();
+                            }
+                        });
+                if let Err(e) = spawned {
+                    eprintln!("error: could not start the PNG writer: {e}");
+                }
+            }),
+        ));
+    }
+}

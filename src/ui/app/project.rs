@@ -1,0 +1,130 @@
+//! Projects (data source, recipe, settings, segment names, model) and the autosaved session
+//! that is offered back after the app stopped without closing.
+
+use std::path::Path;
+
+use workbench_core::project::{DataSource, Project};
+use workbench_core::samples;
+
+use super::commands::ProjectCommand;
+use super::data::display_name;
+use super::dialogs::FileChoice;
+use super::state::RecipeHistory;
+use super::training::TrainingRun;
+use super::{App, WorkflowStep};
+
+impl App {
+    pub(super) fn apply_project(&mut self, command: ProjectCommand) {
+        match command {
+            ProjectCommand::OpenDialog => self.file_dialog(
+                "project",
+                FileChoice::open(
+                    "Open a project",
+                    "Marketing Workbench project",
+                    vec!["json"],
+                ),
+                |p| ProjectCommand::OpenFrom(p).into(),
+            ),
+            ProjectCommand::SaveDialog => self.file_dialog(
+                "project",
+                FileChoice::save(
+                    "Save the project",
+                    "Marketing Workbench project",
+                    vec!["json"],
+                    "campaign.mwb.json".into(),
+                ),
+                |p| ProjectCommand::SaveTo(p).into(),
+            ),
+            ProjectCommand::OpenFrom(path) => match Project::load(&path) {
+                Ok(project) => self.open_project(project),
+                Err(e) => self.notifications.error(e.one_line()),
+            },
+            ProjectCommand::SaveTo(path) => self.save_project(&path),
+            ProjectCommand::RestoreSession => {
+                if let Some(project) = self.state.restore_offer.take() {
+                    self.open_project(project);
+                }
+            }
+            ProjectCommand::DiscardSession => self.state.restore_offer = None,
+        }
+    }
+
+    /// Loads a project's data, then (in [`App::apply_pending_project`]) the rest.
+    fn open_project(&mut self, project: Project) {
+        match &project.source {
+            DataSource::Sample => self.spawn_load(samples::CUSTOMERS_NAME.to_owned(), None, None),
+            DataSource::File { path, sheet } => {
+                self.spawn_load(display_name(path), Some(path.clone()), sheet.clone());
+            }
+        }
+        self.pending_project = Some(project);
+    }
+
+    /// The session as a project (without the model: reopening retrains it), for autosave.
+    pub(super) fn session(&self) -> Option<Project> {
+        let ds = self.state.dataset.as_ref()?;
+        if ds.rfm_of.is_some() {
+            return None;
+        }
+        let source = match &ds.path {
+            None => DataSource::Sample,
+            Some(p) => DataSource::File {
+                path: std::path::absolute(p).unwrap_or_else(|_| p.clone()),
+                sheet: ds.sheet.clone(),
+            },
+        };
+        Some(Project::new(
+            source,
+            self.state.recipe.clone(),
+            self.state.settings.clone(),
+            self.panels.predictions.segment_names.clone(),
+            None,
+        ))
+    }
+
+    fn save_project(&mut self, path: &Path) {
+        let Some(ds) = &self.state.dataset else {
+            self.notifications
+                .error("Open some data first: a project starts from a data file");
+            return;
+        };
+        if ds.rfm_of.is_some() {
+            self.notifications.error(
+                "Projects can't hold an RFM table yet: export it as CSV (train a model, or use the CLI) and open that",
+            );
+            return;
+        }
+        let Some(mut project) = self.session() else {
+            return;
+        };
+        project.model = self
+            .state
+            .training
+            .as_ref()
+            .and_then(TrainingRun::outcome)
+            .map(|o| o.model.clone());
+        match project.save(path) {
+            Ok(()) => self
+                .notifications
+                .info(format!("Saved project {}", path.display())),
+            Err(e) => self.notifications.error(e.one_line()),
+        }
+    }
+
+    /// Restores a project's recipe, settings and names once its data is loaded, and retrains.
+    pub(super) fn apply_pending_project(&mut self) {
+        let Some(project) = self.pending_project.take() else {
+            return;
+        };
+        self.state.recipe = project.recipe;
+        self.state.history = RecipeHistory::default();
+        self.state.settings = project.settings;
+        self.panels.predictions.segment_names = project.segment_names;
+        self.spawn_clean();
+        self.spawn_target_profile();
+        if project.model.is_some() {
+            self.start_training();
+            self.state.step = WorkflowStep::Predictions;
+        }
+    }
+}
