@@ -133,3 +133,19 @@ fn twenty_thousand_columns_profile_and_train() {
             .any(|n| n.contains("20000 features for 40 training rows"))
     );
 }
+
+#[test]
+fn the_cdnow_sample_loads_as_written() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/cdnow/CDNOW_sample.txt");
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let df = load::load_path(&path, &Default::default(), &mut |_, _| {}, &cancel).unwrap();
+    assert_eq!((df.height(), df.width()), (6_919, 5));
+    assert_eq!(
+        df.column("column_1").unwrap().str().unwrap().get(0),
+        Some("00004")
+    );
+    assert_eq!(df.column("column_3").unwrap().dtype(), &DataType::Date);
+    let customers = df.column("column_2").unwrap().n_unique().unwrap();
+    assert_eq!(customers, 2_357);
+}

@@ -477,4 +477,51 @@ mod tests {
         // A model file with the wrong width is an error, not a panic.
         assert!(g.predict(Array2::zeros((3, 5)).view()).is_err());
     }
+
+    #[test]
+    fn several_starts_keep_the_most_likely_fit() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(21);
+        let unit = Normal::new(0.0, 1.0).unwrap();
+        let x = Array2::from_shape_fn((2_000, 4), |(i, j)| {
+            let g = (i * 3) % 5;
+            let centre = if j == g % 4 { 2.5 } else { 0.0 };
+            centre + unit.sample(&mut rng) * (0.6 + 0.2 * g as f64)
+        });
+        let empty = empty_matrix(4);
+        let data = TrainData {
+            x: x.view(),
+            y: &[],
+            weights: None,
+            valid_x: empty.view(),
+            valid_y: &[],
+            classes: 0,
+        };
+        let params = GmmParams {
+            k: 5,
+            ..GmmParams::default()
+        };
+        let singles: Vec<f64> = (0..params.starts)
+            .map(|s| {
+                let start =
+                    start_from_kmeans(x.view(), 5, kmeans::start_seed(9, s), params.min_variance);
+                em(x.view(), start, &params, &mut |_, _, _| Ok(true))
+                    .unwrap()
+                    .1
+            })
+            .collect();
+        let best = singles.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let mut steps = 0;
+        let m = train(&params, &data, 9, &mut |_| {
+            steps += 1;
+            Control::Continue
+        })
+        .unwrap();
+        let TrainedModel::Gmm(g) = &m else {
+            unreachable!()
+        };
+        assert_eq!(steps, params.starts, "one step per start");
+        let kept = e_step(x.view(), &g.compile(), 5).log_likelihood / 2_000.0;
+        assert!((kept - best).abs() < 1e-12, "{kept} vs {best}");
+        assert!(best >= singles[0]);
+    }
 }
