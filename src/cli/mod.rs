@@ -2,10 +2,12 @@
 //! files (one line on stderr saying what and where), 2 bad usage (clap's own message).
 
 //!
-//! One file per command family: `table.rs` (sample, profile), `models.rs` (train, score).
+//! One file per command family: `table.rs` (sample, profile), `models.rs` (train, score),
+//! `transactions.rs` (clv, basket, recommend).
 
 mod models;
 mod table;
+mod transactions;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -15,6 +17,7 @@ use workbench_core::data::load;
 use workbench_core::error::Result;
 
 pub use models::{TrainArgs, summary};
+pub use transactions::{BasketArgs, ClvArgs, RecommendArgs};
 
 /// Marketing Workbench: customer models for marketers. With no command it opens the app.
 #[derive(Debug, Parser)]
@@ -51,6 +54,9 @@ pub enum Command {
         seed: u64,
         #[arg(long)]
         out: PathBuf,
+        /// Also write an order history for the same customers (one row per order line).
+        #[arg(long, value_name = "FILE.csv")]
+        transactions: Option<PathBuf>,
     },
     /// Summarise each column of FILE.
     Profile {
@@ -68,6 +74,12 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Lifetime value from a table of purchases: BG/NBD or Pareto/NBD, and Gamma-Gamma.
+    Clv(Box<ClvArgs>),
+    /// What sells together: frequent itemsets and association rules from orders.
+    Basket(Box<BasketArgs>),
+    /// What to recommend: each customer's top items not bought yet, checked on their last order.
+    Recommend(Box<RecommendArgs>),
 }
 
 pub(crate) fn parse_fraction(s: &str) -> std::result::Result<f64, String> {
@@ -92,7 +104,12 @@ pub(crate) fn load_file(path: &Path) -> Result<polars::prelude::DataFrame> {
 pub fn run(command: Command) -> Result<()> {
     match command {
         Command::Open { .. } => Ok(()),
-        Command::Sample { rows, seed, out } => table::sample(rows, seed, &out),
+        Command::Sample {
+            rows,
+            seed,
+            out,
+            transactions,
+        } => table::sample(rows, seed, &out, transactions.as_deref()),
         Command::Profile { file, json } => table::profile(&file, json),
         Command::Train(args) => models::train(*args),
         Command::Score {
@@ -100,5 +117,8 @@ pub fn run(command: Command) -> Result<()> {
             file,
             out,
         } => models::score(&model_file, &file, &out),
+        Command::Clv(args) => transactions::clv(*args),
+        Command::Basket(args) => transactions::basket(*args),
+        Command::Recommend(args) => transactions::recommend(*args),
     }
 }

@@ -1,16 +1,20 @@
-//! `sample` and `profile`.
+//! `sample` (customers, and with `--transactions` their orders) and `profile`.
 
 use std::path::Path;
 
-use workbench_core::data::{export, profile, sample as generator};
+use workbench_core::data::{export, profile, sample as generator, sample_orders};
 use workbench_core::error::{Error, Result};
 
 use super::load_file;
 
 /// `sample`: a generated customer table.
-pub fn sample(rows: usize, seed: u64, out: &Path) -> Result<()> {
+pub fn sample(rows: usize, seed: u64, out: &Path, transactions: Option<&Path>) -> Result<()> {
     let s = generator::generate(rows, seed)?;
-    export::write_csv(&s.frame, out)
+    export::write_csv(&s.frame, out)?;
+    if let Some(path) = transactions {
+        export::write_csv(&sample_orders::generate(rows, seed)?.frame, path)?;
+    }
+    Ok(())
 }
 
 /// `profile`: each column summarised, as a table or JSON.

@@ -5,11 +5,14 @@
 //! Inside, arrows point one way: [`train`] → [`ml`] → [`data`]; [`jobs`] is the worker pattern
 //! every background computation uses.
 
+pub mod basket;
+pub mod clv;
 pub mod data;
 pub mod error;
 pub mod jobs;
 pub mod ml;
 pub mod project;
+pub mod recommend;
 pub mod samples;
 pub mod train;
 

@@ -24,6 +24,8 @@ pub const MAX_PROJECT_BYTES: u64 = 256 << 20;
 pub enum DataSource {
     /// The bundled sample customers.
     Sample,
+    /// The bundled sample orders of the same customers ([`crate::samples::orders`]).
+    OrdersSample,
     /// A file, and the worksheet for a workbook.
     File {
         path: PathBuf,

@@ -6,3 +6,13 @@ pub static CUSTOMERS_CSV: &[u8] = include_bytes!("../../../assets/sample_custome
 
 /// The name the sample customers are shown under.
 pub const CUSTOMERS_NAME: &str = "sample_customers.csv";
+
+/// The name the sample orders are shown under.
+pub const ORDERS_NAME: &str = "sample_orders.csv";
+
+/// The sample orders: the order history of the sample customers, generated as
+/// `marketing-workbench sample --rows 20000 --seed 42 --transactions FILE` writes it (the
+/// generator is fast and seeded, so it is made, not shipped).
+pub fn orders() -> crate::Result<polars::prelude::DataFrame> {
+    Ok(crate::data::sample_orders::generate(20_000, 42)?.frame)
+}

@@ -1,6 +1,6 @@
 //! Everything a panel, a menu, a dialog or a test may ask the app to do, grouped by area. Panels
 //! push commands while they draw; [`App::apply`] runs them after the frame, each area's in its
-//! own file (data.rs, recipe.rs, model.rs, training.rs, export.rs, project.rs).
+//! own file (data.rs, recipe.rs, model.rs, training.rs, export.rs, project.rs, orders.rs).
 
 use std::path::PathBuf;
 
@@ -8,6 +8,7 @@ use workbench_core::data::recipe::Step;
 use workbench_core::data::view::TableView;
 use workbench_core::ml::{ModelKind, ModelSettings};
 
+use super::orders::OrdersCommand;
 use super::{App, WorkflowStep};
 
 /// A request to the app.
@@ -20,6 +21,7 @@ pub enum Command {
     Train(TrainCommand),
     Export(ExportCommand),
     Project(ProjectCommand),
+    Orders(OrdersCommand),
     /// Show a message (empty: nothing).
     Notify {
         message: String,
@@ -39,6 +41,8 @@ pub enum DataCommand {
         sheet: String,
     },
     LoadSample,
+    /// The bundled sample orders (a table of purchases).
+    LoadOrdersSample,
     CancelLoad,
     /// Replace the table by its RFM summary, from transactions in these columns.
     MakeRfm {
@@ -159,7 +163,8 @@ into_command!(
     ModelCommand => Model,
     TrainCommand => Train,
     ExportCommand => Export,
-    ProjectCommand => Project
+    ProjectCommand => Project,
+    OrdersCommand => Orders
 );
 
 impl App {
@@ -173,6 +178,7 @@ impl App {
             Command::Train(c) => self.apply_train(c),
             Command::Export(c) => self.apply_export(c, ctx),
             Command::Project(c) => self.apply_project(c),
+            Command::Orders(c) => self.apply_orders(c),
             Command::Notify { message, .. } if message.is_empty() => {}
             Command::Notify { message, error } => {
                 if error {

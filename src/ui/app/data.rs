@@ -11,13 +11,28 @@ use workbench_core::error::Error;
 use workbench_core::jobs::{Job, JobContext};
 use workbench_core::ml::leaks::suspects;
 use workbench_core::ml::{ModelSettings, Task, profiled_label};
+use workbench_core::project::DataSource;
 use workbench_core::samples;
 
 use super::App;
 use super::commands::DataCommand;
 use super::dialogs::FileChoice;
+use super::orders::OrdersState;
 use super::state::{Dataset, RecipeHistory, TargetCheck};
 use crate::ui::format;
+
+/// The name a table is shown under.
+pub(super) fn source_name(source: &DataSource) -> String {
+    match source {
+        DataSource::Sample => samples::CUSTOMERS_NAME.to_owned(),
+        DataSource::OrdersSample => samples::ORDERS_NAME.to_owned(),
+        DataSource::File { path, sheet: None } => display_name(path),
+        DataSource::File {
+            path,
+            sheet: Some(sheet),
+        } => format!("{} [{sheet}]", display_name(path)),
+    }
+}
 
 /// The name a path is shown under.
 pub(super) fn display_name(p: &Path) -> String {
@@ -41,14 +56,17 @@ impl App {
                 ),
                 |p| DataCommand::OpenPath(p).into(),
             ),
-            DataCommand::OpenPath(p) => self.spawn_load(display_name(&p), Some(p), None),
+            DataCommand::OpenPath(path) => {
+                self.spawn_load(DataSource::File { path, sheet: None });
+            }
             DataCommand::OpenSheet { path, sheet } => {
-                let name = format!("{} [{sheet}]", display_name(&path));
-                self.spawn_load(name, Some(path), Some(sheet));
+                self.spawn_load(DataSource::File {
+                    path,
+                    sheet: Some(sheet),
+                });
             }
-            DataCommand::LoadSample => {
-                self.spawn_load(samples::CUSTOMERS_NAME.to_owned(), None, None);
-            }
+            DataCommand::LoadSample => self.spawn_load(DataSource::Sample),
+            DataCommand::LoadOrdersSample => self.spawn_load(DataSource::OrdersSample),
             DataCommand::CancelLoad => {
                 self.jobs.load.clear();
                 self.notifications.info("Loading cancelled");
@@ -61,18 +79,13 @@ impl App {
         }
     }
 
-    /// Loads a file (or the sample, with no path) and profiles it, on the `load` worker.
-    pub(super) fn spawn_load(
-        &mut self,
-        name: String,
-        path: Option<PathBuf>,
-        sheet: Option<String>,
-    ) {
+    /// Loads a file or a bundled sample and profiles it, on the `load` worker.
+    pub(super) fn spawn_load(&mut self, source: DataSource) {
+        let name = source_name(&source);
         let label = format!("Loading {name}");
-        let source = path.clone();
         let work = move |ctx: &JobContext<Result<Dataset>>| -> Result<Dataset> {
             let (frame, sheets) = match &source {
-                Some(p) => {
+                DataSource::File { path: p, sheet } => {
                     let options = load::LoadOptions {
                         sheet: sheet.clone(),
                     };
@@ -91,13 +104,14 @@ impl App {
                     };
                     (frame, sheets)
                 }
-                None => (
+                DataSource::Sample => (
                     load::read_text_bytes(
                         samples::CUSTOMERS_CSV,
                         Path::new(samples::CUSTOMERS_NAME),
                     )?,
                     Vec::new(),
                 ),
+                DataSource::OrdersSample => (samples::orders()?, Vec::new()),
             };
             if ctx.is_cancelled() {
                 return Err(Error::Cancelled);
@@ -106,12 +120,18 @@ impl App {
             let profile = profile(&frame)?;
             ctx.set_progress(0.95);
             let correlations = correlations(&frame, 40)?;
-            let sheet = sheet.or_else(|| sheets.first().cloned());
+            // A workbook opens at its first sheet.
+            let source = match source {
+                DataSource::File { path, sheet } => DataSource::File {
+                    path,
+                    sheet: sheet.or_else(|| sheets.first().cloned()),
+                },
+                other => other,
+            };
             Ok(Dataset {
                 name,
-                path: source,
+                source,
                 sheets,
-                sheet,
                 frame,
                 profile,
                 correlations,
@@ -134,10 +154,14 @@ impl App {
                     format::count(ds.frame.height()),
                     format::count(ds.frame.width())
                 ));
-                if let Some(p) = &ds.path {
+                if let Some(p) = ds.path() {
                     self.remember_recent(p.clone());
                 }
                 let state = &mut self.state;
+                state.orders = OrdersState::for_table(&ds.profile);
+                if state.orders.recognised {
+                    self.notifications.info("This looks like a table of purchases: Data shows the columns found; Model asks lifetime value, what sells together or what to recommend");
+                }
                 state.dataset = Some(ds);
                 state.cleaned = None;
                 state.training = None;
@@ -182,16 +206,15 @@ impl App {
         };
         let frame = ds.frame.clone();
         let name = format!("{} (RFM)", ds.name);
-        let path = ds.path.clone();
+        let source = ds.source.clone();
         let work = move |_: &JobContext<Result<Dataset>>| -> Result<Dataset> {
             let frame = workbench_core::data::rfm::rfm(&frame, &customer, &date, &amount)?;
             let profile = profile(&frame)?;
             let correlations = correlations(&frame, 40)?;
             Ok(Dataset {
                 name,
-                path,
+                source,
                 sheets: Vec::new(),
-                sheet: None,
                 frame,
                 profile,
                 correlations,

@@ -141,6 +141,7 @@ use workbench_core::Result;
 use workbench_core::train::TrainEvent;
 use workbench_core::train::search::SearchEvent;
 
+use super::orders::OrdersEvent;
 use super::state::{Cleaned, Dataset, TargetCheck};
 
 jobs! {
@@ -160,4 +161,6 @@ jobs! {
     train: TrainEvent => on_train_event,
     /// The settings search.
     search: SearchEvent => on_search_event,
+    /// A question about purchases: lifetime value, baskets, recommendations.
+    orders: OrdersEvent => on_orders_event with JobSlot::with_progress(),
 }

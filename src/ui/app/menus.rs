@@ -51,6 +51,9 @@ impl App {
                 if ui.button("Open the sample customers").clicked() {
                     self.push(DataCommand::LoadSample);
                 }
+                if ui.button("Open the sample orders").clicked() {
+                    self.push(DataCommand::LoadOrdersSample);
+                }
                 let recent = self.settings.recent_files.clone();
                 if !recent.is_empty() {
                     ui.menu_button("Open recent", |ui| {
@@ -139,6 +142,7 @@ impl App {
         };
         let what = match &offer.source {
             DataSource::Sample => "the sample customers".to_owned(),
+            DataSource::OrdersSample => "the sample orders".to_owned(),
             DataSource::File { path, .. } => path.display().to_string(),
         };
         egui::Window::new("Restore the last session?")

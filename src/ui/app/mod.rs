@@ -15,6 +15,7 @@ mod export;
 mod jobs;
 mod menus;
 mod model;
+mod orders;
 mod project;
 mod recipe;
 mod script;
@@ -25,6 +26,10 @@ use super::panels;
 use super::widgets::notifications::Notifications;
 pub use commands::{
     Command, DataCommand, ExportCommand, ModelCommand, ProjectCommand, RecipeCommand, TrainCommand,
+};
+pub use orders::{
+    GONE_BELOW, OrdersCommand, OrdersQuestion, OrdersResult, OrdersRun, OrdersSettings,
+    OrdersState, OrdersStatus, OrdersTable,
 };
 pub use script::Script;
 pub use state::{
@@ -164,6 +169,11 @@ impl eframe::App for App {
         {
             run.elapsed_secs = run.started.elapsed().as_secs_f64();
         }
+        if self.jobs.orders.is_busy()
+            && let Some(run) = &mut self.state.orders.run
+        {
+            run.elapsed_secs = run.started.elapsed().as_secs_f64();
+        }
         // Commands from the previous frame's panels and from outside.
         for c in std::mem::take(&mut self.commands) {
             self.apply(c, ctx);
@@ -174,14 +184,36 @@ impl eframe::App for App {
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar_ui(ui));
         let mut cmds = Vec::new();
-        let training = self.jobs.train.is_busy();
+        let training = self.jobs.train.is_busy() || self.jobs.orders.is_busy();
         egui::Panel::left("steps")
             .resizable(false)
             .exact_size(210.0)
             .show(ui, |ui| {
                 panels::steps::steps_ui(ui, &self.state, training, &mut cmds)
             });
+        let orders = self.state.orders.question.is_some();
         egui::CentralPanel::default().show(ui, |ui| match self.state.step {
+            WorkflowStep::Model if orders => {
+                panels::orders::model_ui(ui, &self.state, self.jobs.orders.is_busy(), &mut cmds)
+            }
+            WorkflowStep::Train if orders => panels::orders::train_ui(
+                ui,
+                &self.state,
+                self.jobs.orders.is_busy(),
+                self.jobs
+                    .orders
+                    .status()
+                    .and_then(|(_, p)| p)
+                    .unwrap_or(0.0),
+                &mut cmds,
+            ),
+            WorkflowStep::Predictions if orders => panels::orders::results_ui(
+                ui,
+                &self.state,
+                &mut self.panels.orders,
+                self.jobs.export.is_busy(),
+                &mut cmds,
+            ),
             WorkflowStep::Data => {
                 panels::data::data_panel_ui(ui, &self.state, &mut self.panels.data, &mut cmds)
             }

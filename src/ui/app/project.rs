@@ -4,10 +4,8 @@
 use std::path::Path;
 
 use workbench_core::project::{DataSource, Project};
-use workbench_core::samples;
 
 use super::commands::ProjectCommand;
-use super::data::display_name;
 use super::dialogs::FileChoice;
 use super::state::RecipeHistory;
 use super::training::TrainingRun;
@@ -51,12 +49,7 @@ impl App {
 
     /// Loads a project's data, then (in [`App::apply_pending_project`]) the rest.
     fn open_project(&mut self, project: Project) {
-        match &project.source {
-            DataSource::Sample => self.spawn_load(samples::CUSTOMERS_NAME.to_owned(), None, None),
-            DataSource::File { path, sheet } => {
-                self.spawn_load(display_name(path), Some(path.clone()), sheet.clone());
-            }
-        }
+        self.spawn_load(project.source.clone());
         self.pending_project = Some(project);
     }
 
@@ -66,12 +59,12 @@ impl App {
         if ds.rfm_of.is_some() {
             return None;
         }
-        let source = match &ds.path {
-            None => DataSource::Sample,
-            Some(p) => DataSource::File {
-                path: std::path::absolute(p).unwrap_or_else(|_| p.clone()),
-                sheet: ds.sheet.clone(),
+        let source = match &ds.source {
+            DataSource::File { path, sheet } => DataSource::File {
+                path: std::path::absolute(path).unwrap_or_else(|_| path.clone()),
+                sheet: sheet.clone(),
             },
+            other => other.clone(),
         };
         Some(Project::new(
             source,

@@ -10,8 +10,9 @@ use workbench_core::data::profile::{Correlations, Profile, TargetProfile};
 use workbench_core::data::recipe::{Recipe, Step, StepEffect};
 use workbench_core::ml::ModelSettings;
 use workbench_core::ml::leaks::Leak;
-use workbench_core::project::Project;
+use workbench_core::project::{DataSource, Project};
 
+use super::orders::OrdersState;
 use super::training::{SearchRun, TrainingRun};
 use crate::ui::panels;
 
@@ -60,15 +61,33 @@ impl WorkflowStep {
 pub struct Dataset {
     /// File name shown to the user.
     pub name: String,
-    pub path: Option<PathBuf>,
-    /// The worksheets of an Excel file (empty for other files), and the one loaded.
+    /// Where it came from (a file and its worksheet, or a bundled sample).
+    pub source: DataSource,
+    /// The worksheets of an Excel file (empty for other files).
     pub sheets: Vec<String>,
-    pub sheet: Option<String>,
     pub frame: DataFrame,
     pub profile: Profile,
     pub correlations: Correlations,
     /// Set when this table is the RFM summary of another: (customer, date, amount) columns.
     pub rfm_of: Option<[String; 3]>,
+}
+
+impl Dataset {
+    /// The file it was read from (none for a bundled sample).
+    pub fn path(&self) -> Option<&PathBuf> {
+        match &self.source {
+            DataSource::File { path, .. } => Some(path),
+            DataSource::Sample | DataSource::OrdersSample => None,
+        }
+    }
+
+    /// The worksheet loaded, for a workbook.
+    pub fn sheet(&self) -> Option<&String> {
+        match &self.source {
+            DataSource::File { sheet, .. } => sheet.as_ref(),
+            DataSource::Sample | DataSource::OrdersSample => None,
+        }
+    }
 }
 
 /// The loaded table after the recipe (fitted on all rows, for display).
@@ -135,6 +154,8 @@ pub struct AppState {
     pub exported: Option<PathBuf>,
     /// A session to offer back after the app stopped without closing.
     pub restore_offer: Option<Project>,
+    /// The questions about purchases (lifetime value, baskets, recommendations).
+    pub orders: OrdersState,
     /// Numbers every training run gets, so runs can key caches by it.
     pub(super) next_run_id: u64,
 }
@@ -157,6 +178,7 @@ impl Default for AppState {
             search: None,
             exported: None,
             restore_offer: None,
+            orders: OrdersState::default(),
             next_run_id: 1,
         }
     }
@@ -193,4 +215,5 @@ pub struct PanelState {
     pub predictions: panels::predictions::PredictionsView,
     pub clean: panels::clean::CleanForm,
     pub model: panels::model::ModelView,
+    pub orders: panels::orders::OrdersView,
 }

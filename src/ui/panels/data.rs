@@ -52,12 +52,21 @@ pub fn data_panel_ui(
             if ui.button("Open the sample customers").clicked() {
                 cmds.push(DataCommand::LoadSample.into());
             }
+            ui.add_space(6.0);
+            if ui
+                .button("Open the sample orders")
+                .on_hover_text("The same customers' purchases, one row per order line: for lifetime value, what sells together and what to recommend.")
+                .clicked()
+            {
+                cmds.push(DataCommand::LoadOrdersSample.into());
+            }
             ui.add_space(10.0);
             ui.weak("CSV, TSV, Excel, Parquet or JSON: or drop a file onto this window");
         });
         return;
     };
     header_ui(ui, ds, cmds);
+    super::orders::data_ui(ui, state, cmds);
     rfm_ui(ui, ds, view, cmds);
     ui.separator();
     egui::Panel::left("data_columns")
@@ -107,10 +116,10 @@ fn header_ui(ui: &mut egui::Ui, ds: &Dataset, cmds: &mut Vec<Command>) {
             ds.frame.width()
         ));
         if ds.sheets.len() > 1
-            && let Some(path) = &ds.path
+            && let Some(path) = ds.path()
         {
             ui.label("Sheet");
-            let current = ds.sheet.clone().unwrap_or_default();
+            let current = ds.sheet().cloned().unwrap_or_default();
             egui::ComboBox::from_id_salt("sheet")
                 .selected_text(&current)
                 .show_ui(ui, |ui| {

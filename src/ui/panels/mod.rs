@@ -3,6 +3,7 @@
 pub mod clean;
 pub mod data;
 pub mod model;
+pub mod orders;
 pub mod predictions;
 pub mod steps;
 pub mod train;

@@ -54,6 +54,7 @@ pub fn model_panel_ui(
                             settings.task = Some(t);
                         }
                     }
+                    super::orders::question_choice_ui(ui, state, cmds);
                 });
                 ui.end_row();
 

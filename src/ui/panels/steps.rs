@@ -1,13 +1,64 @@
 //! The step list on the left: each step, whether it is done, and what it is waiting for.
 
-use crate::ui::app::{AppState, Command, RunStatus, WorkflowStep};
+use crate::ui::app::{
+    AppState, Command, OrdersQuestion, OrdersResult, OrdersStatus, RunStatus, WorkflowStep,
+};
 use crate::ui::format;
 use workbench_core::ml::Task;
 use workbench_core::ml::metrics::Metrics;
 
+/// Whether a step is done and a one-line status, for a question about purchases.
+fn orders_status(
+    state: &AppState,
+    question: OrdersQuestion,
+    step: WorkflowStep,
+) -> Option<(bool, String)> {
+    let run = state.orders.run.as_ref();
+    Some(match step {
+        WorkflowStep::Data | WorkflowStep::Clean => return None,
+        WorkflowStep::Model => (true, question.label().to_owned()),
+        WorkflowStep::Train => match run.map(|r| &r.status) {
+            Some(OrdersStatus::Running) => (false, "Running…".into()),
+            Some(OrdersStatus::Done(_)) => (
+                true,
+                format!(
+                    "Done in {}",
+                    format::seconds(run.map_or(0.0, |r| r.elapsed_secs))
+                ),
+            ),
+            Some(OrdersStatus::Failed(_)) => (false, "Failed: see Train".into()),
+            Some(OrdersStatus::Cancelled) => (false, "Cancelled".into()),
+            None => (false, "Press Run in Model".into()),
+        },
+        WorkflowStep::Predictions => match run.and_then(|r| r.result()) {
+            Some(OrdersResult::LifetimeValue { outcome, .. }) => (
+                true,
+                format!("{} customers valued", format::count(outcome.summary.len())),
+            ),
+            Some(OrdersResult::Baskets { outcome, .. }) => (
+                true,
+                format!("{} rules", format::count(outcome.rules.len())),
+            ),
+            Some(OrdersResult::Recommendations { outcome, .. }) => (
+                true,
+                match &outcome.evaluation {
+                    Some(e) => format!("hit rate {:.1}%", 100.0 * e.hit_rate),
+                    None => format!("{} customers", format::count(outcome.histories.len())),
+                },
+            ),
+            None => (false, "Run the question first".into()),
+        },
+    })
+}
+
 /// Whether a step is done and a one-line status.
 fn status(state: &AppState, step: WorkflowStep, training: bool) -> (bool, String) {
     let has_data = state.dataset.is_some();
+    if let Some(q) = state.orders.question
+        && let Some(s) = orders_status(state, q, step)
+    {
+        return s;
+    }
     match step {
         WorkflowStep::Data => match &state.dataset {
             Some(d) => (

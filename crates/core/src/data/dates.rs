@@ -27,6 +27,11 @@ fn date_of(day: i32) -> NaiveDate {
     epoch() + chrono::Duration::days(i64::from(day))
 }
 
+/// A day number as ISO text (2024-03-31).
+pub fn iso_date(day: i32) -> String {
+    date_of(day).format("%Y-%m-%d").to_string()
+}
+
 /// Month (1–12) of a day number.
 pub fn month_of(day: i32) -> u32 {
     date_of(day).month()

@@ -7,6 +7,8 @@ pub mod profile;
 pub mod recipe;
 pub mod rfm;
 pub mod sample;
+pub mod sample_orders;
+pub mod transactions;
 pub mod view;
 
 /// The name of the hidden column that carries each row's position in the loaded table through

@@ -63,7 +63,7 @@ fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }
 
-fn pick(rng: &mut impl Rng, weights: &[f64]) -> usize {
+pub(crate) fn pick(rng: &mut impl Rng, weights: &[f64]) -> usize {
     let mut u: f64 = rng.r#gen::<f64>() * weights.iter().sum::<f64>();
     for (i, w) in weights.iter().enumerate() {
         if u < *w {

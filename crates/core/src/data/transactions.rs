@@ -1,0 +1,203 @@
+//! Recognising a table of purchases (one row per order line) and guessing its columns from
+//! their names and types: the customer, the date, the amount, the order id, the product, the
+//! category and the quantity. The user confirms or changes each guess.
+
+use serde::{Deserialize, Serialize};
+
+use super::profile::{ColumnProfile, Profile};
+
+/// The columns of a purchase table; empty strings are "none".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OrderColumns {
+    pub customer: String,
+    pub date: String,
+    pub amount: String,
+    pub order: String,
+    pub product: String,
+    pub category: String,
+    pub quantity: String,
+}
+
+fn optional(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+impl OrderColumns {
+    pub fn amount(&self) -> Option<String> {
+        optional(&self.amount)
+    }
+
+    pub fn order(&self) -> Option<String> {
+        optional(&self.order)
+    }
+
+    /// The item column: the product, else the category.
+    pub fn item(&self) -> Option<String> {
+        optional(&self.product).or_else(|| optional(&self.category))
+    }
+}
+
+fn words(name: &str) -> String {
+    name.to_ascii_lowercase().replace(['-', ' ', '.'], "_")
+}
+
+fn named(c: &ColumnProfile, hints: &[&str]) -> bool {
+    let n = words(&c.name);
+    hints.iter().any(|h| {
+        n == *h || n.starts_with(&format!("{h}_")) || n.ends_with(&format!("_{h}")) || n.contains(h)
+    })
+}
+
+fn is_date(c: &ColumnProfile) -> bool {
+    c.dtype == "date" || c.dtype.starts_with("datetime")
+}
+
+/// The best column for `hints` among those `fits`, not yet taken.
+fn pick<'a>(
+    profile: &'a Profile,
+    taken: &[String],
+    fits: impl Fn(&ColumnProfile) -> bool,
+    hints: &[&str],
+) -> Option<&'a ColumnProfile> {
+    let free = |c: &&ColumnProfile| !taken.contains(&c.name) && fits(c);
+    profile
+        .columns
+        .iter()
+        .filter(free)
+        .find(|c| named(c, hints))
+}
+
+/// Guesses the columns of a purchase table; `None` when it does not look like one (no date
+/// column, or no column whose values repeat across rows to be a customer).
+pub fn guess(profile: &Profile) -> Option<OrderColumns> {
+    let rows = profile.rows;
+    let mut taken = Vec::new();
+    let date = pick(
+        profile,
+        &taken,
+        is_date,
+        &["order_date", "purchase_date", "date", "time", "day"],
+    )
+    .or_else(|| profile.columns.iter().find(|c| is_date(c)))?;
+    taken.push(date.name.clone());
+    let repeats = |c: &ColumnProfile| c.distinct < rows && c.distinct > 1 && !is_date(c);
+    // Named like a customer, else (a file without a header: column_1, column_2, …) the first
+    // repeating id-like column.
+    let headerless = profile
+        .columns
+        .iter()
+        .all(|c| c.name.starts_with("column_"));
+    let customer = pick(
+        profile,
+        &taken,
+        repeats,
+        &[
+            "customer", "client", "user", "member", "buyer", "account", "cust",
+        ],
+    )
+    .or_else(|| {
+        profile
+            .columns
+            .iter()
+            .find(|c| headerless && repeats(c) && (c.dtype == "str" || c.dtype.starts_with('i')))
+    })?;
+    taken.push(customer.name.clone());
+    let mut out = OrderColumns {
+        customer: customer.name.clone(),
+        date: date.name.clone(),
+        ..Default::default()
+    };
+    let numeric = |c: &ColumnProfile| c.is_numeric();
+    if let Some(c) = pick(
+        profile,
+        &taken,
+        numeric,
+        &[
+            "amount", "revenue", "value", "sales", "total", "price", "spend",
+        ],
+    ) {
+        out.amount = c.name.clone();
+        taken.push(c.name.clone());
+    }
+    if let Some(c) = pick(
+        profile,
+        &taken,
+        |c| c.distinct > 1,
+        &[
+            "order",
+            "invoice",
+            "basket",
+            "transaction",
+            "receipt",
+            "ticket",
+        ],
+    ) {
+        out.order = c.name.clone();
+        taken.push(c.name.clone());
+    }
+    let text = |c: &ColumnProfile| !c.is_numeric() && !is_date(c);
+    if let Some(c) = pick(
+        profile,
+        &taken,
+        text,
+        &["product", "item", "sku", "article", "description"],
+    ) {
+        out.product = c.name.clone();
+        taken.push(c.name.clone());
+    }
+    if let Some(c) = pick(
+        profile,
+        &taken,
+        text,
+        &["category", "department", "group", "class", "family"],
+    ) {
+        out.category = c.name.clone();
+        taken.push(c.name.clone());
+    }
+    if let Some(c) = pick(
+        profile,
+        &taken,
+        numeric,
+        &["quantity", "qty", "units", "count"],
+    ) {
+        out.quantity = c.name.clone();
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        reason = "a test stops at the first broken expectation"
+    )]
+    use super::*;
+    use crate::data::{profile, sample_orders};
+
+    #[test]
+    fn the_order_sample_is_recognised() {
+        let s = sample_orders::generate(300, 1).unwrap();
+        let p = profile::profile(&s.frame).unwrap();
+        let g = guess(&p).unwrap();
+        assert_eq!(
+            g,
+            OrderColumns {
+                customer: "customer_id".into(),
+                date: "order_date".into(),
+                amount: "amount".into(),
+                order: "order_id".into(),
+                product: "product".into(),
+                category: "category".into(),
+                quantity: "quantity".into(),
+            }
+        );
+        let customers = crate::data::sample::generate(300, 1).unwrap();
+        let p = profile::profile(&customers.frame).unwrap();
+        assert_eq!(
+            guess(&p),
+            None,
+            "one row per customer is not a purchase table"
+        );
+    }
+}

@@ -1,0 +1,261 @@
+//! The order-history sample and the questions asked of it: the generator's known parameters
+//! come back out of the lifetime-value fit, rules equal a hand count, and recommendations beat
+//! the most-popular baseline.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at the first broken expectation"
+)]
+
+use std::sync::atomic::AtomicBool;
+
+use polars::prelude::*;
+use workbench_core::basket::{self, Layout, Orders};
+use workbench_core::clv::{self, Columns, Purchases, Settings, Unit};
+use workbench_core::data::sample_orders::{self, PURCHASES, SPEND};
+use workbench_core::jobs::Control;
+use workbench_core::recommend;
+
+/// The generator's parameters come back from the file it writes, through the app's own
+/// pipeline. Measured over seeds 1–5 and 42 (20,000 customers, about 66,000 orders each), the
+/// estimates were off by at most 3% for r, 9% for α (days are whole, so a little above 5),
+/// 5% for a and b, 10% for the spend model's p and 2% for its mean order value, and the
+/// purchases of the 52 weeks after the file (simulated, not written) were predicted within
+/// 3.4%. The margins below are those, rounded up by about a third.
+#[test]
+fn lifetime_value_recovers_the_generators_parameters() {
+    let s = sample_orders::generate(20_000, 42).unwrap();
+    let columns = Columns {
+        customer: "customer_id".into(),
+        date: "order_date".into(),
+        amount: Some("amount".into()),
+    };
+    let settings = Settings {
+        unit: Unit::Week,
+        horizon: Some(sample_orders::FUTURE_WEEKS),
+        ..Settings::default()
+    };
+    let o = clv::fit(&s.frame, &columns, &settings, &mut |_| Control::Continue).unwrap();
+    assert_eq!(o.summary.len(), 20_000);
+    let Purchases::BgNbd(m) = o.purchases else {
+        panic!("BG/NBD is the default")
+    };
+    let near = |got: f64, want: f64, margin: f64| (got - want).abs() / want <= margin;
+    let [r, alpha, a, b] = PURCHASES;
+    assert!(near(m.r, r, 0.04) && near(m.alpha, alpha, 0.12), "{m:?}");
+    assert!(near(m.a, a, 0.07) && near(m.b, b, 0.07), "{m:?}");
+    let predicted: f64 = o.expected_purchases.iter().sum();
+    let actual: f64 = s.future_purchases.iter().map(|&x| f64::from(x)).sum();
+    assert!(near(predicted, actual, 0.045), "{predicted} vs {actual}");
+    // The customers the model thinks most likely gone buy far less than those it thinks active.
+    let by_alive = |keep: &dyn Fn(f64) -> bool| {
+        let (n, total) = o
+            .p_alive
+            .iter()
+            .zip(o.summary.customers.iter())
+            .filter(|(p, _)| keep(**p))
+            .fold((0.0, 0.0), |(n, t), (_, c)| {
+                let i: usize = c.trim_start_matches('C').parse::<usize>().unwrap() - 1;
+                (n + 1.0, t + f64::from(s.future_purchases[i]))
+            });
+        total / n
+    };
+    assert!(by_alive(&|p| p < 0.3) * 4.0 < by_alive(&|p| p > 0.9));
+    // Spend: Gamma-Gamma's mean order value pγ/(q − 1) = 30.
+    let sp = o.spend.unwrap().model;
+    let [p, q, gamma] = SPEND;
+    let mean = |p: f64, q: f64, v: f64| p * v / (q - 1.0);
+    assert!(
+        near(mean(sp.p, sp.q, sp.v), mean(p, q, gamma), 0.03),
+        "{sp:?}"
+    );
+    assert!(near(sp.p, p, 0.14), "{sp:?}");
+}
+
+fn tiny() -> Orders {
+    // a b / a b c / a c / b / a b
+    Orders {
+        items: vec!["a".into(), "b".into(), "c".into()],
+        orders: vec![vec![0, 1], vec![0, 1, 2], vec![0, 2], vec![1], vec![0, 1]],
+    }
+}
+
+/// Support, confidence, lift, leverage and conviction of a → b, counted by hand: 5 orders,
+/// a in 4, b in 4, both in 3.
+#[test]
+fn rule_measures_equal_a_hand_count() {
+    let settings = basket::Settings {
+        min_support: 0.2,
+        min_confidence: 0.0,
+        ..Default::default()
+    };
+    let o = basket::fit(tiny(), &settings, &mut |_| {}, &AtomicBool::new(false)).unwrap();
+    let rule = o
+        .rules
+        .iter()
+        .find(|r| r.antecedents == [0] && r.consequents == [1])
+        .unwrap();
+    assert_eq!(rule.count, 3);
+    assert!((rule.support - 0.6).abs() < 1e-12);
+    assert!((rule.confidence - 0.75).abs() < 1e-12);
+    assert!((rule.lift - 0.9375).abs() < 1e-12);
+    assert!((rule.leverage - (0.6 - 0.8 * 0.8)).abs() < 1e-12);
+    assert!((rule.conviction - 0.8).abs() < 1e-12);
+    // c → a holds in both orders with c: confidence 1, conviction infinite.
+    let sure = o
+        .rules
+        .iter()
+        .find(|r| r.antecedents == [2] && r.consequents == [0])
+        .unwrap();
+    assert_eq!((sure.confidence, sure.conviction), (1.0, f64::INFINITY));
+    // {a, b, c} is in one order of five: support 0.2, kept at 0.2, gone at 0.21.
+    assert!(
+        o.itemsets
+            .iter()
+            .any(|s| s.items == [0, 1, 2] && s.count == 1)
+    );
+    let higher = basket::Settings {
+        min_support: 0.21,
+        ..settings
+    };
+    let o = basket::fit(tiny(), &higher, &mut |_| {}, &AtomicBool::new(false)).unwrap();
+    assert!(o.itemsets.iter().all(|s| s.items.len() < 3));
+    let frame = o.rules_frame().unwrap();
+    assert_eq!(
+        frame.get_column_names(),
+        [
+            "antecedents",
+            "consequents",
+            "support",
+            "confidence",
+            "lift",
+            "leverage",
+            "conviction",
+            "count"
+        ]
+    );
+}
+
+/// Long and wide layouts of the same orders give the same itemsets.
+#[test]
+fn long_and_wide_layouts_agree() {
+    let long = df!(
+        "order" => [1, 1, 2, 2, 2, 3, 3, 4, 5, 5],
+        "item" => ["a", "b", "a", "b", "c", "a", "c", "b", "a", "b"],
+    )
+    .unwrap();
+    let wide = df!(
+        "store" => ["x", "y", "x", "x", "y"],
+        "a" => [1, 1, 1, 0, 2],
+        "b" => ["yes", "Yes", "no", "yes", "y"],
+        "c" => [false, true, true, false, false],
+    )
+    .unwrap();
+    let from_long = basket::orders::orders(
+        &long,
+        &Layout::Long {
+            order: "order".into(),
+            item: "item".into(),
+        },
+    )
+    .unwrap();
+    let from_wide = basket::orders::orders(
+        &wide,
+        &Layout::Wide {
+            ignore: vec!["store".into()],
+        },
+    )
+    .unwrap();
+    assert_eq!(from_long, tiny());
+    assert_eq!(from_wide, tiny());
+    let err = basket::orders::orders(&wide, &Layout::Wide { ignore: vec![] }).unwrap_err();
+    assert!(err.to_string().contains("--ignore 'store'"), "{err}");
+}
+
+/// The planted affinities come out as the strongest rules of the order sample.
+#[test]
+fn the_order_sample_shows_its_planted_affinities() {
+    let s = sample_orders::generate(5_000, 42).unwrap();
+    let orders = basket::orders::orders(
+        &s.frame,
+        &Layout::Long {
+            order: "order_id".into(),
+            item: "product".into(),
+        },
+    )
+    .unwrap();
+    let settings = basket::Settings {
+        min_support: 0.005,
+        min_confidence: 0.2,
+        ..Default::default()
+    };
+    let o = basket::fit(orders, &settings, &mut |_| {}, &AtomicBool::new(false)).unwrap();
+    let names = |ids: &[u32]| o.orders.names(ids);
+    let find = |a: &str, c: &str| {
+        o.rules
+            .iter()
+            .find(|r| names(&r.antecedents) == a && names(&r.consequents) == c)
+            .unwrap_or_else(|| panic!("{a} → {c} is planted"))
+    };
+    for (a, c) in [
+        ("printer", "ink cartridges"),
+        ("camping stove", "gas canister"),
+        ("coffee maker", "coffee beans"),
+    ] {
+        let rule = find(a, c);
+        assert!(
+            rule.lift > 3.0 && rule.confidence > 0.3,
+            "{a} → {c}: {rule:?}"
+        );
+    }
+}
+
+/// Recommendations beat the most-popular baseline on the order sample, held out on each
+/// customer's last order: measured, hit rate at 5 is 78% against 32% (8,458 customers); we
+/// ask for 1.5× the baseline's hit rate and recall.
+#[test]
+fn recommendations_beat_the_popularity_baseline() {
+    let s = sample_orders::generate(20_000, 42).unwrap();
+    let columns = recommend::Columns {
+        customer: "customer_id".into(),
+        item: "product".into(),
+        date: Some("order_date".into()),
+        order: Some("order_id".into()),
+    };
+    let o = recommend::fit(&s.frame, &columns, 5, &mut |_| {}, &AtomicBool::new(false)).unwrap();
+    let e = o.evaluation.unwrap();
+    assert!(e.customers_evaluated > 2_000, "{e:?}");
+    assert!(e.hit_rate > 1.5 * e.baseline_hit_rate, "{e:?}");
+    assert!(e.recall > 1.5 * e.baseline_recall, "{e:?}");
+    // A printer buyer without ink is offered ink, for the planted reason.
+    let frame = o.frame().unwrap();
+    assert_eq!(
+        frame.get_column_names(),
+        ["customer", "rank", "item", "score", "reason"]
+    );
+    let printer = o.items.iter().position(|i| i == "printer").unwrap() as u32;
+    let ink = o.items.iter().position(|i| i == "ink cartridges").unwrap() as u32;
+    let k = o
+        .histories
+        .iter()
+        .position(|h| {
+            let all: Vec<u32> = h.orders.iter().flatten().copied().collect();
+            all.contains(&printer) && !all.contains(&ink) && all.len() == 1
+        })
+        .unwrap();
+    let first = &o.picks[k][0];
+    assert_eq!(first.item, ink);
+    assert!(
+        o.reason(first).starts_with("bought printer; "),
+        "{}",
+        o.reason(first)
+    );
+    // Without a date or an order id there is no last order to hold out.
+    let undated = recommend::Columns {
+        date: None,
+        order: None,
+        ..columns
+    };
+    let o = recommend::fit(&s.frame, &undated, 5, &mut |_| {}, &AtomicBool::new(false)).unwrap();
+    assert!(o.evaluation.is_none());
+}
