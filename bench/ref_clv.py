@@ -1,6 +1,6 @@
 """The reference side of the lifetime-value benchmark: the Python `lifetimes` package on a
-CDNOW-format file (whitespace-separated; CDNOW_master.txt: customer id, yyyymmdd date, CDs,
-value; CDNOW_sample.txt has the master id in front). Same steps as `marketing-workbench clv
+CDNOW-format file (whitespace-separated; CDNOW_master.txt: a header, then customer id,
+yyyymmdd date, CDs, value; CDNOW_sample.txt has no header and the master id in front). Same steps as `marketing-workbench clv
 --customer COL --date COL --amount COL --calibration-end 1997-09-30 --unit week --horizon 52
 --out`: summary from the raw purchases, BG/NBD and
 Gamma-Gamma fitted, per-customer P(alive), expected purchases and value over a 52-week horizon
@@ -18,7 +18,9 @@ from lifetimes.utils import calibration_and_holdout_data
 
 
 def main(path, out):
-    df = pd.read_csv(path, sep=r"\s+", header=None, dtype=str)
+    with open(path) as f:
+        header = 0 if "customer" in f.readline() else None
+    df = pd.read_csv(path, sep=r"\s+", header=header, dtype=str)
     df.columns = (["master"] if df.shape[1] == 5 else []) + ["customer", "date", "cds", "value"]
     df["value"] = df["value"].astype(float)
     df["date"] = pd.to_datetime(df["date"], format="%Y%m%d")
@@ -27,7 +29,7 @@ def main(path, out):
                                      freq_multiplier=7, monetary_value_col="value")
     bg = BetaGeoFitter().fit(s["frequency_cal"], s["recency_cal"], s["T_cal"])
     f, r, t = s["frequency_cal"], s["recency_cal"], s["T_cal"]
-    repeat = s[f > 0]
+    repeat = s[(f > 0) & (s["monetary_value_cal"] > 0)]  # as ours: positive mean repeat value
     gg = GammaGammaFitter().fit(repeat["frequency_cal"], repeat["monetary_value_cal"])
     out_df = pd.DataFrame({
         "customer": s.index,

@@ -74,7 +74,7 @@ def main():
     work = Path(o.work)
     jobs = {
         "clv": ("Lifetime value: BG/NBD + Gamma-Gamma, CDNOW_master (69,659 purchases)",
-                [o.bin, "clv", o.cdnow, "--customer", "column_1", "--date", "column_2", "--amount", "column_4",
+                [o.bin, "clv", o.cdnow, "--customer", "customer_id", "--date", "date", "--amount", "dollar_value",
                  "--calibration-end", "1997-09-30", "--unit", "week", "--horizon", "52",
                  "--metrics", str(work / "clv.json"), "--out", str(work / "clv.csv")],
                 [o.python, str(HERE / "ref_clv.py"), o.cdnow, str(work / "ref_clv.csv")],

@@ -78,11 +78,17 @@ fn the_sample_orders_answer_all_three_questions() {
         h.state().state.orders.question,
         Some(OrdersQuestion::LifetimeValue)
     );
-    let mut settings = h.state().state.orders.settings.clone();
-    settings.clv.calibration_end = dates::parse_one("2025-03-31");
-    h.state_mut()
-        .push(OrdersCommand::Change(Box::new(settings)));
+    // Typed as a user would: the only text field on the page.
+    let field = h.get_by_role(egui::accesskit::Role::TextInput);
+    field.click();
     h.run_steps(2);
+    h.get_by_role(egui::accesskit::Role::TextInput)
+        .type_text("2025-03-31");
+    h.run_steps(3);
+    assert_eq!(
+        h.state().state.orders.settings.clv.calibration_end,
+        dates::parse_one("2025-03-31")
+    );
     h.get_by_label("Run: Lifetime value").click();
     step_until(&mut h, "lifetime value", finished);
     let OrdersResult::LifetimeValue {

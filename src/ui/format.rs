@@ -26,6 +26,20 @@ pub fn number(f: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
+/// Money and other amounts: whole numbers with thousands separators from 100 up, two
+/// decimals below.
+pub fn amount(f: f64) -> String {
+    if !f.is_finite() {
+        return number(f);
+    }
+    if f.abs() >= 100.0 {
+        let sign = if f < 0.0 { "-" } else { "" };
+        format!("{sign}{}", count(f.abs().round() as usize))
+    } else {
+        format!("{f:.2}")
+    }
+}
+
 /// A model setting: like [`number`], but tiny values in scientific notation ("1e-9").
 pub fn setting(f: f64) -> String {
     if f != 0.0 && f.abs() < 1e-3 {

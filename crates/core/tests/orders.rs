@@ -17,11 +17,11 @@ use workbench_core::jobs::Control;
 use workbench_core::recommend;
 
 /// The generator's parameters come back from the file it writes, through the app's own
-/// pipeline. Measured over seeds 1–5 and 42 (20,000 customers, about 66,000 orders each), the
-/// estimates were off by at most 3% for r, 9% for α (days are whole, so a little above 5),
-/// 5% for a and b, 10% for the spend model's p and 2% for its mean order value, and the
-/// purchases of the 52 weeks after the file (simulated, not written) were predicted within
-/// 3.4%. The margins below are those, rounded up by about a third.
+/// pipeline. Measured over seeds 1–20 and 42 (20,000 customers, about 65,000 orders each), the
+/// estimates were off by at most 3.4% for r, 8.5% for α, 8.9% for a, 11.7% for b, 11.3% for the
+/// spend model's p and 2.2% for its mean order value, and the purchases of the 52 weeks after
+/// the file (simulated, not written) were predicted within 5.0%. The margins below are those,
+/// rounded up by about a third.
 #[test]
 fn lifetime_value_recovers_the_generators_parameters() {
     let s = sample_orders::generate(20_000, 42).unwrap();
@@ -42,25 +42,26 @@ fn lifetime_value_recovers_the_generators_parameters() {
     };
     let near = |got: f64, want: f64, margin: f64| (got - want).abs() / want <= margin;
     let [r, alpha, a, b] = PURCHASES;
-    assert!(near(m.r, r, 0.04) && near(m.alpha, alpha, 0.12), "{m:?}");
-    assert!(near(m.a, a, 0.07) && near(m.b, b, 0.07), "{m:?}");
+    assert!(near(m.r, r, 0.05) && near(m.alpha, alpha, 0.12), "{m:?}");
+    assert!(near(m.a, a, 0.12) && near(m.b, b, 0.15), "{m:?}");
     let predicted: f64 = o.expected_purchases.iter().sum();
     let actual: f64 = s.future_purchases.iter().map(|&x| f64::from(x)).sum();
-    assert!(near(predicted, actual, 0.045), "{predicted} vs {actual}");
-    // The customers the model thinks most likely gone buy far less than those it thinks active.
-    let by_alive = |keep: &dyn Fn(f64) -> bool| {
-        let (n, total) = o
-            .p_alive
-            .iter()
-            .zip(o.summary.customers.iter())
-            .filter(|(p, _)| keep(**p))
-            .fold((0.0, 0.0), |(n, t), (_, c)| {
-                let i: usize = c.trim_start_matches('C').parse::<usize>().unwrap() - 1;
-                (n + 1.0, t + f64::from(s.future_purchases[i]))
+    assert!(near(predicted, actual, 0.07), "{predicted} vs {actual}");
+    // Among repeat customers (those without a repeat purchase are "alive" by BG/NBD's
+    // definition), the ones the model thinks likely gone buy far less in the next 52 weeks
+    // than the ones it thinks active.
+    let future_of = |keep: &dyn Fn(f64) -> bool| {
+        let (n, total) = (0..o.summary.len())
+            .filter(|&i| o.summary.frequency[i] > 0.0 && keep(o.p_alive[i]))
+            .fold((0.0, 0.0), |(n, t), i| {
+                let c = &o.summary.customers[i];
+                let k: usize = c.trim_start_matches('C').parse::<usize>().unwrap() - 1;
+                (n + 1.0, t + f64::from(s.future_purchases[k]))
             });
         total / n
     };
-    assert!(by_alive(&|p| p < 0.3) * 4.0 < by_alive(&|p| p > 0.9));
+    let (gone, active) = (future_of(&|p| p < 0.3), future_of(&|p| p > 0.9));
+    assert!(gone * 4.0 < active, "likely gone {gone:.2}, likely active {active:.2}");
     // Spend: Gamma-Gamma's mean order value pγ/(q − 1) = 30.
     let sp = o.spend.unwrap().model;
     let [p, q, gamma] = SPEND;
@@ -69,7 +70,7 @@ fn lifetime_value_recovers_the_generators_parameters() {
         near(mean(sp.p, sp.q, sp.v), mean(p, q, gamma), 0.03),
         "{sp:?}"
     );
-    assert!(near(sp.p, p, 0.14), "{sp:?}");
+    assert!(near(sp.p, p, 0.15), "{sp:?}");
 }
 
 fn tiny() -> Orders {
@@ -211,7 +212,7 @@ fn the_order_sample_shows_its_planted_affinities() {
 }
 
 /// Recommendations beat the most-popular baseline on the order sample, held out on each
-/// customer's last order: measured, hit rate at 5 is 78% against 32% (8,458 customers); we
+/// customer's last order: measured, hit rate at 5 is 77% against 34% (8,197 customers); we
 /// ask for 1.5× the baseline's hit rate and recall.
 #[test]
 fn recommendations_beat_the_popularity_baseline() {

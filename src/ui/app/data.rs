@@ -148,20 +148,27 @@ impl App {
     pub(super) fn on_loaded(&mut self, result: Result<Dataset>) {
         match result {
             Ok(ds) => {
-                self.notifications.info(format!(
-                    "Opened {}: {} customers, {} columns",
-                    ds.name,
-                    format::count(ds.frame.height()),
-                    format::count(ds.frame.width())
-                ));
+                let orders = OrdersState::for_table(&ds.profile);
+                if orders.recognised {
+                    self.notifications.info(format!(
+                        "Opened {}: {} rows, {} columns. It looks like a table of purchases: Data shows the columns found, and Model asks lifetime value, what sells together or what to recommend",
+                        ds.name,
+                        format::count(ds.frame.height()),
+                        format::count(ds.frame.width())
+                    ));
+                } else {
+                    self.notifications.info(format!(
+                        "Opened {}: {} customers, {} columns",
+                        ds.name,
+                        format::count(ds.frame.height()),
+                        format::count(ds.frame.width())
+                    ));
+                }
                 if let Some(p) = ds.path() {
                     self.remember_recent(p.clone());
                 }
                 let state = &mut self.state;
-                state.orders = OrdersState::for_table(&ds.profile);
-                if state.orders.recognised {
-                    self.notifications.info("This looks like a table of purchases: Data shows the columns found; Model asks lifetime value, what sells together or what to recommend");
-                }
+                state.orders = orders;
                 state.dataset = Some(ds);
                 state.cleaned = None;
                 state.training = None;

@@ -124,9 +124,10 @@ impl App {
                 }
             } else if let Some(ds) = &self.state.dataset {
                 ui.label(format!(
-                    "{} · {} customers × {} columns",
+                    "{} · {} {} × {} columns",
                     ds.name,
                     format::count(ds.frame.height()),
+                    self.state.row_word(),
                     format::count(ds.frame.width())
                 ));
             } else {

@@ -193,6 +193,15 @@ impl AppState {
             .or(self.dataset.as_ref().map(|d| &d.frame))
     }
 
+    /// What a row of the loaded table is: a customer, or (in a table of purchases) a row.
+    pub fn row_word(&self) -> &'static str {
+        if self.orders.recognised {
+            "rows"
+        } else {
+            "customers"
+        }
+    }
+
     /// The profile of [`AppState::current_frame`].
     pub fn current_profile(&self) -> Option<&Profile> {
         self.cleaned

@@ -65,7 +65,7 @@ pub fn data_panel_ui(
         });
         return;
     };
-    header_ui(ui, ds, cmds);
+    header_ui(ui, ds, state.row_word(), cmds);
     super::orders::data_ui(ui, state, cmds);
     rfm_ui(ui, ds, view, cmds);
     ui.separator();
@@ -107,12 +107,13 @@ pub fn data_panel_ui(
     });
 }
 
-fn header_ui(ui: &mut egui::Ui, ds: &Dataset, cmds: &mut Vec<Command>) {
+fn header_ui(ui: &mut egui::Ui, ds: &Dataset, rows: &str, cmds: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         ui.heading(&ds.name);
         ui.label(format!(
-            "{} customers × {} columns",
+            "{} {} × {} columns",
             format::count(ds.frame.height()),
+            rows,
             ds.frame.width()
         ));
         if ds.sheets.len() > 1

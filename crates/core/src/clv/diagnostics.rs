@@ -183,11 +183,19 @@ impl Outcome {
         // P(alive) grid.
         let cells = cells.max(2);
         let t = s.t.iter().copied().fold(0.0, f64::max);
-        let max_x = s.frequency.iter().copied().fold(0.0, f64::max).max(1.0);
-        let frequencies: Vec<f64> = (0..cells)
-            .map(|i| (max_x * i as f64 / (cells - 1) as f64).round())
-            .collect::<Vec<_>>();
-        let mut frequencies = frequencies;
+        // Frequencies up to the 99th percentile (a few very frequent buyers would squeeze the
+        // rest into one row): whole numbers, spaced out when there are more than `cells`.
+        let mut sorted = s.frequency.clone();
+        sorted.sort_by(f64::total_cmp);
+        let p99 = sorted
+            .get((sorted.len() as f64 * 0.99) as usize)
+            .or(sorted.last())
+            .copied()
+            .unwrap_or(1.0)
+            .max(1.0);
+        let mut frequencies: Vec<f64> = (0..cells)
+            .map(|i| (p99 * i as f64 / (cells - 1) as f64).round())
+            .collect();
         frequencies.dedup();
         let recencies: Vec<f64> = (0..cells)
             .map(|j| t * j as f64 / (cells - 1) as f64)

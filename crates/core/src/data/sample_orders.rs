@@ -252,7 +252,7 @@ pub fn generate(customers: usize, seed: u64) -> Result<OrderSample> {
             let mut lines = vec![first];
             while lines.len() < 4 {
                 match catalogue.follow_up(&mut rng, &lines) {
-                    Some(next) if rng.r#gen::<f64>() < 0.5 => lines.push(next),
+                    Some(next) if rng.r#gen::<f64>() < 0.75 => lines.push(next),
                     _ => break,
                 }
             }

@@ -77,7 +77,7 @@ pub fn results_ui(
         }
         let total: f64 = outcome.clv.iter().sum();
         ui.separator();
-        ui.label(format!("Lifetime value of all: {}", format::number(total)));
+        ui.label(format!("Lifetime value of all: {}", format::amount(total)));
     });
     for line in outcome.purchases.in_words() {
         ui.label(line);
@@ -153,8 +153,8 @@ fn value_histogram(values: &[f64]) -> Vec<Bar> {
                 .width(width * 0.95)
                 .name(format!(
                     "{} – {}: {} customers",
-                    format::number(lo),
-                    format::number(lo + width),
+                    format::amount(lo),
+                    format::amount(lo + width),
                     c
                 ))
         })
@@ -202,7 +202,7 @@ fn charts_ui(
         let end = weeks(calibration_end);
         Plot::new("clv_tracking")
             .height(CHART_HEIGHT)
-            .legend(Legend::default())
+            .legend(Legend::default().position(egui_plot::Corner::RightBottom))
             .x_axis_label("weeks since the first purchase")
             .allow_scroll(false)
             .show(&mut cols[1], |p| {

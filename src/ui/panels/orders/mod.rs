@@ -230,14 +230,23 @@ fn clv_settings_ui(ui: &mut egui::Ui, s: &mut OrdersSettings) {
             });
             ui.end_row();
             ui.label("Calibration ends").on_hover_text("The model is fitted on purchases up to this date (YYYY-MM-DD) and checked on the purchases after it. Empty: the last date in the file (no check).");
-            let mut text = c.calibration_end.map(dates::iso_date).unwrap_or_default();
+            // What is typed lives in egui's memory until it is a date (or empty).
+            let id = ui.make_persistent_id("calibration_end_text");
+            let setting = c.calibration_end.map(dates::iso_date).unwrap_or_default();
+            let mut text = ui.data_mut(|d| d.get_temp::<String>(id)).unwrap_or_else(|| setting.clone());
             let response = ui.add(egui::TextEdit::singleline(&mut text).hint_text("last date").desired_width(120.0));
-            if response.changed() {
-                if text.trim().is_empty() {
-                    c.calibration_end = None;
-                } else if let Some(d) = dates::parse_one(text.trim()) {
-                    c.calibration_end = Some(d);
-                }
+            let typed = text.trim();
+            let valid = typed.is_empty() || dates::parse_one(typed).is_some();
+            if response.changed() && valid {
+                c.calibration_end = dates::parse_one(typed);
+            }
+            if !valid {
+                ui.colored_label(ui.visuals().warn_fg_color, "not a date yet (YYYY-MM-DD)");
+            }
+            if response.has_focus() || !valid {
+                ui.data_mut(|d| d.insert_temp(id, text));
+            } else {
+                ui.data_mut(|d| d.remove::<String>(id));
             }
             ui.end_row();
             ui.label("Horizon").on_hover_text("How far ahead expected purchases and lifetime value look, in time units.");
