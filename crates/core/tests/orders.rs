@@ -61,7 +61,10 @@ fn lifetime_value_recovers_the_generators_parameters() {
         total / n
     };
     let (gone, active) = (future_of(&|p| p < 0.3), future_of(&|p| p > 0.9));
-    assert!(gone * 4.0 < active, "likely gone {gone:.2}, likely active {active:.2}");
+    assert!(
+        gone * 4.0 < active,
+        "likely gone {gone:.2}, likely active {active:.2}"
+    );
     // Spend: Gamma-Gamma's mean order value pγ/(q − 1) = 30.
     let sp = o.spend.unwrap().model;
     let [p, q, gamma] = SPEND;

@@ -164,24 +164,41 @@ pub fn results_ui(
     }
 }
 
-/// A lift band of the scatter: its name, its points, and each point's rule in words.
-type Band = (&'static str, Vec<[f64; 2]>, Vec<String>);
+/// A lift band of the scatter: its name, its colour, its points, and each point's rule in
+/// words.
+type Band = (&'static str, egui::Color32, Vec<[f64; 2]>, Vec<String>);
 
 /// Support against confidence, coloured by lift (five bands), the rule named on hover.
 fn scatter_ui(ui: &mut egui::Ui, outcome: &workbench_core::basket::Outcome) {
-    ui.strong("Rules: how common (support) and how reliable (confidence)").on_hover_text("Each point is a rule \"bought X → also bought Y\"; colour is lift: how many times more likely Y is with X than without. Hover a point for its rule.");
+    ui.strong("Rules: how common (support) and how reliable (confidence)").on_hover_text("Each point is a rule \"bought X -> also bought Y\"; colour is lift: how many times more likely Y is with X than without. Hover a point for its rule.");
     let shown: Vec<&workbench_core::basket::Rule> = outcome.rules.iter().take(5_000).collect();
+    // Lift bands, coloured from grey (no link) to a strong red (a strong link).
     let bands = [
-        (0.0, 1.0, "lift < 1"),
-        (1.0, 1.5, "lift 1–1.5"),
-        (1.5, 3.0, "lift 1.5–3"),
-        (3.0, 6.0, "lift 3–6"),
-        (6.0, f64::INFINITY, "lift ≥ 6"),
+        (0.0, 1.0, "lift < 1", egui::Color32::from_rgb(140, 140, 140)),
+        (
+            1.0,
+            1.5,
+            "lift 1–1.5",
+            egui::Color32::from_rgb(240, 210, 120),
+        ),
+        (
+            1.5,
+            3.0,
+            "lift 1.5–3",
+            egui::Color32::from_rgb(245, 160, 70),
+        ),
+        (3.0, 6.0, "lift 3–6", egui::Color32::from_rgb(230, 90, 50)),
+        (
+            6.0,
+            f64::INFINITY,
+            "lift ≥ 6",
+            egui::Color32::from_rgb(190, 30, 60),
+        ),
     ];
     // Per band, its points and each point's rule in words (the hover label).
     let banded: Vec<Band> = bands
         .iter()
-        .map(|&(lo, hi, name)| {
+        .map(|&(lo, hi, name, color)| {
             let rules: Vec<&&workbench_core::basket::Rule> = shown
                 .iter()
                 .filter(|r| r.lift >= lo && r.lift < hi)
@@ -191,7 +208,7 @@ fn scatter_ui(ui: &mut egui::Ui, outcome: &workbench_core::basket::Outcome) {
                 .iter()
                 .map(|r| {
                     format!(
-                        "{} → {}\nsupport {:.4}, confidence {:.3}, lift {:.2}",
+                        "{} -> {}\nsupport {:.4}, confidence {:.3}, lift {:.2}",
                         outcome.orders.names(&r.antecedents),
                         outcome.orders.names(&r.consequents),
                         r.support,
@@ -200,11 +217,11 @@ fn scatter_ui(ui: &mut egui::Ui, outcome: &workbench_core::basket::Outcome) {
                     )
                 })
                 .collect();
-            (name, points, texts)
+            (name, color, points, texts)
         })
         .collect();
     let labels: Vec<(&'static str, Vec<String>)> =
-        banded.iter().map(|(n, _, t)| (*n, t.clone())).collect();
+        banded.iter().map(|(n, _, _, t)| (*n, t.clone())).collect();
     Plot::new("basket_scatter")
         .height(260.0)
         .legend(Legend::default())
@@ -221,9 +238,9 @@ fn scatter_ui(ui: &mut egui::Ui, outcome: &workbench_core::basket::Outcome) {
             egui_plot::HoverPosition::Elsewhere { .. } => None,
         })
         .show(ui, |p| {
-            for (name, points, _) in banded {
+            for (name, color, points, _) in banded {
                 if !points.is_empty() {
-                    p.points(Points::new(name, points).radius(2.5));
+                    p.points(Points::new(name, points).radius(3.0).color(color));
                 }
             }
         });

@@ -280,7 +280,7 @@ fn basket_settings_ui(ui: &mut egui::Ui, s: &mut OrdersSettings) {
             );
             ui.end_row();
             ui.label("Least confidence").on_hover_text(
-                "For a rule \"X → Y\": the smallest share of orders with X that also hold Y.",
+                "For a rule \"X -> Y\": the smallest share of orders with X that also hold Y.",
             );
             ui.add(
                 egui::DragValue::new(&mut b.min_confidence)
