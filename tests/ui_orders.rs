@@ -226,3 +226,48 @@ fn the_sample_orders_answer_all_three_questions() {
     assert!(e.hit_rate > e.baseline_hit_rate);
     assert!(h.query_all_by_label_contains("hit rate at 5").count() > 0);
 }
+
+/// Lifetime value added to the customer table becomes something to predict or describe
+/// segments with.
+#[test]
+fn lifetime_value_joins_the_customer_table_in_the_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let customers_csv = dir.path().join("customers.csv");
+    let orders_csv = dir.path().join("orders.csv");
+    let o = Command::new(env!("CARGO_BIN_EXE_marketing-workbench"))
+        .args(["sample", "--rows", "3000", "--seed", "9", "--out"])
+        .arg(&customers_csv)
+        .arg("--transactions")
+        .arg(&orders_csv)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let mut h = Harness::builder()
+        .with_size([1400.0, 1000.0])
+        .build_eframe(|cc| App::new(cc, Startup::Empty));
+    h.state_mut().push(DataCommand::OpenPath(orders_csv));
+    step_until(&mut h, "the orders to load", |a| a.state.dataset.is_some());
+    h.state_mut().push(OrdersCommand::SetQuestion(Some(
+        OrdersQuestion::LifetimeValue,
+    )));
+    h.state_mut().push(OrdersCommand::Start);
+    step_until(&mut h, "lifetime value", finished);
+    assert!(h.query_all_by_label("Add to a customer table…").count() == 1);
+    h.state_mut().push(OrdersCommand::JoinTo(customers_csv));
+    step_until(&mut h, "the customer table", |a| {
+        a.state
+            .dataset
+            .as_ref()
+            .is_some_and(|d| d.name.contains("lifetime value"))
+    });
+    let ds = h.state().state.dataset.as_ref().unwrap();
+    assert_eq!(ds.frame.height(), 3_000);
+    assert!(ds.name.contains("3,000 of 3,000 matched"), "{}", ds.name);
+    for c in ["customer_id", "responded", "p_alive", "clv"] {
+        assert!(ds.frame.column(c).is_ok(), "{c}");
+    }
+    assert!(
+        !h.state().state.orders.recognised,
+        "a customer table, not purchases"
+    );
+}

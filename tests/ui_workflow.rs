@@ -441,7 +441,11 @@ fn transactions_become_an_rfm_table() {
         amount: "amount".into(),
     });
     step_until(&mut h, "the RFM table", |a| {
-        a.state.dataset.as_ref().is_some_and(|d| d.rfm_of.is_some()) && a.state.cleaned.is_some()
+        a.state
+            .dataset
+            .as_ref()
+            .is_some_and(|d| d.derived.is_some())
+            && a.state.cleaned.is_some()
     });
     let ds = h.state().state.dataset.as_ref().unwrap();
     assert_eq!(ds.frame.height(), 3);

@@ -263,3 +263,40 @@ fn recommendations_beat_the_popularity_baseline() {
     let o = recommend::fit(&s.frame, &undated, 5, &mut |_| {}, &AtomicBool::new(false)).unwrap();
     assert!(o.evaluation.is_none());
 }
+
+/// Lifetime value lands on the customer table by customer id, in the table's row order.
+#[test]
+fn lifetime_value_joins_the_customer_table() {
+    let customers = workbench_core::data::sample::generate(2_000, 3)
+        .unwrap()
+        .frame;
+    let orders = sample_orders::generate(1_500, 3).unwrap();
+    let columns = Columns {
+        customer: "customer_id".into(),
+        date: "order_date".into(),
+        amount: Some("amount".into()),
+    };
+    let o = clv::fit(&orders.frame, &columns, &Settings::default(), &mut |_| {
+        Control::Continue
+    })
+    .unwrap();
+    let key = clv::customer_key(&customers, "customer_id").unwrap();
+    let (joined, matched) =
+        clv::join_to_customers(&customers, &key, &o.customers().unwrap()).unwrap();
+    assert_eq!(joined.height(), 2_000);
+    assert_eq!(matched, 1_500, "the first 1,500 customers have orders");
+    assert_eq!(joined.width(), customers.width() + 4);
+    let ids = joined.column("customer_id").unwrap().str().unwrap();
+    assert_eq!(ids.get(0), Some("C0000001"));
+    let i = o
+        .summary
+        .customers
+        .iter()
+        .position(|c| c == "C0000001")
+        .unwrap();
+    let clv = joined.column("clv").unwrap().f64().unwrap();
+    assert_eq!(clv.get(0), Some(o.clv[i]));
+    assert_eq!(clv.get(1_999), None, "no orders, no value");
+    let err = clv::join_to_customers(&joined, &key, &o.customers().unwrap()).unwrap_err();
+    assert!(err.to_string().contains("already has a column"), "{err}");
+}

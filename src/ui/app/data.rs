@@ -18,7 +18,7 @@ use super::App;
 use super::commands::DataCommand;
 use super::dialogs::FileChoice;
 use super::orders::OrdersState;
-use super::state::{Dataset, RecipeHistory, TargetCheck};
+use super::state::{Dataset, Derived, RecipeHistory, TargetCheck};
 use crate::ui::format;
 
 /// The name a table is shown under.
@@ -135,7 +135,7 @@ impl App {
                 frame,
                 profile,
                 correlations,
-                rfm_of: None,
+                derived: None,
             })
         };
         match Job::compute("load", label, self.waker.clone(), work) {
@@ -225,7 +225,7 @@ impl App {
                 frame,
                 profile,
                 correlations,
-                rfm_of: Some([customer, date, amount]),
+                derived: Some(Derived::Rfm([customer, date, amount])),
             })
         };
         match Job::compute(

@@ -33,7 +33,8 @@ pub use orders::{
 };
 pub use script::Script;
 pub use state::{
-    AppState, Cleaned, Dataset, PanelState, Preview, RecipeHistory, Settings, Startup, WorkflowStep,
+    AppState, Cleaned, Dataset, Derived, PanelState, Preview, RecipeHistory, Settings, Startup,
+    WorkflowStep,
 };
 pub use training::{RunStatus, SEARCH_FOLDS, SearchRun, SearchStatus, TrainingRun};
 

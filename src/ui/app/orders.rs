@@ -10,15 +10,18 @@ use polars::prelude::DataFrame;
 use workbench_core::basket;
 use workbench_core::clv::diagnostics::Diagnostics;
 use workbench_core::clv::{self, FitStep};
-use workbench_core::data::export;
-use workbench_core::data::profile::Profile;
+use workbench_core::data::profile::{Profile, correlations, profile};
 use workbench_core::data::transactions::{self, OrderColumns};
+use workbench_core::data::{export, load};
 use workbench_core::error::{Error, Result};
 use workbench_core::jobs::{Control, Job, JobContext, OnDrop, catch_panic};
+use workbench_core::project::DataSource;
 use workbench_core::recommend;
 
 use super::dialogs::FileChoice;
+use super::state::{Dataset, Derived};
 use super::{App, WorkflowStep};
+use crate::ui::format;
 
 /// Frequency bars and P(alive) cells of the lifetime-value diagnostics.
 const FREQUENCY_BARS: usize = 8;
@@ -189,6 +192,11 @@ pub enum OrdersCommand {
     Cancel,
     ExportDialog(OrdersTable),
     ExportTo(OrdersTable, PathBuf),
+    /// Ask for a customer table to add lifetime value to.
+    JoinDialog,
+    /// Open this customer table with each customer's lifetime value added (matched on the
+    /// customer id) as the table to work on.
+    JoinTo(PathBuf),
 }
 
 /// What the worker sends.
@@ -321,6 +329,18 @@ impl App {
                 move |p| OrdersCommand::ExportTo(table, p).into(),
             ),
             OrdersCommand::ExportTo(table, path) => self.export_orders(table, path),
+            OrdersCommand::JoinDialog => self.file_dialog(
+                "open",
+                FileChoice::open(
+                    "Add lifetime value to a customer table",
+                    "Tables",
+                    vec![
+                        "csv", "tsv", "txt", "xlsx", "xls", "parquet", "json", "ndjson", "jsonl",
+                    ],
+                ),
+                |p| OrdersCommand::JoinTo(p).into(),
+            ),
+            OrdersCommand::JoinTo(path) => self.join_to_customers(path),
         }
     }
 
@@ -388,6 +408,70 @@ impl App {
                 self.notifications.error(message.clone());
                 run.status = OrdersStatus::Failed(message);
             }
+        }
+    }
+
+    /// Loads a customer table and adds the lifetime-value run's per-customer results to it, on
+    /// the load worker; it becomes the table to work on (Data, Clean, Model…).
+    fn join_to_customers(&mut self, path: PathBuf) {
+        let Some(run) = self.state.orders.run.as_ref() else {
+            return;
+        };
+        let Some(OrdersResult::LifetimeValue { by_value, .. }) = run.result() else {
+            self.notifications
+                .error("Run lifetime value first: there is nothing to add yet");
+            return;
+        };
+        let values = by_value.clone();
+        let customer = run.settings.columns.customer.clone();
+        let file = super::data::display_name(&path);
+        let work = move |ctx: &JobContext<Result<Dataset>>| -> Result<Dataset> {
+            let table = load::load_path(
+                &path,
+                &load::LoadOptions::default(),
+                &mut |read, total| ctx.set_progress(read as f64 / total.max(1) as f64 * 0.7),
+                ctx.cancel_flag(),
+            )?;
+            let key = clv::customer_key(&table, &customer).ok_or_else(|| {
+                Error::bad_file(
+                    &path,
+                    format!("no column of customer ids to match: name one '{customer}', or give the table a customer id column whose values are all different"),
+                )
+            })?;
+            let (frame, matched) = clv::join_to_customers(&table, &key, &values)?;
+            if matched == 0 {
+                return Err(Error::bad_file(
+                    &path,
+                    format!(
+                        "none of its '{key}' values is a customer of the purchases: is it the same customers' table?"
+                    ),
+                ));
+            }
+            ctx.set_progress(0.8);
+            let profile = profile(&frame)?;
+            let correlations = correlations(&frame, 40)?;
+            Ok(Dataset {
+                name: format!(
+                    "{file} + lifetime value ({} of {} matched)",
+                    format::count(matched),
+                    format::count(frame.height())
+                ),
+                source: DataSource::File { path, sheet: None },
+                sheets: Vec::new(),
+                frame,
+                profile,
+                correlations,
+                derived: Some(Derived::LifetimeValue),
+            })
+        };
+        match Job::compute(
+            "load",
+            "Adding lifetime value to the customers",
+            self.waker.clone(),
+            work,
+        ) {
+            Ok(j) => self.jobs.load.set(j),
+            Err(e) => self.notifications.error(e.one_line()),
         }
     }
 

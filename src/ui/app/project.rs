@@ -56,7 +56,7 @@ impl App {
     /// The session as a project (without the model: reopening retrains it), for autosave.
     pub(super) fn session(&self) -> Option<Project> {
         let ds = self.state.dataset.as_ref()?;
-        if ds.rfm_of.is_some() {
+        if ds.derived.is_some() {
             return None;
         }
         let source = match &ds.source {
@@ -81,9 +81,9 @@ impl App {
                 .error("Open some data first: a project starts from a data file");
             return;
         };
-        if ds.rfm_of.is_some() {
+        if ds.derived.is_some() {
             self.notifications.error(
-                "Projects can't hold an RFM table yet: export it as CSV (train a model, or use the CLI) and open that",
+                "Projects can't hold a table made in the app (an RFM summary, lifetime value added) yet: export it as CSV (train a model, or use the CLI) and open that",
             );
             return;
         }

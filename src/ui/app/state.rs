@@ -68,8 +68,17 @@ pub struct Dataset {
     pub frame: DataFrame,
     pub profile: Profile,
     pub correlations: Correlations,
-    /// Set when this table is the RFM summary of another: (customer, date, amount) columns.
-    pub rfm_of: Option<[String; 3]>,
+    /// Set when the app made this table from another (a project can't rebuild it yet).
+    pub derived: Option<Derived>,
+}
+
+/// How a table was made from another.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Derived {
+    /// The RFM summary of transactions in these (customer, date, amount) columns.
+    Rfm([String; 3]),
+    /// A customer table with lifetime value added from a table of purchases.
+    LifetimeValue,
 }
 
 impl Dataset {

@@ -374,6 +374,74 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
     }
 }
 
+/// The columns [`join_to_customers`] adds.
+pub const JOINED: [&str; 4] = ["p_alive", "expected_purchases", "expected_avg_value", "clv"];
+
+/// Adds each customer's P(alive), expected purchases, expected value and lifetime value (from
+/// `values`, a table of [`Outcome::customers`]'s columns) to `customers`, matched on its
+/// column `key` (compared as text). Customers without purchases by the calibration end get
+/// none. Returns the table and how many of its rows were matched.
+pub fn join_to_customers(
+    customers: &DataFrame,
+    key: &str,
+    values: &DataFrame,
+) -> Result<(DataFrame, usize)> {
+    if customers.column(key).is_err() {
+        return Err(Error::missing_column(
+            key,
+            " (the customer id to match purchases on)",
+        ));
+    }
+    if let Some(clash) = JOINED.iter().find(|c| customers.column(c).is_ok()) {
+        return Err(Error::InvalidInput(format!(
+            "the customer table already has a column '{clash}': rename or drop it first"
+        )));
+    }
+    const KEY: &str = "__customer_key";
+    let mut keep: Vec<Expr> = customers
+        .get_column_names()
+        .into_iter()
+        .map(|n| col(n.clone()))
+        .collect();
+    keep.extend(JOINED.iter().map(|c| col(*c)));
+    let mut picked = vec![col("customer").cast(DataType::String).alias(KEY)];
+    picked.extend(JOINED.iter().map(|c| col(*c)));
+    let joined = customers
+        .clone()
+        .lazy()
+        .with_column(col(key).cast(DataType::String).alias(KEY))
+        .join(
+            values.clone().lazy().select(picked),
+            [col(KEY)],
+            [col(KEY)],
+            JoinArgs {
+                maintain_order: MaintainOrderJoin::Left,
+                ..JoinArgs::new(JoinType::Left)
+            },
+        )
+        .select(keep)
+        .collect()?;
+    let matched = joined.height() - joined.column("clv")?.null_count();
+    Ok((joined, matched))
+}
+
+/// The column of a customer table that holds the ids named `customer` in the purchases: one
+/// of that name, else one named like a customer id whose values are all different.
+pub fn customer_key(customers: &DataFrame, customer: &str) -> Option<String> {
+    if customers.column(customer).is_ok() {
+        return Some(customer.to_owned());
+    }
+    let unique = |c: &Column| c.n_unique().is_ok_and(|n| n == customers.height());
+    customers
+        .columns()
+        .iter()
+        .find(|c| {
+            let n = c.name().to_lowercase();
+            (n.contains("customer") || n.contains("client") || n == "id") && unique(c)
+        })
+        .map(|c| c.name().to_string())
+}
+
 /// The day as ISO text.
 fn iso(day: i32) -> String {
     crate::data::dates::iso_date(day)
@@ -415,6 +483,8 @@ impl Outcome {
     }
 
     /// The customers by lifetime value, highest first.
+    ///
+    /// (See [`join_to_customers`] for adding these to a table of customers.)
     pub fn by_value(&self) -> Result<DataFrame> {
         Ok(self.customers()?.sort(
             ["clv"],

@@ -109,6 +109,13 @@ pub fn results_ui(
         if ui.add_enabled(!exporting, egui::Button::new(label)).clicked() {
             cmds.push(OrdersCommand::ExportDialog(table).into());
         }
+        if ui
+            .button("Add to a customer table…")
+            .on_hover_text("Open a table with one row per customer and add P(alive), expected purchases, expected value and lifetime value to it, matched on the customer id: then predict them, or describe segments with them.")
+            .clicked()
+        {
+            cmds.push(OrdersCommand::JoinDialog.into());
+        }
     });
     match view.tab {
         ClvTab::Charts => {
