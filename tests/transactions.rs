@@ -245,3 +245,75 @@ fn basket_and_recommend_on_the_order_sample() {
         assert!(m[key].is_number(), "{key}");
     }
 }
+
+/// Bad data names the file, the column and the row; bad settings are refused before reading.
+#[test]
+fn bad_purchases_are_named_where_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("purchases.csv");
+    std::fs::write(
+        &file,
+        "customer,date,amount\na,2020-01-01,5\na,notadate,3\nb,2020-02-01,4\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let o = run(&[
+        "clv",
+        f,
+        "--customer",
+        "customer",
+        "--date",
+        "date",
+        "--amount",
+        "amount",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    for part in ["purchases.csv", "'date'", "row 2", "'notadate'"] {
+        assert!(err.contains(part), "{part}: {err}");
+    }
+    let o = run(&[
+        "clv",
+        f,
+        "--customer",
+        "customer",
+        "--date",
+        "date",
+        "--margin",
+        "0",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("margin"), "{}", stderr(&o));
+    let rules = dir.path().join("rules.csv");
+    let o = run(&[
+        "basket",
+        f,
+        "--order",
+        "customer",
+        "--item",
+        "nope",
+        "--rules",
+        rules.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("purchases.csv: column 'nope' is missing (named as the item)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!rules.exists());
+    let o = run(&[
+        "basket",
+        f,
+        "--order",
+        "customer",
+        "--rules",
+        rules.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "--order without --item is bad usage"
+    );
+}

@@ -94,6 +94,7 @@ pub fn clv(args: ClvArgs) -> Result<()> {
             ModelArg::ParetoNbd => PurchaseModel::ParetoNbd,
         },
     };
+    settings.check()?;
     let outcome = clv::fit(&data, &columns, &settings, &mut |_| Control::Continue)
         .map_err(|e| in_file(e, &args.file))?;
     for note in &outcome.notes {
@@ -109,12 +110,13 @@ pub fn clv(args: ClvArgs) -> Result<()> {
     Ok(())
 }
 
-/// A missing column is a fault of the file the user named.
+/// Once the settings are checked, what goes wrong is the file's: its name goes in front.
 fn in_file(e: Error, file: &Path) -> Error {
     match e {
         Error::MissingColumn { name, context } => {
             Error::bad_file(file, format!("column '{name}' is missing{context}"))
         }
+        Error::InvalidInput(message) => Error::bad_file(file, message),
         other => other,
     }
 }
@@ -186,14 +188,16 @@ pub fn basket(args: BasketArgs) -> Result<()> {
             ignore: args.ignore.clone(),
         },
     };
-    let orders = basket::orders::orders(&data, &layout).map_err(|e| in_file(e, &args.file))?;
     let settings = basket::Settings {
         min_support: args.min_support,
         min_confidence: args.min_confidence,
         min_lift: args.min_lift,
         max_len: args.max_len,
     };
-    let outcome = basket::fit(orders, &settings, &mut |_| {}, &AtomicBool::new(false))?;
+    settings.check()?;
+    let orders = basket::orders::orders(&data, &layout).map_err(|e| in_file(e, &args.file))?;
+    let outcome = basket::fit(orders, &settings, &mut |_| {}, &AtomicBool::new(false))
+        .map_err(|e| in_file(e, &args.file))?;
     println!(
         "{} orders, {} items: {} frequent itemsets, {} rules",
         outcome.orders.len(),
@@ -238,6 +242,9 @@ pub struct RecommendArgs {
 
 /// `recommend`: the top items each customer has not bought yet, with reasons.
 pub fn recommend(args: RecommendArgs) -> Result<()> {
+    if args.top == 0 {
+        return Err(Error::InvalidInput("--top must be at least 1".into()));
+    }
     let data = load_file(&args.file)?;
     let columns = recommend::Columns {
         customer: args.customer.clone(),
@@ -255,8 +262,9 @@ pub fn recommend(args: RecommendArgs) -> Result<()> {
     .map_err(|e| in_file(e, &args.file))?;
     let metrics = outcome.metrics_json();
     if args.metrics.is_some() && metrics.is_none() {
-        return Err(Error::InvalidInput(
-            "no customer has two orders to hold the last one out: name the --date or --order column".into(),
+        return Err(Error::bad_file(
+            &args.file,
+            "no customer has two orders to hold the last one out: name the --date or --order column",
         ));
     }
     println!(

@@ -43,6 +43,36 @@ impl Default for Settings {
     }
 }
 
+impl Settings {
+    /// Whether the thresholds can be used (checked before any data is read).
+    pub fn check(&self) -> Result<()> {
+        if !(self.min_support > 0.0 && self.min_support <= 1.0) {
+            return Err(Error::InvalidInput(format!(
+                "the minimum support {} is not above 0 and at most 1",
+                self.min_support
+            )));
+        }
+        if !(0.0..=1.0).contains(&self.min_confidence) {
+            return Err(Error::InvalidInput(format!(
+                "the minimum confidence {} is not between 0 and 1",
+                self.min_confidence
+            )));
+        }
+        if self.min_lift.is_nan() || self.min_lift < 0.0 {
+            return Err(Error::InvalidInput(format!(
+                "the minimum lift {} is below 0",
+                self.min_lift
+            )));
+        }
+        if self.max_len == Some(0) {
+            return Err(Error::InvalidInput(
+                "the largest itemset must hold at least 1 item".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// "Customers who bought the antecedents also bought the consequents".
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rule {
@@ -75,27 +105,13 @@ pub fn fit(
     progress: &mut dyn FnMut(f64),
     cancel: &AtomicBool,
 ) -> Result<Outcome> {
+    settings.check()?;
     let Settings {
         min_support,
         min_confidence,
         min_lift,
         max_len,
     } = *settings;
-    if !(min_support > 0.0 && min_support <= 1.0) {
-        return Err(Error::InvalidInput(format!(
-            "the minimum support {min_support} is not above 0 and at most 1"
-        )));
-    }
-    if !(0.0..=1.0).contains(&min_confidence) {
-        return Err(Error::InvalidInput(format!(
-            "the minimum confidence {min_confidence} is not between 0 and 1"
-        )));
-    }
-    if max_len == Some(0) {
-        return Err(Error::InvalidInput(
-            "the largest itemset must hold at least 1 item".into(),
-        ));
-    }
     let n = orders.len();
     if n == 0 {
         return Err(Error::InvalidInput("there are no orders".into()));

@@ -46,7 +46,7 @@ pub enum Layout {
 
 fn find<'a>(df: &'a DataFrame, name: &str, what: &str) -> Result<&'a Column> {
     df.column(name)
-        .map_err(|_| Error::missing_column(name, format!(" (named as the {what})")))
+        .map_err(|_| Error::missing_column(name, format!("named as the {what}")))
 }
 
 /// Item ids of a text column of item names: the names, sorted, and each row's id (None where

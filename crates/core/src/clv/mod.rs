@@ -106,6 +106,26 @@ pub struct Settings {
     pub model: PurchaseModel,
 }
 
+impl Settings {
+    /// Whether the settings can be used (checked before any data is read).
+    pub fn check(&self) -> Result<()> {
+        if !(self.margin.is_finite() && self.margin > 0.0) {
+            return Err(Error::InvalidInput(
+                "the margin must be above 0 (1 = the whole order value)".into(),
+            ));
+        }
+        if !(self.discount.is_finite() && self.discount >= 0.0) {
+            return Err(Error::InvalidInput(
+                "the discount rate must be 0 or more".into(),
+            ));
+        }
+        if self.horizon.is_some_and(|h| !(h.is_finite() && h > 0.0)) {
+            return Err(Error::InvalidInput("the horizon must be above 0".into()));
+        }
+        Ok(())
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -198,16 +218,7 @@ pub fn fit(
     settings: &Settings,
     report: &mut dyn FnMut(FitStep) -> Control,
 ) -> Result<Outcome> {
-    if !(settings.margin.is_finite() && settings.margin > 0.0) {
-        return Err(Error::InvalidInput(
-            "the margin must be above 0 (1 = the whole order value)".into(),
-        ));
-    }
-    if !(settings.discount.is_finite() && settings.discount >= 0.0) {
-        return Err(Error::InvalidInput(
-            "the discount rate must be 0 or more".into(),
-        ));
-    }
+    settings.check()?;
     let summary = summarise(df, columns, settings.calibration_end, settings.unit)?;
     let mut notes = Vec::new();
     if summary.rows_without_key > 0 {

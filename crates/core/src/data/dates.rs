@@ -200,10 +200,21 @@ pub fn convert_compact_dates(df: &mut DataFrame) -> Result<()> {
 }
 
 fn not_dates(c: &Column) -> Error {
-    Error::InvalidInput(format!(
-        "column '{}' does not hold dates (accepted: 2024-03-31, 31.03.2024, 03/31/2024, 31/03/2024, 20240331)",
-        c.name()
-    ))
+    const ACCEPTED: &str = "accepted: 2024-03-31, 31.03.2024, 03/31/2024, 31/03/2024, 20240331";
+    // The first value no format reads, with its row, when there is one.
+    let first_bad = c.str().ok().and_then(|s| {
+        s.iter().enumerate().find_map(|(i, v)| {
+            v.filter(|v| !v.trim().is_empty() && FORMATS.iter().all(|f| parse_with(v, f).is_none()))
+                .map(|v| (i + 1, v.to_owned()))
+        })
+    });
+    Error::InvalidInput(match first_bad {
+        Some((row, value)) => format!(
+            "column '{}' does not hold dates: row {row} is '{value}' ({ACCEPTED})",
+            c.name()
+        ),
+        None => format!("column '{}' does not hold dates ({ACCEPTED})", c.name()),
+    })
 }
 
 /// A text column of dates as a Date column.

@@ -49,7 +49,7 @@ impl History {
 pub fn histories(df: &DataFrame, columns: &Columns) -> Result<(Vec<String>, Vec<History>)> {
     let find = |name: &str, what: &str| {
         df.column(name)
-            .map_err(|_| Error::missing_column(name, format!(" (named as the {what})")))
+            .map_err(|_| Error::missing_column(name, format!("named as the {what}")))
     };
     let customer = find(&columns.customer, "customer")?.cast(&DataType::String)?;
     let (items, ids) = item_ids(find(&columns.item, "item")?)?;
