@@ -117,6 +117,8 @@ fn the_sample_orders_answer_all_three_questions() {
             > 0
     );
     assert!(h.query_all_by_label_contains("the model expected").count() > 0);
+    // Every diagnostic chart can be saved as a picture.
+    assert!(h.query_all_by_label("Save PNG…").count() >= 5);
 
     // The CLI gives the same numbers from the same sample written to disk.
     let customers_csv = dir.path().join("customers.csv");

@@ -110,7 +110,7 @@ pub fn results_ui(
         return;
     }
     ui.columns(2, |cols| {
-        scatter_ui(&mut cols[0], outcome);
+        super::chart_ui(&mut cols[0], cmds, "rules", |ui| scatter_ui(ui, outcome));
         also_bought_ui(&mut cols[1], outcome, view);
     });
     ui.add_space(6.0);

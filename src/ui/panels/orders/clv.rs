@@ -128,7 +128,7 @@ pub fn results_ui(
                 }
             };
             egui::ScrollArea::vertical().show(ui, |ui| {
-                charts_ui(ui, diagnostics, bars, unit, s.calibration_end)
+                charts_ui(ui, cmds, diagnostics, bars, unit, s.calibration_end)
             });
         }
         ClvTab::Customers => table_ui(ui, "clv_customers", by_value, None),
@@ -170,86 +170,97 @@ fn value_histogram(values: &[f64]) -> Vec<Bar> {
 
 fn charts_ui(
     ui: &mut egui::Ui,
+    cmds: &mut Vec<Command>,
     d: &Diagnostics,
     value_bars: Vec<Bar>,
     unit: &str,
     calibration_end: i32,
 ) {
     ui.columns(2, |cols| {
-        // Frequency histogram.
-        cols[0].strong("Repeat purchases by the calibration end").on_hover_text("Customers by how many repeat purchases they made, and how many the model expects: the bars should match.");
-        let actual: Vec<Bar> = d.frequency.iter().enumerate().map(|(i, b)| Bar::new(i as f64 - 0.2, b.actual).width(0.4).name(format!("{}: {:.0}", b.label, b.actual))).collect();
-        let model: Vec<Bar> = d.frequency.iter().enumerate().filter_map(|(i, b)| b.model.map(|m| Bar::new(i as f64 + 0.2, m).width(0.4).name(format!("{}: {:.0}", b.label, m)))).collect();
-        let labels: Vec<String> = d.frequency.iter().map(|b| b.label.clone()).collect();
-        Plot::new("clv_frequency")
-            .height(CHART_HEIGHT)
-            .legend(Legend::default())
-            .x_axis_label("repeat purchases")
-            .x_axis_formatter(move |m, _| labels.get(m.value.round() as usize).filter(|_| (m.value - m.value.round()).abs() < 1e-6).cloned().unwrap_or_default())
-            .allow_scroll(false)
-            .show(&mut cols[0], |p| {
-                p.bar_chart(BarChart::new("actual", actual));
-                if !model.is_empty() {
-                    p.bar_chart(BarChart::new("model", model));
-                }
-            });
-        // Tracking, cumulative.
-        cols[1].strong("Repeat purchases over time, cumulative").on_hover_text("Actual and expected repeat purchases of these customers; right of the dashed line is the holdout the model never saw.");
-        let weeks = |day: i32| f64::from(day - d.periods.first().map_or(day, |p| p.start)) / 7.0;
-        let (mut a, mut m) = (0.0, 0.0);
-        let mut actual = Vec::new();
-        let mut model = Vec::new();
-        for p in &d.periods {
-            a += p.actual;
-            m += p.predicted;
-            let x = weeks(p.start) + d.period_days / 7.0;
-            actual.push([x, a]);
-            model.push([x, m]);
-        }
-        let end = weeks(calibration_end);
-        Plot::new("clv_tracking")
-            .height(CHART_HEIGHT)
-            .legend(Legend::default().position(egui_plot::Corner::RightBottom))
-            .x_axis_label("weeks since the first purchase")
-            .allow_scroll(false)
-            .show(&mut cols[1], |p| {
-                p.line(Line::new("actual", PlotPoints::from(actual)));
-                p.line(Line::new("model", PlotPoints::from(model)).style(egui_plot::LineStyle::dashed_loose()));
-                p.vline(VLine::new("calibration end", end).style(egui_plot::LineStyle::dashed_dense()));
-            });
+        let (left, right) = cols.split_at_mut(1);
+        super::chart_ui(&mut left[0], cmds, "repeat_purchases", |ui| {
+            ui.strong("Repeat purchases by the calibration end").on_hover_text("Customers by how many repeat purchases they made, and how many the model expects: the bars should match.");
+            let actual: Vec<Bar> = d.frequency.iter().enumerate().map(|(i, b)| Bar::new(i as f64 - 0.2, b.actual).width(0.4).name(format!("{}: {:.0}", b.label, b.actual))).collect();
+            let model: Vec<Bar> = d.frequency.iter().enumerate().filter_map(|(i, b)| b.model.map(|m| Bar::new(i as f64 + 0.2, m).width(0.4).name(format!("{}: {:.0}", b.label, m)))).collect();
+            let labels: Vec<String> = d.frequency.iter().map(|b| b.label.clone()).collect();
+            Plot::new("clv_frequency")
+                .height(CHART_HEIGHT)
+                .legend(Legend::default())
+                .x_axis_label("repeat purchases")
+                .x_axis_formatter(move |m, _| labels.get(m.value.round() as usize).filter(|_| (m.value - m.value.round()).abs() < 1e-6).cloned().unwrap_or_default())
+                .allow_scroll(false)
+                .show(ui, |p| {
+                    p.bar_chart(BarChart::new("actual", actual));
+                    if !model.is_empty() {
+                        p.bar_chart(BarChart::new("model", model));
+                    }
+                });
+        });
+        super::chart_ui(&mut right[0], cmds, "repeat_purchases_over_time", |ui| {
+            ui.strong("Repeat purchases over time, cumulative").on_hover_text("Actual and expected repeat purchases of these customers; right of the dashed line is the holdout the model never saw.");
+            let weeks = |day: i32| f64::from(day - d.periods.first().map_or(day, |p| p.start)) / 7.0;
+            let (mut a, mut m) = (0.0, 0.0);
+            let mut actual = Vec::new();
+            let mut model = Vec::new();
+            for p in &d.periods {
+                a += p.actual;
+                m += p.predicted;
+                let x = weeks(p.start) + d.period_days / 7.0;
+                actual.push([x, a]);
+                model.push([x, m]);
+            }
+            let end = weeks(calibration_end);
+            Plot::new("clv_tracking")
+                .height(CHART_HEIGHT)
+                .legend(Legend::default().position(egui_plot::Corner::RightBottom))
+                .x_axis_label("weeks since the first purchase")
+                .allow_scroll(false)
+                .show(ui, |p| {
+                    p.line(Line::new("actual", PlotPoints::from(actual)));
+                    p.line(Line::new("model", PlotPoints::from(model)).style(egui_plot::LineStyle::dashed_loose()));
+                    p.vline(VLine::new("calibration end", end).style(egui_plot::LineStyle::dashed_dense()));
+                });
+        });
     });
     ui.add_space(8.0);
     ui.columns(2, |cols| {
+        let (left, right) = cols.split_at_mut(1);
         if d.holdout.is_empty() {
-            cols[0].weak("No purchases after the calibration end: set an earlier calibration end in Model to check the model on purchases it did not see.");
+            left[0].weak("No purchases after the calibration end: set an earlier calibration end in Model to check the model on purchases it did not see.");
         } else {
-            cols[0].strong("Purchases after the calibration end, by earlier repeat purchases").on_hover_text("Mean purchases per customer in the holdout, actual and expected, for customers grouped by their repeat purchases before it.");
-            let actual: Vec<Bar> = d.holdout.iter().enumerate().map(|(i, b)| Bar::new(i as f64 - 0.2, b.actual).width(0.4).name(format!("{} ({} customers): {:.2}", b.label, b.customers, b.actual))).collect();
-            let model: Vec<Bar> = d.holdout.iter().enumerate().map(|(i, b)| Bar::new(i as f64 + 0.2, b.predicted).width(0.4).name(format!("{}: {:.2}", b.label, b.predicted))).collect();
-            Plot::new("clv_holdout")
-                .height(CHART_HEIGHT)
-                .legend(Legend::default())
-                .x_axis_label("repeat purchases before")
-                .allow_scroll(false)
-                .show(&mut cols[0], |p| {
-                    p.bar_chart(BarChart::new("actual", actual));
-                    p.bar_chart(BarChart::new("model", model));
-                });
+            super::chart_ui(&mut left[0], cmds, "holdout_by_frequency", |ui| {
+                ui.strong("Purchases after the calibration end, by earlier repeat purchases").on_hover_text("Mean purchases per customer in the holdout, actual and expected, for customers grouped by their repeat purchases before it.");
+                let actual: Vec<Bar> = d.holdout.iter().enumerate().map(|(i, b)| Bar::new(i as f64 - 0.2, b.actual).width(0.4).name(format!("{} ({} customers): {:.2}", b.label, b.customers, b.actual))).collect();
+                let model: Vec<Bar> = d.holdout.iter().enumerate().map(|(i, b)| Bar::new(i as f64 + 0.2, b.predicted).width(0.4).name(format!("{}: {:.2}", b.label, b.predicted))).collect();
+                Plot::new("clv_holdout")
+                    .height(CHART_HEIGHT)
+                    .legend(Legend::default())
+                    .x_axis_label("repeat purchases before")
+                    .allow_scroll(false)
+                    .show(ui, |p| {
+                        p.bar_chart(BarChart::new("actual", actual));
+                        p.bar_chart(BarChart::new("model", model));
+                    });
+            });
         }
-        cols[1].strong(format!("Probability still active, by repeat purchases and recency ({unit}s)")).on_hover_text(format!(
-            "For a customer who first bought {:.0} {unit}s ago: darker is more likely gone. Frequent buyers who have not bought for long are the likeliest gone.",
-            d.alive.t
-        ));
-        alive_map_ui(&mut cols[1], d);
+        super::chart_ui(&mut right[0], cmds, "probability_alive", |ui| {
+            ui.strong(format!("Probability still active, by repeat purchases and recency ({unit}s)")).on_hover_text(format!(
+                "For a customer who first bought {:.0} {unit}s ago: darker is more likely gone. Frequent buyers who have not bought for long are the likeliest gone.",
+                d.alive.t
+            ));
+            alive_map_ui(ui, d);
+        });
     });
     ui.add_space(8.0);
-    ui.strong("Lifetime value: how many customers are worth how much").on_hover_text("The top 1% are left out of the chart so the rest can be seen; the tables list everyone.");
-    Plot::new("clv_values")
-        .height(CHART_HEIGHT)
-        .x_axis_label("lifetime value")
-        .y_axis_label("customers")
-        .allow_scroll(false)
-        .show(ui, |p| p.bar_chart(BarChart::new("customers", value_bars)));
+    super::chart_ui(ui, cmds, "lifetime_value", |ui| {
+        ui.strong("Lifetime value: how many customers are worth how much").on_hover_text("The top 1% are left out of the chart so the rest can be seen; the tables list everyone.");
+        Plot::new("clv_values")
+            .height(CHART_HEIGHT)
+            .x_axis_label("lifetime value")
+            .y_axis_label("customers")
+            .allow_scroll(false)
+            .show(ui, |p| p.bar_chart(BarChart::new("customers", value_bars)));
+    });
 }
 
 /// P(alive) as a heat map: one cell per (recency, frequency).

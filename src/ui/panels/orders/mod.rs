@@ -391,6 +391,18 @@ fn fit_curve_ui(ui: &mut egui::Ui, run: &OrdersRun) {
         });
 }
 
+/// A chart with its heading, and a "Save PNG…" button for its whole area.
+fn chart_ui(
+    ui: &mut egui::Ui,
+    cmds: &mut Vec<Command>,
+    name: &str,
+    draw: impl FnOnce(&mut egui::Ui),
+) {
+    let chart = ui.scope(draw);
+    // In a column (a justified layout) the button would fill the width: a row keeps it small.
+    ui.horizontal(|ui| super::predictions::png_button(ui, cmds, name, chart.response.rect));
+}
+
 /// Predictions, for an orders question: the results.
 pub fn results_ui(
     ui: &mut egui::Ui,
