@@ -226,3 +226,24 @@ fn the_diagnostics_add_up_on_cdnow() {
             .all(|p| (0.0..=1.0).contains(p))
     );
 }
+
+/// A day whose lines only refund (sum below 0) is not a purchase occasion.
+#[test]
+fn a_refund_day_is_not_a_purchase() {
+    let df = polars::prelude::df!(
+        "c" => ["a", "a", "a", "b", "b"],
+        "d" => ["2020-01-01", "2020-02-01", "2020-03-01", "2020-01-05", "2020-01-20"],
+        "v" => [10.0, -10.0, 5.0, 3.0, 4.0],
+    )
+    .unwrap();
+    let columns = Columns {
+        customer: "c".into(),
+        date: "d".into(),
+        amount: Some("v".into()),
+    };
+    let s = clv::summarise(&df, &columns, None, Unit::Day).unwrap();
+    assert_eq!(s.customers, ["a", "b"]);
+    assert_eq!(s.frequency, [1.0, 1.0]);
+    assert_eq!(s.recency[0], 60.0, "1 January to 1 March");
+    assert_eq!(s.monetary[0], 5.0);
+}

@@ -167,6 +167,8 @@ impl App {
                 if let Some(p) = ds.path() {
                     self.remember_recent(p.clone());
                 }
+                // A run on the table before has nothing to report to any more.
+                self.jobs.orders.clear();
                 let state = &mut self.state;
                 state.orders = orders;
                 state.dataset = Some(ds);

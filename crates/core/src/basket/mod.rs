@@ -126,7 +126,7 @@ pub fn fit(
         progress,
         cancel,
     )?;
-    let rules = rules(&itemsets, n, min_confidence, min_lift, &orders);
+    let rules = rules(&itemsets, n, min_confidence, min_lift, &orders, cancel)?;
     progress(1.0);
     Ok(Outcome {
         settings: settings.clone(),
@@ -143,7 +143,8 @@ fn rules(
     min_confidence: f64,
     min_lift: f64,
     names: &Orders,
-) -> Vec<Rule> {
+    cancel: &AtomicBool,
+) -> Result<Vec<Rule>> {
     let n = orders as f64;
     let count_of: HashMap<&[u32], u64> = itemsets
         .iter()
@@ -151,6 +152,10 @@ fn rules(
         .collect();
     let mut out = Vec::new();
     for set in itemsets.iter().filter(|s| s.items.len() >= 2) {
+        // A long itemset has 2^k − 2 splits: look at the cancel flag between itemsets.
+        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
         let k = set.items.len();
         let support = set.count as f64 / n;
         for mask in 1u64..(1u64 << k) - 1 {
@@ -206,7 +211,7 @@ fn rules(
                     .cmp(&names.names(&y.consequents))
             })
     });
-    out
+    Ok(out)
 }
 
 impl Outcome {

@@ -70,9 +70,11 @@ impl BgNbd {
             return 0.0;
         }
         let z = horizon / (alpha + t + horizon);
-        let ratio = ((alpha + t) / (alpha + t + horizon)).powf(r + x);
-        let num = (a + b + x - 1.0) / (a - 1.0)
-            * (1.0 - ratio * hyp2f1(r + x, b + x, a + b + x - 1.0, z));
+        // ((α+T)/(α+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x−1; z), by Euler's transformation
+        // (1−z)^(a−1) · 2F1(a+b−1−r, a−1; a+b+x−1; z): the same number, without a power that
+        // underflows and a series that overflows for frequent buyers over long horizons.
+        let tail = (1.0 - z).powf(a - 1.0) * hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z);
+        let num = (a + b + x - 1.0) / (a - 1.0) * (1.0 - tail);
         num / (1.0 + self.dropout_odds(x, t_x, t))
     }
 
@@ -83,7 +85,9 @@ impl BgNbd {
             return 0.0;
         }
         (a + b - 1.0) / (a - 1.0)
-            * (1.0 - (alpha / (alpha + t)).powf(r) * hyp2f1(r, b, a + b - 1.0, t / (alpha + t)))
+            * (1.0
+                - (alpha / (alpha + t)).powf(a - 1.0)
+                    * hyp2f1(a + b - 1.0 - r, a - 1.0, a + b - 1.0, t / (alpha + t)))
     }
 
     /// P(X(t) = x): the chance a new customer makes `x` repeat purchases in their first `t`
@@ -149,5 +153,27 @@ mod tests {
                 "{t}: {mean}"
             );
         }
+    }
+
+    #[test]
+    fn a_frequent_buyer_over_a_long_horizon_has_a_finite_expectation() {
+        let m = BgNbd {
+            r: 0.243,
+            alpha: 4.414,
+            a: 0.793,
+            b: 2.426,
+        };
+        // Daily for two years, asked about five years ahead.
+        let e = m.expected_purchases(260.0, 729.0, 104.0, 104.0);
+        assert!(e.is_finite() && e > 0.0, "{e}");
+        // Equal to the untransformed series where that is well within range (CDNOW customer 1).
+        let (x, t_x, t, h) = (2.0, 30.428571428571427, 38.857142857142854, 10.0);
+        let z = h / (m.alpha + t + h);
+        let direct = (m.a + m.b + x - 1.0) / (m.a - 1.0)
+            * (1.0
+                - ((m.alpha + t) / (m.alpha + t + h)).powf(m.r + x)
+                    * hyp2f1(m.r + x, m.b + x, m.a + m.b + x - 1.0, z))
+            / (1.0 + m.dropout_odds(x, t_x, t));
+        assert!((m.expected_purchases(h, x, t_x, t) - direct).abs() < 1e-12);
     }
 }

@@ -185,6 +185,29 @@ pub struct Spend {
     /// Pearson correlation of frequency and mean repeat value among repeat customers: the
     /// model assumes none.
     pub frequency_value_correlation: f64,
+    /// The mean of the repeat customers' mean repeat values, for when the model has none.
+    pub observed_mean: f64,
+}
+
+impl Spend {
+    /// The expected value of a customer's next purchases: Gamma-Gamma's, except where it has
+    /// no finite answer (q ≤ 1: values too heavy-tailed), where the customer's own mean (or
+    /// the observed mean, without repeats) stands in; a customer whose repeats were worth
+    /// nothing gets the population's expectation.
+    pub fn expected_value(&self, x: f64, m: f64) -> f64 {
+        if self.model.q <= 1.0 {
+            return if x > 0.0 && m > 0.0 {
+                m
+            } else {
+                self.observed_mean
+            };
+        }
+        if x > 0.0 && m > 0.0 {
+            self.model.expected_value(x, m)
+        } else {
+            self.model.expected_value(0.0, 0.0)
+        }
+    }
 }
 
 /// Everything the question produced.
@@ -280,10 +303,18 @@ pub fn fit(
                     &mut on_step,
                 )?;
                 let (xs, ms): (Vec<f64>, Vec<f64>) = pairs.iter().copied().unzip();
+                let model = GammaGamma::from_slice(&p);
+                if model.q <= 1.0 {
+                    notes.push(format!(
+                        "order values are too heavy-tailed for the spend model (q = {:.3} ≤ 1): each customer's own mean value is used instead",
+                        model.q
+                    ));
+                }
                 Some(Spend {
-                    model: GammaGamma::from_slice(&p),
+                    model,
                     log_likelihood: -nll * pairs.len() as f64,
                     frequency_value_correlation: pearson(&xs, &ms),
+                    observed_mean: ms.iter().sum::<f64>() / ms.len() as f64,
                 })
             }
         }
@@ -306,7 +337,7 @@ pub fn fit(
         .collect();
     let expected_avg_value: Vec<f64> = (0..s.len())
         .map(|i| match &spend {
-            Some(sp) => sp.model.expected_value(s.frequency[i], s.monetary[i]),
+            Some(sp) => sp.expected_value(s.frequency[i], s.monetary[i]),
             None => 0.0,
         })
         .collect();

@@ -112,6 +112,8 @@ pub fn summarise(
         .lazy()
         .group_by([col("customer"), col("day")])
         .agg([col("amount").sum()])
+        // A day that is only a refund (its lines sum below 0) is not a purchase.
+        .filter(col("amount").gt_eq(lit(0.0)))
         .sort(["customer", "day"], SortMultipleOptions::default())
         .collect()?;
     let (first_days, repeat_days) = first_and_repeat_days(&occasions, calibration_end)?;

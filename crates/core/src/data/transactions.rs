@@ -60,12 +60,13 @@ fn pick<'a>(
     fits: impl Fn(&ColumnProfile) -> bool,
     hints: &[&str],
 ) -> Option<&'a ColumnProfile> {
-    let free = |c: &&ColumnProfile| !taken.contains(&c.name) && fits(c);
-    profile
-        .columns
-        .iter()
-        .filter(free)
-        .find(|c| named(c, hints))
+    // The hints in order of preference: "amount" beats "value" wherever the columns stand.
+    hints.iter().find_map(|h| {
+        profile
+            .columns
+            .iter()
+            .find(|c| !taken.contains(&c.name) && fits(c) && named(c, &[*h]))
+    })
 }
 
 /// Guesses the columns of a purchase table; `None` when it does not look like one (no date
@@ -113,9 +114,7 @@ pub fn guess(profile: &Profile) -> Option<OrderColumns> {
         profile,
         &taken,
         numeric,
-        &[
-            "amount", "revenue", "value", "sales", "total", "price", "spend",
-        ],
+        &["amount", "revenue", "sales", "total", "value", "spend"],
     ) {
         out.amount = c.name.clone();
         taken.push(c.name.clone());
@@ -191,6 +190,22 @@ mod tests {
                 category: "category".into(),
                 quantity: "quantity".into(),
             }
+        );
+        // A unit price is not the order line's value; the hints' order wins over the columns'.
+        let retail = polars::prelude::df!(
+            "InvoiceDate" => ["2011-01-01", "2011-01-02", "2011-01-02"],
+            "UnitPrice" => [2.5, 3.0, 1.0],
+            "CustomerID" => [1, 1, 2],
+            "LineValue" => [5.0, 3.0, 4.0],
+            "Amount" => [5.0, 3.0, 4.0],
+        )
+        .unwrap();
+        let mut retail = retail;
+        crate::data::dates::convert_text_dates(&mut retail).unwrap();
+        let g = guess(&profile::profile(&retail).unwrap()).unwrap();
+        assert_eq!(
+            (g.customer.as_str(), g.amount.as_str()),
+            ("CustomerID", "Amount")
         );
         let customers = crate::data::sample::generate(300, 1).unwrap();
         let p = profile::profile(&customers.frame).unwrap();

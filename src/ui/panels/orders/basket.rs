@@ -47,6 +47,8 @@ pub struct BasketView {
     sort: RuleSort,
     /// The product "who bought it also bought" is shown for.
     picked: Option<u32>,
+    /// The scatter's bands, keyed by run id.
+    bands: Option<(u64, Vec<Band>)>,
     /// The rules table as filtered and sorted, with what it was made from.
     shown: Option<(Key, Result<DataFrame, String>)>,
 }
@@ -109,9 +111,14 @@ pub fn results_ui(
         ui.label("No rules at these thresholds: lower the least support or confidence in Model.");
         return;
     }
+    if view.bands.as_ref().is_none_or(|(id, _)| *id != run.id) {
+        view.bands = Some((run.id, bands(outcome)));
+    }
+    let banded = view.bands.as_ref().map_or(&[][..], |(_, b)| b.as_slice());
+    let picked = &mut view.picked;
     ui.columns(2, |cols| {
-        super::chart_ui(&mut cols[0], cmds, "rules", |ui| scatter_ui(ui, outcome));
-        also_bought_ui(&mut cols[1], outcome, view);
+        super::chart_ui(&mut cols[0], cmds, "rules", |ui| scatter_ui(ui, banded));
+        also_bought_ui(&mut cols[1], outcome, picked);
     });
     ui.add_space(6.0);
     ui.horizontal(|ui| {
@@ -168,9 +175,8 @@ pub fn results_ui(
 /// words.
 type Band = (&'static str, egui::Color32, Vec<[f64; 2]>, Vec<String>);
 
-/// Support against confidence, coloured by lift (five bands), the rule named on hover.
-fn scatter_ui(ui: &mut egui::Ui, outcome: &workbench_core::basket::Outcome) {
-    ui.strong("Rules: how common (support) and how reliable (confidence)").on_hover_text("Each point is a rule \"bought X -> also bought Y\"; colour is lift: how many times more likely Y is with X than without. Hover a point for its rule.");
+/// The scatter's points and hover texts by lift band (made once per run, not every frame).
+fn bands(outcome: &workbench_core::basket::Outcome) -> Vec<Band> {
     let shown: Vec<&workbench_core::basket::Rule> = outcome.rules.iter().take(5_000).collect();
     // Lift bands, coloured from grey (no link) to a strong red (a strong link).
     let bands = [
@@ -196,7 +202,7 @@ fn scatter_ui(ui: &mut egui::Ui, outcome: &workbench_core::basket::Outcome) {
         ),
     ];
     // Per band, its points and each point's rule in words (the hover label).
-    let banded: Vec<Band> = bands
+    bands
         .iter()
         .map(|&(lo, hi, name, color)| {
             let rules: Vec<&&workbench_core::basket::Rule> = shown
@@ -219,28 +225,31 @@ fn scatter_ui(ui: &mut egui::Ui, outcome: &workbench_core::basket::Outcome) {
                 .collect();
             (name, color, points, texts)
         })
-        .collect();
-    let labels: Vec<(&'static str, Vec<String>)> =
-        banded.iter().map(|(n, _, _, t)| (*n, t.clone())).collect();
+        .collect()
+}
+
+/// Support against confidence, coloured by lift, the rule named on hover.
+fn scatter_ui(ui: &mut egui::Ui, banded: &[Band]) {
+    ui.strong("Rules: how common (support) and how reliable (confidence)").on_hover_text("Each point is a rule \"bought X -> also bought Y\"; colour is lift: how many times more likely Y is with X than without. Hover a point for its rule.");
     Plot::new("basket_scatter")
         .height(260.0)
         .legend(Legend::default())
         .x_axis_label("support (share of orders)")
         .y_axis_label("confidence")
         .allow_scroll(false)
-        .label_formatter(move |hover| match hover {
+        .label_formatter(|hover| match hover {
             egui_plot::HoverPosition::NearDataPoint {
                 plot_name, index, ..
-            } => labels
+            } => banded
                 .iter()
-                .find(|(n, _)| n == plot_name)
-                .and_then(|(_, t)| t.get(*index).cloned()),
+                .find(|(n, ..)| n == plot_name)
+                .and_then(|(.., t)| t.get(*index).cloned()),
             egui_plot::HoverPosition::Elsewhere { .. } => None,
         })
         .show(ui, |p| {
             for (name, color, points, _) in banded {
                 if !points.is_empty() {
-                    p.points(Points::new(name, points).radius(3.0).color(color));
+                    p.points(Points::new(*name, points.clone()).radius(3.0).color(*color));
                 }
             }
         });
@@ -250,12 +259,11 @@ fn scatter_ui(ui: &mut egui::Ui, outcome: &workbench_core::basket::Outcome) {
 fn also_bought_ui(
     ui: &mut egui::Ui,
     outcome: &workbench_core::basket::Outcome,
-    view: &mut BasketView,
+    picked: &mut Option<u32>,
 ) {
     let items = &outcome.orders.items;
     ui.strong("Customers who bought … also bought");
-    let current = view
-        .picked
+    let current = picked
         .and_then(|i| items.get(i as usize))
         .map_or("pick a product", String::as_str);
     egui::ComboBox::from_id_salt("also_bought")
@@ -264,10 +272,10 @@ fn also_bought_ui(
         .width(220.0)
         .show_ui(ui, |ui| {
             for (i, name) in items.iter().enumerate() {
-                ui.selectable_value(&mut view.picked, Some(i as u32), name);
+                ui.selectable_value(picked, Some(i as u32), name);
             }
         });
-    let Some(item) = view.picked else {
+    let Some(item) = *picked else {
         ui.weak("Pick a product to see what its buyers buy with it.");
         return;
     };

@@ -225,7 +225,10 @@ fn clv_settings_ui(ui: &mut egui::Ui, s: &mut OrdersSettings) {
             ui.label("Time unit");
             ui.horizontal(|ui| {
                 for (u, name) in [(Unit::Day, "day"), (Unit::Week, "week"), (Unit::Month, "month")] {
-                    ui.radio_value(&mut c.unit, u, name);
+                    // A new unit starts again from a year ahead, not the old number of units.
+                    if ui.radio_value(&mut c.unit, u, name).changed() {
+                        c.horizon = None;
+                    }
                 }
             });
             ui.end_row();
