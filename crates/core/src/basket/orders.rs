@@ -5,6 +5,7 @@
 
 use polars::prelude::*;
 
+use crate::data::transactions::column_for as find;
 use crate::error::{Error, Result};
 
 /// Orders as sets of items.
@@ -42,11 +43,6 @@ pub enum Layout {
     Long { order: String, item: String },
     /// One row per order, one column per item; the named columns are not items.
     Wide { ignore: Vec<String> },
-}
-
-fn find<'a>(df: &'a DataFrame, name: &str, what: &str) -> Result<&'a Column> {
-    df.column(name)
-        .map_err(|_| Error::missing_column(name, format!("named as the {what}")))
 }
 
 /// Item ids of a text column of item names: the names, sorted, and each row's id (None where

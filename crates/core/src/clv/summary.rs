@@ -8,6 +8,7 @@ use polars::prelude::*;
 
 use super::{Columns, Unit};
 use crate::data::dates;
+use crate::data::transactions::column_for;
 use crate::error::{Error, Result};
 
 /// One row per customer who bought by the calibration end.
@@ -65,10 +66,7 @@ pub fn summarise(
     calibration_end: Option<i32>,
     unit: Unit,
 ) -> Result<Summary> {
-    let find = |name: &str, what: &str| {
-        df.column(name)
-            .map_err(|_| Error::missing_column(name, format!("named as the {what}")))
-    };
+    let find = |name: &str, role: &str| column_for(df, name, role);
     let customer = find(&columns.customer, "customer")?.cast(&DataType::String)?;
     let days = dates::day_numbers(find(&columns.date, "date")?)?;
     let amount: Vec<Option<f64>> = match &columns.amount {

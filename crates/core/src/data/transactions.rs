@@ -19,6 +19,17 @@ pub struct OrderColumns {
     pub quantity: String,
 }
 
+/// The column `name` of a purchase table, picked as the `role` (customer, date, item…); a
+/// missing one is named with its role.
+pub fn column_for<'a>(
+    df: &'a polars::prelude::DataFrame,
+    name: &str,
+    role: &str,
+) -> crate::error::Result<&'a polars::prelude::Column> {
+    df.column(name)
+        .map_err(|_| crate::error::Error::missing_column(name, format!("named as the {role}")))
+}
+
 fn optional(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }

@@ -15,6 +15,7 @@ use serde_json::json;
 
 use crate::basket::orders::item_ids;
 use crate::data::dates;
+use crate::data::transactions::column_for;
 use crate::error::{Error, Result};
 
 /// The columns of an order-line table the question needs.
@@ -47,10 +48,7 @@ impl History {
 
 /// Order lines grouped into customers' histories; item names alphabetical, ids their index.
 pub fn histories(df: &DataFrame, columns: &Columns) -> Result<(Vec<String>, Vec<History>)> {
-    let find = |name: &str, what: &str| {
-        df.column(name)
-            .map_err(|_| Error::missing_column(name, format!("named as the {what}")))
-    };
+    let find = |name: &str, role: &str| column_for(df, name, role);
     let customer = find(&columns.customer, "customer")?.cast(&DataType::String)?;
     let (items, ids) = item_ids(find(&columns.item, "item")?)?;
     let mut frame = vec![
