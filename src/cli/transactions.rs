@@ -78,6 +78,7 @@ pub fn clv(args: ClvArgs) -> Result<()> {
         customer: args.customer.clone(),
         date: args.date.clone(),
         amount: args.amount.clone(),
+        quantity: None,
     };
     let settings = Settings {
         unit: match args.unit {

@@ -24,6 +24,7 @@ fn columns() -> Columns {
         customer: "column_2".into(),
         date: "column_3".into(),
         amount: Some("column_5".into()),
+        quantity: None,
     }
 }
 
@@ -240,6 +241,7 @@ fn a_refund_day_is_not_a_purchase() {
         customer: "c".into(),
         date: "d".into(),
         amount: Some("v".into()),
+        quantity: None,
     };
     let s = clv::summarise(&df, &columns, None, Unit::Day).unwrap();
     assert_eq!(s.customers, ["a", "b"]);

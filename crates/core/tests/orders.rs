@@ -29,6 +29,7 @@ fn lifetime_value_recovers_the_generators_parameters() {
         customer: "customer_id".into(),
         date: "order_date".into(),
         amount: Some("amount".into()),
+        quantity: None,
     };
     let settings = Settings {
         unit: Unit::Week,
@@ -275,6 +276,7 @@ fn lifetime_value_joins_the_customer_table() {
         customer: "customer_id".into(),
         date: "order_date".into(),
         amount: Some("amount".into()),
+        quantity: None,
     };
     let o = clv::fit(&orders.frame, &columns, &Settings::default(), &mut |_| {
         Control::Continue
@@ -299,4 +301,74 @@ fn lifetime_value_joins_the_customer_table() {
     assert_eq!(clv.get(1_999), None, "no orders, no value");
     let err = clv::join_to_customers(&joined, &key, &o.customers().unwrap()).unwrap_err();
     assert!(err.to_string().contains("already has a column"), "{err}");
+}
+
+/// A price per unit times the quantity gives the same summary as the line's value.
+#[test]
+fn a_unit_price_times_the_quantity_is_the_line_value() {
+    let lines = polars::prelude::df!(
+        "customer" => ["a", "a", "a", "b", "b"],
+        "day" => ["2024-01-01", "2024-01-01", "2024-02-01", "2024-01-03", "2024-03-01"],
+        "price" => [2.5, 1.0, 4.0, 10.0, 3.0],
+        "quantity" => [2, 3, 1, 1, 4],
+        "value" => [5.0, 3.0, 4.0, 10.0, 12.0],
+    )
+    .unwrap();
+    let mut lines = lines;
+    workbench_core::data::dates::convert_text_dates(&mut lines).unwrap();
+    let by = |amount: &str, quantity: Option<&str>| {
+        let columns = Columns {
+            customer: "customer".into(),
+            date: "day".into(),
+            amount: Some(amount.into()),
+            quantity: quantity.map(str::to_owned),
+        };
+        clv::summarise(&lines, &columns, None, clv::Unit::Day).unwrap()
+    };
+    let per_unit = by("price", Some("quantity"));
+    assert_eq!(per_unit, by("value", None));
+    // a: one repeat occasion worth 4; b: one worth 3 × 4 = 12.
+    assert_eq!(per_unit.monetary, vec![4.0, 12.0]);
+    let err = clv::summarise(
+        &lines,
+        &Columns {
+            customer: "customer".into(),
+            date: "day".into(),
+            amount: Some("price".into()),
+            quantity: Some("customer".into()),
+        },
+        None,
+        clv::Unit::Day,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("not quantities"), "{err}");
+}
+
+/// Without amounts the win-back list still names the probably-gone customers who bought most
+/// often.
+#[test]
+fn win_back_without_amounts_ranks_by_repeat_purchases() {
+    let orders = sample_orders::generate(3_000, 5).unwrap();
+    let columns = Columns {
+        customer: "customer_id".into(),
+        date: "order_date".into(),
+        amount: None,
+        quantity: None,
+    };
+    let o = clv::fit(&orders.frame, &columns, &Settings::default(), &mut |_| {
+        Control::Continue
+    })
+    .unwrap();
+    let list = o.win_back(0.3).unwrap();
+    assert!(list.height() > 10, "{} gone repeat buyers", list.height());
+    let freq: Vec<f64> = list
+        .column("frequency")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert!(freq.windows(2).all(|w| w[0] >= w[1]) && freq[freq.len() - 1] > 0.0);
+    let alive = list.column("p_alive").unwrap().f64().unwrap();
+    assert!(alive.into_no_null_iter().all(|p| p < 0.3));
 }

@@ -230,6 +230,7 @@ fn run(
                 customer: needed(&c.customer, "customer")?,
                 date: needed(&c.date, "date")?,
                 amount: c.amount(),
+                quantity: c.per_unit_quantity(),
             };
             let outcome = clv::fit(frame, &columns, &s.clv, &mut |step| {
                 ctx.set_progress(step.iteration as f64 / step.max_iterations as f64);

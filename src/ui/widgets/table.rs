@@ -34,16 +34,17 @@ pub fn table_ui(ui: &mut egui::Ui, id_salt: &str, df: &DataFrame, scroll_to: Opt
             if let Some(y) = scroll_to {
                 builder = builder.vertical_scroll_offset(y);
             }
-            builder
+            builder = builder
                 .id_salt(id_salt)
                 .striped(true)
                 .resizable(true)
                 .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-                .column(Column::exact(56.0))
-                .columns(
-                    Column::initial(110.0).at_least(48.0).clip(true),
-                    columns.len(),
-                )
+                .column(Column::exact(56.0));
+            for c in columns {
+                builder =
+                    builder.column(Column::initial(initial_width(c)).at_least(48.0).clip(true));
+            }
+            builder
                 .header(ROW_HEIGHT + 4.0, |mut header| {
                     header.col(|ui| {
                         ui.weak("#");
@@ -82,6 +83,23 @@ pub fn table_ui(ui: &mut egui::Ui, id_salt: &str, df: &DataFrame, scroll_to: Opt
                     });
                 });
         });
+}
+
+/// A column's starting width: 110 points, wider for text whose first rows are long (a
+/// sentence such as a recommendation's reason), at most 520; the user can drag it either way.
+fn initial_width(c: &polars::prelude::Column) -> f32 {
+    const CHAR: f32 = 7.0;
+    let Ok(text) = c.str() else {
+        return 110.0;
+    };
+    let longest = text
+        .iter()
+        .take(50)
+        .flatten()
+        .map(|v| v.chars().count())
+        .max()
+        .unwrap_or(0);
+    (longest as f32 * CHAR + 12.0).clamp(110.0, 520.0)
 }
 
 /// The page of columns shown (all of them when there are few), with buttons to page through.

@@ -39,7 +39,12 @@ pub fn minimise(
             q[j] = w[j];
             grad[j] = (up - down) / (2.0 * h);
         }
-        if f.is_finite() { f } else { f64::INFINITY }
+        // A point whose likelihood or slope can't be computed is one the line search avoids.
+        if f.is_finite() && grad.iter().all(|g| g.is_finite()) {
+            f
+        } else {
+            f64::INFINITY
+        }
     };
     let w0: Vec<f64> = start.iter().map(|v| v.ln()).collect();
     let mut opt = Lbfgs::new(w0, 10, &mut objective);

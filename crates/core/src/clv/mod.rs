@@ -32,6 +32,9 @@ pub struct Columns {
     pub date: String,
     /// Order value; without it only purchases are modelled, not their value.
     pub amount: Option<String>,
+    /// When set, the amount is a price per unit and a line's value is amount × this column.
+    #[serde(default)]
+    pub quantity: Option<String>,
 }
 
 /// The unit of time of frequency, recency, T and the horizon.
@@ -509,16 +512,22 @@ impl Outcome {
 
     /// Customers the model thinks are probably gone (P(alive) below `threshold`) who were
     /// worth most: the win-back list, by their repeat spend (frequency × mean repeat value),
-    /// highest first.
+    /// highest first; without an amount column, by their repeat purchases.
     pub fn win_back(&self, threshold: f64) -> Result<DataFrame> {
-        Ok(self
+        let gone = self
             .customers()?
             .lazy()
-            .filter(col("p_alive").lt(lit(threshold)))
-            .with_column((col("frequency") * col("monetary_value")).alias("repeat_spend"))
-            .filter(col("repeat_spend").gt(lit(0.0)))
+            .filter(col("p_alive").lt(lit(threshold)));
+        let (gone, by) = if self.spend.is_some() {
+            let spend = (col("frequency") * col("monetary_value")).alias("repeat_spend");
+            (gone.with_column(spend), "repeat_spend")
+        } else {
+            (gone, "frequency")
+        };
+        Ok(gone
+            .filter(col(by).gt(lit(0.0)))
             .sort(
-                ["repeat_spend"],
+                [by],
                 SortMultipleOptions::default().with_order_descending(true),
             )
             .collect()?)

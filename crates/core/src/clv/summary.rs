@@ -78,7 +78,24 @@ pub fn summarise(
                     c.dtype()
                 )));
             }
-            c.cast(&DataType::Float64)?.f64()?.iter().collect()
+            let values = c.cast(&DataType::Float64)?;
+            match &columns.quantity {
+                Some(q) => {
+                    let units = find(q, "quantity")?;
+                    if !units.dtype().is_primitive_numeric() {
+                        return Err(Error::InvalidInput(format!(
+                            "column '{q}' is {}, not quantities: pick the column of units per line",
+                            units.dtype()
+                        )));
+                    }
+                    let units = units.cast(&DataType::Float64)?;
+                    (values.as_materialized_series() * units.as_materialized_series())?
+                        .f64()?
+                        .iter()
+                        .collect()
+                }
+                None => values.f64()?.iter().collect(),
+            }
         }
         None => vec![Some(0.0); df.height()],
     };

@@ -17,6 +17,8 @@ pub struct OrderColumns {
     pub product: String,
     pub category: String,
     pub quantity: String,
+    /// The amount is a price per unit: an order line's value is amount × quantity.
+    pub per_unit: bool,
 }
 
 /// The column `name` of a purchase table, picked as the `role` (customer, date, item…); a
@@ -37,6 +39,11 @@ fn optional(s: &str) -> Option<String> {
 impl OrderColumns {
     pub fn amount(&self) -> Option<String> {
         optional(&self.amount)
+    }
+
+    /// The quantity to multiply the amount by, when the amount is a price per unit.
+    pub fn per_unit_quantity(&self) -> Option<String> {
+        optional(&self.quantity).filter(|_| self.per_unit && !self.amount.is_empty())
     }
 
     pub fn order(&self) -> Option<String> {
@@ -151,7 +158,7 @@ pub fn guess(profile: &Profile) -> Option<OrderColumns> {
         profile,
         &taken,
         text,
-        &["product", "item", "sku", "article", "description"],
+        &["product", "item", "sku", "stockcode", "article", "description"],
     ) {
         out.product = c.name.clone();
         taken.push(c.name.clone());
@@ -172,6 +179,15 @@ pub fn guess(profile: &Profile) -> Option<OrderColumns> {
         &["quantity", "qty", "units", "count"],
     ) {
         out.quantity = c.name.clone();
+        taken.push(c.name.clone());
+        // No line value but a unit price (as in the UCI Online Retail export): the value is
+        // price × quantity.
+        if out.amount.is_empty()
+            && let Some(p) = pick(profile, &taken, numeric, &["unit_price", "price"])
+        {
+            out.amount = p.name.clone();
+            out.per_unit = true;
+        }
     }
     Some(out)
 }
@@ -200,6 +216,7 @@ mod tests {
                 product: "product".into(),
                 category: "category".into(),
                 quantity: "quantity".into(),
+                per_unit: false,
             }
         );
         // A unit price is not the order line's value; the hints' order wins over the columns'.
@@ -217,6 +234,20 @@ mod tests {
         assert_eq!(
             (g.customer.as_str(), g.amount.as_str()),
             ("CustomerID", "Amount")
+        );
+        // Only a unit price and a quantity: the value is their product.
+        let mut lines = polars::prelude::df!(
+            "InvoiceDate" => ["2011-01-01", "2011-01-02", "2011-01-02"],
+            "UnitPrice" => [2.5, 3.0, 1.0],
+            "Quantity" => [2, 1, 4],
+            "CustomerID" => [1, 1, 2],
+        )
+        .unwrap();
+        crate::data::dates::convert_text_dates(&mut lines).unwrap();
+        let g = guess(&profile::profile(&lines).unwrap()).unwrap();
+        assert_eq!(
+            (g.amount.as_str(), g.per_unit, g.per_unit_quantity()),
+            ("UnitPrice", true, Some("Quantity".to_owned()))
         );
         let customers = crate::data::sample::generate(300, 1).unwrap();
         let p = profile::profile(&customers.frame).unwrap();

@@ -67,12 +67,19 @@ pub fn results_ui(
             .on_hover_text("How well the model explains the purchases (higher is better); compare models on the same data only.");
         if let Some((actual, predicted)) = outcome.holdout {
             ui.separator();
-            let error = if actual > 0.0 { 100.0 * (predicted - actual) / actual } else { 0.0 };
-            ui.label(format!(
-                "After the calibration end: {} repeat purchases, the model expected {:.0} ({error:+.1}%)",
-                format::count(actual as usize),
-                predicted
-            ))
+            let error = if actual > 0.0 {
+                format!(" ({:+.1}%)", 100.0 * (predicted - actual) / actual)
+            } else {
+                String::new()
+            };
+            ui.label(if actual > 0.0 {
+                format!(
+                    "After the calibration end: {} repeat purchases, the model expected {predicted:.0}{error}",
+                    format::count(actual as usize),
+                )
+            } else {
+                format!("After the calibration end: no purchases yet, the model expected {predicted:.0}")
+            })
             .on_hover_text("The honest check: the model never saw these purchases.");
         }
         let total: f64 = outcome.clv.iter().sum();

@@ -105,7 +105,7 @@ fn columns_grid_ui(ui: &mut egui::Ui, profile: &Profile, s: &mut OrdersSettings)
         ),
         (
             "Quantity",
-            "Units per line (optional; not used yet).",
+            "Units per line (optional): with \"Amount is a price per unit\", a line's value is amount × quantity.",
             &mut c.quantity,
             true,
         ),
@@ -120,6 +120,18 @@ fn columns_grid_ui(ui: &mut egui::Ui, profile: &Profile, s: &mut OrdersSettings)
                 ui.end_row();
             }
         });
+    let can_multiply = !c.amount.is_empty() && !c.quantity.is_empty();
+    ui.add_enabled(
+        can_multiply,
+        egui::Checkbox::new(
+            &mut c.per_unit,
+            "Amount is a price per unit (value = amount × quantity)",
+        ),
+    )
+    .on_hover_text(
+        "For exports with a unit price and a quantity per line instead of the line's value.",
+    )
+    .on_disabled_hover_text("Pick an amount and a quantity column first.");
 }
 
 /// Data: a table of purchases recognised, its columns to confirm, and the questions it answers.
@@ -361,14 +373,14 @@ pub fn train_ui(
         }
     });
     if run.question == OrdersQuestion::LifetimeValue {
-        fit_curve_ui(ui, run);
+        ui.add_space(8.0);
+        chart_ui(ui, cmds, "clv_fit_curve", |ui| fit_curve_ui(ui, run));
     }
 }
 
 /// The live curve: mean negative log-likelihood per optimiser iteration (purchase model, then
 /// spend model).
 fn fit_curve_ui(ui: &mut egui::Ui, run: &OrdersRun) {
-    ui.add_space(8.0);
     ui.strong("Fit: negative log-likelihood per customer").on_hover_text("The optimiser lowers it step by step; it flattens when the parameters are found. The purchase model comes first, then the spend model (a second drop).");
     let mut purchase = Vec::new();
     let mut spend = Vec::new();
