@@ -15,5 +15,6 @@ pub mod project;
 pub mod recommend;
 pub mod samples;
 pub mod train;
+pub mod uplift;
 
 pub use error::{Error, Result};

@@ -7,6 +7,7 @@ pub mod profile;
 pub mod recipe;
 pub mod rfm;
 pub mod sample;
+pub mod sample_experiment;
 pub mod sample_orders;
 pub mod transactions;
 pub mod view;

@@ -158,7 +158,14 @@ pub fn guess(profile: &Profile) -> Option<OrderColumns> {
         profile,
         &taken,
         text,
-        &["product", "item", "sku", "stockcode", "article", "description"],
+        &[
+            "product",
+            "item",
+            "sku",
+            "stockcode",
+            "article",
+            "description",
+        ],
     ) {
         out.product = c.name.clone();
         taken.push(c.name.clone());
