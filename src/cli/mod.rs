@@ -57,6 +57,10 @@ pub enum Command {
         /// Also write an order history for the same customers (one row per order line).
         #[arg(long, value_name = "FILE.csv")]
         transactions: Option<PathBuf>,
+        /// Add a randomised campaign test: `treated` (1/0) and `converted` (1/0), whose
+        /// probability depends on the group differently for different customers.
+        #[arg(long)]
+        experiment: bool,
     },
     /// Summarise each column of FILE.
     Profile {
@@ -109,7 +113,8 @@ pub fn run(command: Command) -> Result<()> {
             seed,
             out,
             transactions,
-        } => table::sample(rows, seed, &out, transactions.as_deref()),
+            experiment,
+        } => table::sample(rows, seed, &out, transactions.as_deref(), experiment),
         Command::Profile { file, json } => table::profile(&file, json),
         Command::Train(args) => models::train(*args),
         Command::Score {

@@ -6,9 +6,9 @@ use workbench_core::data::{export, recipe::Recipe};
 use workbench_core::error::{Error, Result};
 use workbench_core::jobs::{RunControl, catch_panic};
 use workbench_core::ml::leaks::suspects;
-use workbench_core::ml::saved::SavedModel;
 use workbench_core::ml::{ModelKind, ModelSettings, Task, profiled_label};
 use workbench_core::train;
+use workbench_core::uplift::{self, AnyModel, Method};
 
 use super::{load_file, parse_fraction};
 
@@ -18,8 +18,18 @@ pub struct TrainArgs {
     /// The column to predict (none: find segments).
     #[arg(long)]
     pub target: Option<String>,
-    #[arg(long, value_parser = ["classification", "regression", "segments"])]
+    #[arg(long, value_parser = ["classification", "regression", "segments", "uplift"])]
     pub task: Option<String>,
+    /// Uplift: the column saying who got the offer (never an input of the model).
+    #[arg(long)]
+    pub treatment: Option<String>,
+    /// Uplift: the treatment label of the treated group (default 1, true, yes, else the
+    /// smaller group).
+    #[arg(long)]
+    pub treated: Option<String>,
+    /// Uplift: how the uplift is modelled.
+    #[arg(long, value_parser = Method::ALL.map(Method::cli_name))]
+    pub uplift_method: Option<String>,
     #[arg(long, value_parser = ModelKind::ALL.map(ModelKind::cli_name))]
     pub model: Option<String>,
     /// A column not to use (repeat for more).
@@ -59,7 +69,7 @@ pub struct TrainArgs {
 
 /// `score`: a saved model applied to a new file.
 pub fn score(model_file: &Path, file: &Path, out: &Path) -> Result<()> {
-    let model = SavedModel::load(model_file)?;
+    let model = AnyModel::load(model_file)?;
     let data = load_file(file)?;
     // A model file is data from outside: whatever it holds, scoring ends in an answer.
     let scored = catch_panic(|| model.score(&data)).map_err(|e| match e {
@@ -98,6 +108,19 @@ pub fn train(args: TrainArgs) -> Result<()> {
         }
         None => Recipe::default(),
     };
+    if args.task.as_deref() == Some("uplift") {
+        return train_uplift(&args, &data, &recipe);
+    }
+    if let Some(flag) = [
+        ("--treatment", args.treatment.is_some()),
+        ("--treated", args.treated.is_some()),
+        ("--uplift-method", args.uplift_method.is_some()),
+    ]
+    .iter()
+    .find_map(|(f, given)| given.then_some(f))
+    {
+        return Err(Error::InvalidInput(format!("{flag} is for --task uplift")));
+    }
     let task = args.task.as_deref().map(|t| match t {
         "regression" => Task::Regression,
         "segments" => Task::Segments,
@@ -165,6 +188,82 @@ pub fn train(args: TrainArgs) -> Result<()> {
         export::write_csv(&outcome.predictions, path)?;
     }
     println!("{}", summary(&outcome));
+    Ok(())
+}
+
+/// `train --task uplift`: an uplift model trained on a campaign test and measured on held-out
+/// customers.
+fn train_uplift(
+    args: &TrainArgs,
+    data: &polars::prelude::DataFrame,
+    recipe: &Recipe,
+) -> Result<()> {
+    let treatment = args.treatment.clone().ok_or_else(|| {
+        Error::InvalidInput("--task uplift needs --treatment COL: who got the offer".into())
+    })?;
+    let method = args
+        .uplift_method
+        .as_deref()
+        .and_then(Method::from_cli_name)
+        .unwrap_or_default();
+    let mut settings = uplift::Settings {
+        model: ModelSettings {
+            task: Some(Task::Classification),
+            target: args.target.clone(),
+            ignore: args.ignore.clone(),
+            positive: args.positive.clone(),
+            model: args.model.as_deref().and_then(ModelKind::from_cli_name),
+            holdout: args.holdout,
+            seed: args.seed,
+            balance_classes: args.balance_classes,
+            ..ModelSettings::default()
+        },
+        treatment,
+        treated: args.treated.clone(),
+        method,
+        ..uplift::Settings::default()
+    };
+    for p in &args.params {
+        if method == Method::UpliftForest {
+            settings.forest.set_from_text(p)?;
+        } else {
+            let kind = settings.model.model.unwrap_or(ModelKind::Logistic);
+            settings.model.params.set_from_text(kind, p)?;
+        }
+    }
+    let outcome = uplift::run(data, recipe, &settings, &mut |_| {}, &RunControl::default())?;
+    for note in &outcome.notes {
+        eprintln!("note: {note}");
+    }
+    if let Some(path) = &args.save_model {
+        outcome.model.save(path)?;
+    }
+    if let Some(path) = &args.metrics {
+        export::write_json(&outcome.metrics_json(), path)?;
+    }
+    if let Some(path) = &args.predictions {
+        export::write_csv(&outcome.predictions, path)?;
+    }
+    let e = &outcome.evaluation;
+    let on = match outcome.evaluated_on {
+        train::EvaluatedOn::Holdout => format!("on {} held-out rows", outcome.holdout_rows),
+        train::EvaluatedOn::Training => format!("on the {} training rows", outcome.train_rows),
+    };
+    let learner = outcome
+        .model
+        .kind
+        .map_or(String::new(), |k| format!(", {}", k.in_a_sentence()));
+    println!(
+        "Uplift ({}{learner}): Qini {:.4}, uplift AUC {:.4}, uplift in the top 30% {:+.4}; average effect {:+.4} [{:+.4}, {:+.4}] {on} ({:.1} s)",
+        method.label().to_lowercase(),
+        e.qini_auc,
+        e.uplift_auc,
+        e.uplift_at_30,
+        e.effect.ate,
+        e.effect.ate_ci[0],
+        e.effect.ate_ci[1],
+        outcome.elapsed_secs
+    );
     Ok(())
 }
 

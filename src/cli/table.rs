@@ -2,15 +2,27 @@
 
 use std::path::Path;
 
-use workbench_core::data::{export, profile, sample as generator, sample_orders};
+use workbench_core::data::{
+    export, profile, sample as generator, sample_experiment, sample_orders,
+};
 use workbench_core::error::{Error, Result};
 
 use super::load_file;
 
 /// `sample`: a generated customer table.
-pub fn sample(rows: usize, seed: u64, out: &Path, transactions: Option<&Path>) -> Result<()> {
+pub fn sample(
+    rows: usize,
+    seed: u64,
+    out: &Path,
+    transactions: Option<&Path>,
+    experiment: bool,
+) -> Result<()> {
     let s = generator::generate(rows, seed)?;
-    export::write_csv(&s.frame, out)?;
+    if experiment {
+        export::write_csv(&sample_experiment::add(&s, seed)?.frame, out)?;
+    } else {
+        export::write_csv(&s.frame, out)?;
+    }
     if let Some(path) = transactions {
         export::write_csv(&sample_orders::generate(rows, seed)?.frame, path)?;
     }
