@@ -26,6 +26,8 @@ pub enum DataSource {
     Sample,
     /// The bundled sample orders of the same customers ([`crate::samples::orders`]).
     OrdersSample,
+    /// The sample customers with a randomised campaign test ([`crate::samples::experiment`]).
+    ExperimentSample,
     /// A file, and the worksheet for a workbook.
     File {
         path: PathBuf,

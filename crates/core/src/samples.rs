@@ -7,6 +7,16 @@ pub static CUSTOMERS_CSV: &[u8] = include_bytes!("../../../assets/sample_custome
 /// The name the sample customers are shown under.
 pub const CUSTOMERS_NAME: &str = "sample_customers.csv";
 
+/// The name the sample experiment is shown under.
+pub const EXPERIMENT_NAME: &str = "sample_experiment.csv";
+
+/// The sample customers with a campaign test: `treated` and `converted` added as
+/// `marketing-workbench sample --rows 20000 --seed 42 --experiment` writes them.
+pub fn experiment() -> crate::Result<polars::prelude::DataFrame> {
+    let customers = crate::data::sample::generate(20_000, 42)?;
+    Ok(crate::data::sample_experiment::add(&customers, 42)?.frame)
+}
+
 /// The name the sample orders are shown under.
 pub const ORDERS_NAME: &str = "sample_orders.csv";
 

@@ -260,3 +260,43 @@ fn bad_settings_say_what_to_do() {
     s.treatment = "converted".into();
     assert!(run(&s).contains("same column"), "{}", run(&s));
 }
+
+/// The sample's experiment columns are found by their names; the plain customers have none.
+#[test]
+fn a_campaign_test_is_recognised() {
+    use workbench_core::data::profile::profile;
+    let customers = sample::generate(500, 3).unwrap();
+    assert_eq!(uplift::guess(&profile(&customers.frame).unwrap()), None);
+    let e = sample_experiment::add(&customers, 3).unwrap();
+    assert_eq!(
+        uplift::guess(&profile(&e.frame).unwrap()),
+        Some(("treated".to_owned(), "converted".to_owned()))
+    );
+}
+
+/// The experiment as the app shows it before any model.
+#[test]
+fn the_experiment_is_described_before_modelling() {
+    let customers = sample::generate(8_000, 4).unwrap();
+    let e = sample_experiment::add(&customers, 4).unwrap();
+    let s = settings(Method::TwoModel, ModelKind::Logistic);
+    let d = uplift::describe(&e.frame, &Recipe::default(), &s).unwrap();
+    assert_eq!(d.treated_label, "1");
+    assert_eq!(d.effect.n_treated + d.effect.n_control, 8_000);
+    let y = e.frame.column("converted").unwrap().i64().unwrap();
+    let t = e.frame.column("treated").unwrap().i64().unwrap();
+    let (mut yt, mut nt) = (0.0, 0.0);
+    for (y, t) in y.iter().zip(t.iter()) {
+        if t == Some(1) {
+            nt += 1.0;
+            yt += y.unwrap() as f64;
+        }
+    }
+    assert!((d.effect.treated_rate - yt / nt).abs() < 1e-12);
+    assert!(!d.balance.is_empty());
+    assert!(
+        d.balance
+            .iter()
+            .all(|b| b.feature != "treated" && b.feature != "converted")
+    );
+}

@@ -9,6 +9,7 @@ use workbench_core::data::view::TableView;
 use workbench_core::ml::{ModelKind, ModelSettings};
 
 use super::orders::OrdersCommand;
+use super::uplift::UpliftCommand;
 use super::{App, WorkflowStep};
 
 /// A request to the app.
@@ -22,6 +23,7 @@ pub enum Command {
     Export(ExportCommand),
     Project(ProjectCommand),
     Orders(OrdersCommand),
+    Uplift(UpliftCommand),
     /// Show a message (empty: nothing).
     Notify {
         message: String,
@@ -43,6 +45,8 @@ pub enum DataCommand {
     LoadSample,
     /// The bundled sample orders (a table of purchases).
     LoadOrdersSample,
+    /// The bundled sample customers with a randomised campaign test.
+    LoadExperimentSample,
     CancelLoad,
     /// Replace the table by its RFM summary, from transactions in these columns.
     MakeRfm {
@@ -164,7 +168,8 @@ into_command!(
     TrainCommand => Train,
     ExportCommand => Export,
     ProjectCommand => Project,
-    OrdersCommand => Orders
+    OrdersCommand => Orders,
+    UpliftCommand => Uplift
 );
 
 impl App {
@@ -179,6 +184,7 @@ impl App {
             Command::Export(c) => self.apply_export(c, ctx),
             Command::Project(c) => self.apply_project(c),
             Command::Orders(c) => self.apply_orders(c),
+            Command::Uplift(c) => self.apply_uplift(c),
             Command::Notify { message, .. } if message.is_empty() => {}
             Command::Notify { message, error } => {
                 if error {

@@ -26,6 +26,7 @@ pub(super) fn source_name(source: &DataSource) -> String {
     match source {
         DataSource::Sample => samples::CUSTOMERS_NAME.to_owned(),
         DataSource::OrdersSample => samples::ORDERS_NAME.to_owned(),
+        DataSource::ExperimentSample => samples::EXPERIMENT_NAME.to_owned(),
         DataSource::File { path, sheet: None } => display_name(path),
         DataSource::File {
             path,
@@ -67,6 +68,7 @@ impl App {
             }
             DataCommand::LoadSample => self.spawn_load(DataSource::Sample),
             DataCommand::LoadOrdersSample => self.spawn_load(DataSource::OrdersSample),
+            DataCommand::LoadExperimentSample => self.spawn_load(DataSource::ExperimentSample),
             DataCommand::CancelLoad => {
                 self.jobs.load.clear();
                 self.notifications.info("Loading cancelled");
@@ -112,6 +114,7 @@ impl App {
                     Vec::new(),
                 ),
                 DataSource::OrdersSample => (samples::orders()?, Vec::new()),
+                DataSource::ExperimentSample => (samples::experiment()?, Vec::new()),
             };
             if ctx.is_cancelled() {
                 return Err(Error::Cancelled);
@@ -149,7 +152,16 @@ impl App {
         match result {
             Ok(ds) => {
                 let orders = OrdersState::for_table(&ds.profile);
-                if orders.recognised {
+                let uplift = super::uplift::UpliftState::for_table(&ds.profile);
+                if uplift.recognised {
+                    self.notifications.info(format!(
+                        "Opened {}: {} customers, {} columns. It looks like a campaign test ('{}' says who got the offer): Model asks whom the offer changes",
+                        ds.name,
+                        format::count(ds.frame.height()),
+                        format::count(ds.frame.width()),
+                        uplift.settings.treatment
+                    ));
+                } else if orders.recognised {
                     self.notifications.info(format!(
                         "Opened {}: {} rows, {} columns. It looks like a table of purchases: Data shows the columns found, and Model asks lifetime value, what sells together or what to recommend",
                         ds.name,
@@ -169,8 +181,11 @@ impl App {
                 }
                 // A run on the table before has nothing to report to any more.
                 self.jobs.orders.clear();
+                self.jobs.uplift.clear();
+                self.jobs.uplift_check.clear();
                 let state = &mut self.state;
                 state.orders = orders;
+                state.uplift = uplift;
                 state.dataset = Some(ds);
                 state.cleaned = None;
                 state.training = None;

@@ -143,6 +143,8 @@ use workbench_core::train::search::SearchEvent;
 
 use super::orders::OrdersEvent;
 use super::state::{Cleaned, Dataset, TargetCheck};
+use super::uplift::UpliftEvent;
+use workbench_core::uplift::Description;
 
 jobs! {
     /// Loading a file, the sample, or the RFM summary of the loaded transactions.
@@ -163,4 +165,8 @@ jobs! {
     search: SearchEvent => on_search_event,
     /// A question about purchases: lifetime value, baskets, recommendations.
     orders: OrdersEvent => on_orders_event with JobSlot::with_progress(),
+    /// A campaign test's uplift model.
+    uplift: UpliftEvent => on_uplift_event with JobSlot::with_progress(),
+    /// The campaign test itself: groups, effect, balance.
+    uplift_check: Result<Description> => on_uplift_checked,
 }

@@ -54,6 +54,9 @@ impl App {
                 if ui.button("Open the sample orders").clicked() {
                     self.push(DataCommand::LoadOrdersSample);
                 }
+                if ui.button("Open the sample campaign test").clicked() {
+                    self.push(DataCommand::LoadExperimentSample);
+                }
                 let recent = self.settings.recent_files.clone();
                 if !recent.is_empty() {
                     ui.menu_button("Open recent", |ui| {
@@ -144,6 +147,7 @@ impl App {
         let what = match &offer.source {
             DataSource::Sample => "the sample customers".to_owned(),
             DataSource::OrdersSample => "the sample orders".to_owned(),
+            DataSource::ExperimentSample => "the sample campaign test".to_owned(),
             DataSource::File { path, .. } => path.display().to_string(),
         };
         egui::Window::new("Restore the last session?")

@@ -21,6 +21,7 @@ mod recipe;
 mod script;
 mod state;
 mod training;
+mod uplift;
 
 use super::panels;
 use super::widgets::notifications::Notifications;
@@ -37,6 +38,7 @@ pub use state::{
     WorkflowStep,
 };
 pub use training::{RunStatus, SEARCH_FOLDS, SearchRun, SearchStatus, TrainingRun};
+pub use uplift::{CheckStatus, UpliftCommand, UpliftResult, UpliftRun, UpliftState, UpliftStatus};
 
 pub struct App {
     pub state: AppState,
@@ -175,6 +177,11 @@ impl eframe::App for App {
         {
             run.elapsed_secs = run.started.elapsed().as_secs_f64();
         }
+        if self.jobs.uplift.is_busy()
+            && let Some(run) = &mut self.state.uplift.run
+        {
+            run.elapsed_secs = run.started.elapsed().as_secs_f64();
+        }
         // Commands from the previous frame's panels and from outside.
         for c in std::mem::take(&mut self.commands) {
             self.apply(c, ctx);
@@ -185,7 +192,8 @@ impl eframe::App for App {
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar_ui(ui));
         let mut cmds = Vec::new();
-        let training = self.jobs.train.is_busy() || self.jobs.orders.is_busy();
+        let training =
+            self.jobs.train.is_busy() || self.jobs.orders.is_busy() || self.jobs.uplift.is_busy();
         egui::Panel::left("steps")
             .resizable(false)
             .exact_size(210.0)
@@ -193,7 +201,29 @@ impl eframe::App for App {
                 panels::steps::steps_ui(ui, &self.state, training, &mut cmds)
             });
         let orders = self.state.orders.question.is_some();
+        let uplift = self.state.uplift.active;
         egui::CentralPanel::default().show(ui, |ui| match self.state.step {
+            WorkflowStep::Model if uplift => {
+                panels::uplift::model_ui(ui, &self.state, self.jobs.uplift.is_busy(), &mut cmds)
+            }
+            WorkflowStep::Train if uplift => panels::uplift::train_ui(
+                ui,
+                &self.state,
+                self.jobs.uplift.is_busy(),
+                self.jobs
+                    .uplift
+                    .status()
+                    .and_then(|(_, p)| p)
+                    .unwrap_or(0.0),
+                &mut cmds,
+            ),
+            WorkflowStep::Predictions if uplift => panels::uplift::results_ui(
+                ui,
+                &self.state,
+                &mut self.panels.uplift,
+                self.jobs.export.is_busy(),
+                &mut cmds,
+            ),
             WorkflowStep::Model if orders => {
                 panels::orders::model_ui(ui, &self.state, self.jobs.orders.is_busy(), &mut cmds)
             }

@@ -304,6 +304,9 @@ impl App {
     pub(super) fn apply_orders(&mut self, command: OrdersCommand) {
         match command {
             OrdersCommand::SetQuestion(q) => {
+                if q.is_some() {
+                    self.state.uplift.active = false;
+                }
                 if self.state.orders.question != q {
                     self.state.orders.question = q;
                     self.jobs.orders.clear();

@@ -86,7 +86,7 @@ impl Dataset {
     pub fn path(&self) -> Option<&PathBuf> {
         match &self.source {
             DataSource::File { path, .. } => Some(path),
-            DataSource::Sample | DataSource::OrdersSample => None,
+            DataSource::Sample | DataSource::OrdersSample | DataSource::ExperimentSample => None,
         }
     }
 
@@ -94,7 +94,7 @@ impl Dataset {
     pub fn sheet(&self) -> Option<&String> {
         match &self.source {
             DataSource::File { sheet, .. } => sheet.as_ref(),
-            DataSource::Sample | DataSource::OrdersSample => None,
+            DataSource::Sample | DataSource::OrdersSample | DataSource::ExperimentSample => None,
         }
     }
 }
@@ -165,6 +165,8 @@ pub struct AppState {
     pub restore_offer: Option<Project>,
     /// The questions about purchases (lifetime value, baskets, recommendations).
     pub orders: OrdersState,
+    /// The campaign-test question: whom does the offer change.
+    pub uplift: super::uplift::UpliftState,
     /// Numbers every training run gets, so runs can key caches by it.
     pub(super) next_run_id: u64,
 }
@@ -188,6 +190,7 @@ impl Default for AppState {
             exported: None,
             restore_offer: None,
             orders: OrdersState::default(),
+            uplift: super::uplift::UpliftState::default(),
             next_run_id: 1,
         }
     }
@@ -234,4 +237,5 @@ pub struct PanelState {
     pub clean: panels::clean::CleanForm,
     pub model: panels::model::ModelView,
     pub orders: panels::orders::OrdersView,
+    pub uplift: panels::uplift::UpliftView,
 }

@@ -60,6 +60,14 @@ pub fn data_panel_ui(
             {
                 cmds.push(DataCommand::LoadOrdersSample.into());
             }
+            ui.add_space(6.0);
+            if ui
+                .button("Open the sample campaign test")
+                .on_hover_text("The sample customers after a randomised offer: who got it (treated) and who bought (converted), for uplift: whom does the offer change?")
+                .clicked()
+            {
+                cmds.push(DataCommand::LoadExperimentSample.into());
+            }
             ui.add_space(10.0);
             ui.weak("CSV, TSV, Excel, Parquet or JSON: or drop a file onto this window");
         });
@@ -67,6 +75,7 @@ pub fn data_panel_ui(
     };
     header_ui(ui, ds, state.row_word(), cmds);
     super::orders::data_ui(ui, state, cmds);
+    super::uplift::data_ui(ui, state, cmds);
     rfm_ui(ui, ds, view, cmds);
     ui.separator();
     egui::Panel::left("data_columns")

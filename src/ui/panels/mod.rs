@@ -7,6 +7,7 @@ pub mod orders;
 pub mod predictions;
 pub mod steps;
 pub mod train;
+pub mod uplift;
 
 /// A panel heading with a one-line explanation under it.
 pub fn heading_ui(ui: &mut egui::Ui, title: &str, subtitle: &str) {

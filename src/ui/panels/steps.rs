@@ -1,7 +1,8 @@
 //! The step list on the left: each step, whether it is done, and what it is waiting for.
 
 use crate::ui::app::{
-    AppState, Command, OrdersQuestion, OrdersResult, OrdersStatus, RunStatus, WorkflowStep,
+    AppState, Command, OrdersQuestion, OrdersResult, OrdersStatus, RunStatus, UpliftStatus,
+    WorkflowStep,
 };
 use crate::ui::format;
 use workbench_core::ml::Task;
@@ -51,11 +52,42 @@ fn orders_status(
     })
 }
 
+/// Whether a step is done and a one-line status, for a campaign test.
+fn uplift_status(state: &AppState, step: WorkflowStep) -> Option<(bool, String)> {
+    let run = state.uplift.run.as_ref();
+    Some(match step {
+        WorkflowStep::Data | WorkflowStep::Clean => return None,
+        WorkflowStep::Model => (true, "Whom the offer changes".to_owned()),
+        WorkflowStep::Train => match run.map(|r| &r.status) {
+            Some(UpliftStatus::Running) => (false, "Running…".into()),
+            Some(UpliftStatus::Done(_)) => (
+                true,
+                format!(
+                    "Done in {}",
+                    format::seconds(run.map_or(0.0, |r| r.elapsed_secs))
+                ),
+            ),
+            Some(UpliftStatus::Failed(_)) => (false, "Failed: see Train".into()),
+            Some(UpliftStatus::Cancelled) => (false, "Cancelled".into()),
+            None => (false, "Press Run in Model".into()),
+        },
+        WorkflowStep::Predictions => match run.and_then(|r| r.result()) {
+            Some(r) => (true, format!("Qini {:.3}", r.outcome.evaluation.qini_auc)),
+            None => (false, "Run the model first".into()),
+        },
+    })
+}
+
 /// Whether a step is done and a one-line status.
 fn status(state: &AppState, step: WorkflowStep, training: bool) -> (bool, String) {
     let has_data = state.dataset.is_some();
     if let Some(q) = state.orders.question
         && let Some(s) = orders_status(state, q, step)
+    {
+        return s;
+    }
+    if state.uplift.active
+        && let Some(s) = uplift_status(state, step)
     {
         return s;
     }

@@ -15,6 +15,7 @@ pub mod experiment;
 pub mod forest;
 pub mod metrics;
 pub mod model;
+pub mod targeting;
 
 use std::time::Instant;
 
@@ -280,6 +281,138 @@ fn treated_of(df: &DataFrame, name: &str, groups: &Classes) -> Result<Vec<Option
         .collect())
 }
 
+/// The settings resolved against a table: the groups, the outcome's classes, the plan of a
+/// yes/no model of the outcome (the treatment never an input), and the usable rows with their
+/// cell (2 × treated + responded).
+struct Resolved {
+    plan: Plan,
+    plan_settings: ModelSettings,
+    groups: Classes,
+    classes: Classes,
+    kind: ModelKind,
+    target: String,
+    usable: Vec<usize>,
+    cells: Vec<usize>,
+    experiment: Effect,
+}
+
+impl Resolved {
+    fn new(raw: &DataFrame, settings: &Settings) -> Result<Self> {
+        let ms = &settings.model;
+        let target = ms
+            .target
+            .clone()
+            .ok_or_else(|| Error::InvalidInput("pick the outcome column (--target)".into()))?;
+        if settings.treatment.is_empty() {
+            return Err(Error::InvalidInput(
+                "pick the treatment column: who got the offer (--treatment)".into(),
+            ));
+        }
+        if settings.treatment == target {
+            return Err(Error::InvalidInput(
+                "the treatment and the outcome are the same column: pick two".into(),
+            ));
+        }
+        let groups = groups(raw, &settings.treatment, settings.treated.as_deref())?;
+        let kind = ms.model.unwrap_or(ModelKind::Logistic);
+        if settings.method.uses_zoo() && !MODELS.contains(&kind) {
+            return Err(Error::InvalidInput(format!(
+                "{} can't estimate response probabilities for uplift: use {}",
+                kind.label(),
+                MODELS.map(ModelKind::cli_name).join(", ")
+            )));
+        }
+        let mut plan_settings = ms.clone();
+        plan_settings.task = Some(Task::Classification);
+        plan_settings.model = Some(kind);
+        if !plan_settings.ignore.contains(&settings.treatment) {
+            plan_settings.ignore.push(settings.treatment.clone());
+        }
+        let mut plan = Plan::new(raw, &plan_settings)?;
+        let Some(classes) = plan.question.classes.clone() else {
+            return Err(Error::InvalidInput(format!(
+                "outcome '{target}' has more than two values: uplift needs a yes/no (name the yes with --positive)"
+            )));
+        };
+        let all_groups = treated_of(&plan.raw, &settings.treatment, &groups)?;
+        let strata = plan.strata.clone().unwrap_or_default();
+        let (mut usable, mut cells) = (Vec::new(), Vec::new());
+        for (k, &row) in plan.usable.iter().enumerate() {
+            if let Some(t) = all_groups[row] {
+                usable.push(row);
+                cells.push(usize::from(t) * 2 + strata.get(k).copied().unwrap_or(0));
+            }
+        }
+        let without_group = plan.usable.len() - usable.len();
+        if without_group > 0 {
+            plan.notes.push(format!(
+                "{without_group} rows without a treatment value were left out"
+            ));
+        }
+        let mut counts = [0usize; 4];
+        for &c in &cells {
+            counts[c] += 1;
+        }
+        if counts[0] + counts[1] < 2 || counts[2] + counts[3] < 2 {
+            return Err(Error::InvalidInput(format!(
+                "the experiment needs customers in both groups: '{}' has {} treated and {} control rows",
+                settings.treatment,
+                counts[2] + counts[3],
+                counts[0] + counts[1]
+            )));
+        }
+        let experiment = {
+            let y: Vec<f64> = cells.iter().map(|&c| (c % 2) as f64).collect();
+            let t: Vec<bool> = cells.iter().map(|&c| c >= 2).collect();
+            Effect::of(&y, &t)
+        };
+        plan.usable = usable.clone();
+        Ok(Self {
+            plan,
+            plan_settings,
+            groups,
+            classes,
+            kind,
+            target,
+            usable,
+            cells,
+            experiment,
+        })
+    }
+}
+
+/// The experiment itself, before any model.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Description {
+    pub treated_label: String,
+    pub control_label: String,
+    pub effect: Effect,
+    /// Every input's balance between the groups, largest |SMD| first.
+    pub balance: Vec<Balance>,
+    pub notes: Vec<String>,
+}
+
+/// Describes the experiment in `raw` (through `recipe`): group sizes, rates, the average
+/// effect with its interval, and the balance of the inputs (as the model would see them).
+pub fn describe(raw: &DataFrame, recipe: &Recipe, settings: &Settings) -> Result<Description> {
+    let r = Resolved::new(raw, settings)?;
+    let prepared = r.plan.prepare(recipe, &r.plan_settings, &r.usable, &[])?;
+    let treated: Vec<bool> = treated_of(&prepared.train_clean, &settings.treatment, &r.groups)?
+        .into_iter()
+        .map(|t| t.unwrap_or(false))
+        .collect();
+    let balance = experiment::balance(prepared.x.view(), &prepared.schema.names, &treated);
+    let mut notes = r.plan.notes.clone();
+    notes.extend(prepared.notes.iter().cloned());
+    Ok(Description {
+        treated_label: r.groups.positive.clone(),
+        control_label: r.groups.negative.clone(),
+        effect: r.experiment,
+        balance,
+        notes,
+    })
+}
+
 /// Trains and measures an uplift model; `on_step` sees every step (and may be ignored).
 pub fn run(
     raw: &DataFrame,
@@ -290,78 +423,20 @@ pub fn run(
 ) -> Result<Outcome> {
     let started = Instant::now();
     let ms = &settings.model;
-    let target = ms
-        .target
-        .clone()
-        .ok_or_else(|| Error::InvalidInput("pick the outcome column (--target)".into()))?;
-    if settings.treatment.is_empty() {
-        return Err(Error::InvalidInput(
-            "pick the treatment column: who got the offer (--treatment)".into(),
-        ));
-    }
-    if settings.treatment == target {
-        return Err(Error::InvalidInput(
-            "the treatment and the outcome are the same column: pick two".into(),
-        ));
-    }
-    let groups = groups(raw, &settings.treatment, settings.treated.as_deref())?;
-    let kind = ms.model.unwrap_or(ModelKind::Logistic);
-    if settings.method.uses_zoo() && !MODELS.contains(&kind) {
-        return Err(Error::InvalidInput(format!(
-            "{} can't estimate response probabilities for uplift: use {}",
-            kind.label(),
-            MODELS.map(ModelKind::cli_name).join(", ")
-        )));
-    }
-    // The plan of a yes/no model of the outcome, the treatment never an input.
-    let mut plan_settings = ms.clone();
-    plan_settings.task = Some(Task::Classification);
-    plan_settings.model = Some(kind);
-    if !plan_settings.ignore.contains(&settings.treatment) {
-        plan_settings.ignore.push(settings.treatment.clone());
-    }
-    let mut plan = Plan::new(raw, &plan_settings)?;
-    let Some(classes) = plan.question.classes.clone() else {
-        return Err(Error::InvalidInput(format!(
-            "outcome '{target}' has more than two values: uplift needs a yes/no (name the yes with --positive)"
-        )));
-    };
-    let all_groups = treated_of(&plan.raw, &settings.treatment, &groups)?;
-    let strata = plan.strata.clone().unwrap_or_default();
-    let (mut usable, mut cells) = (Vec::new(), Vec::new());
-    for (k, &row) in plan.usable.iter().enumerate() {
-        if let Some(t) = all_groups[row] {
-            usable.push(row);
-            cells.push(usize::from(t) * 2 + strata.get(k).copied().unwrap_or(0));
-        }
-    }
-    let without_group = plan.usable.len() - usable.len();
-    if without_group > 0 {
-        plan.notes.push(format!(
-            "{without_group} rows without a treatment value were left out"
-        ));
-    }
-    let mut counts = [0usize; 4];
-    for &c in &cells {
-        counts[c] += 1;
-    }
-    if counts[0] + counts[1] < 2 || counts[2] + counts[3] < 2 {
-        return Err(Error::InvalidInput(format!(
-            "the experiment needs customers in both groups: '{}' has {} treated and {} control rows",
-            settings.treatment,
-            counts[2] + counts[3],
-            counts[0] + counts[1]
-        )));
-    }
-    let experiment = {
-        let y: Vec<f64> = cells.iter().map(|&c| (c % 2) as f64).collect();
-        let t: Vec<bool> = cells.iter().map(|&c| c >= 2).collect();
-        Effect::of(&y, &t)
-    };
+    let Resolved {
+        plan,
+        plan_settings,
+        groups,
+        classes,
+        kind,
+        target,
+        usable,
+        cells,
+        experiment,
+    } = Resolved::new(raw, settings)?;
     let part = split::holdout(usable.len(), Some(&cells), ms.holdout, ms.seed);
     let train_rows: Vec<usize> = part.train.iter().map(|&i| usable[i]).collect();
     let hold_rows: Vec<usize> = part.holdout.iter().map(|&i| usable[i]).collect();
-    plan.usable = usable;
     let prepared = plan.prepare(recipe, &plan_settings, &train_rows, &hold_rows)?;
     let mut notes = plan.notes.clone();
     notes.extend(prepared.notes.iter().cloned());
@@ -627,4 +702,44 @@ fn fit(
             Ok(Parts::UpliftForest(forest))
         }
     }
+}
+
+/// Guesses a campaign test's columns from their names: a two-valued treatment column
+/// (`treated`, `treatment`, `test_group`, `variant`, `offer`, …) and a two-valued outcome
+/// (`converted`, `conversion`, `responded`, `purchased`, …). `None` unless both are found.
+pub fn guess(profile: &crate::data::profile::Profile) -> Option<(String, String)> {
+    let two = |hints: &[&str], taken: Option<&str>| {
+        hints.iter().find_map(|h| {
+            profile.columns.iter().find(|c| {
+                let n = c.name.to_ascii_lowercase();
+                c.distinct == 2 && Some(c.name.as_str()) != taken && (n == *h || n.contains(h))
+            })
+        })
+    };
+    let treatment = two(
+        &[
+            "treated",
+            "treatment",
+            "test_group",
+            "variant",
+            "offer",
+            "campaign",
+            "exposed",
+        ],
+        None,
+    )?;
+    let outcome = two(
+        &[
+            "converted",
+            "conversion",
+            "responded",
+            "response",
+            "purchased",
+            "bought",
+            "visit",
+            "outcome",
+        ],
+        Some(&treatment.name),
+    )?;
+    Some((treatment.name.clone(), outcome.name.clone()))
 }

@@ -40,6 +40,7 @@ pub fn question_choice_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Co
             cmds.push(OrdersCommand::SetQuestion(Some(q)).into());
         }
     }
+    super::uplift::question_choice_ui(ui, state, cmds);
 }
 
 /// A column picker; `optional` adds "none".
@@ -407,7 +408,7 @@ fn fit_curve_ui(ui: &mut egui::Ui, run: &OrdersRun) {
 }
 
 /// A chart with its heading, and a "Save PNG…" button for its whole area.
-fn chart_ui(
+pub(super) fn chart_ui(
     ui: &mut egui::Ui,
     cmds: &mut Vec<Command>,
     name: &str,
