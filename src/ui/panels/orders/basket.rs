@@ -134,14 +134,16 @@ pub fn results_ui(
                 .range(0.0..=1000.0)
                 .speed(0.05),
         );
-        ui.label("Sort by");
+        let name = ui.label("Sort by").id;
         egui::ComboBox::from_id_salt("rule_sort")
             .selected_text(view.sort.column())
             .show_ui(ui, |ui| {
                 for s in RuleSort::ALL {
                     ui.selectable_value(&mut view.sort, s, s.column());
                 }
-            });
+            })
+            .response
+            .labelled_by(name);
         ui.separator();
         if ui
             .add_enabled(!exporting, egui::Button::new("Export the rules…"))
@@ -262,7 +264,7 @@ fn also_bought_ui(
     picked: &mut Option<u32>,
 ) {
     let items = &outcome.orders.items;
-    ui.strong("Customers who bought … also bought");
+    let name = ui.strong("Customers who bought … also bought").id;
     let current = picked
         .and_then(|i| items.get(i as usize))
         .map_or("pick a product", String::as_str);
@@ -274,7 +276,9 @@ fn also_bought_ui(
             for (i, name) in items.iter().enumerate() {
                 ui.selectable_value(picked, Some(i as u32), name);
             }
-        });
+        })
+        .response
+        .labelled_by(name);
     let Some(item) = *picked else {
         ui.weak("Pick a product to see what its buyers buy with it.");
         return;

@@ -43,13 +43,14 @@ pub fn question_choice_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Co
     super::uplift::question_choice_ui(ui, state, cmds);
 }
 
-/// A column picker; `optional` adds "none".
+/// A column picker named by the `label` beside it; `optional` adds "none".
 fn column_choice_ui(
     ui: &mut egui::Ui,
     id: &str,
     profile: &Profile,
     value: &mut String,
     optional: bool,
+    label: egui::Id,
 ) {
     egui::ComboBox::from_id_salt(("orders_column", id))
         .selected_text(if value.is_empty() {
@@ -66,7 +67,9 @@ fn column_choice_ui(
             for c in &profile.columns {
                 ui.selectable_value(value, c.name.clone(), format!("{} ({})", c.name, c.dtype));
             }
-        });
+        })
+        .response
+        .labelled_by(label);
 }
 
 /// The columns of the purchase table, as a grid of pickers (edits `s`).
@@ -116,8 +119,8 @@ fn columns_grid_ui(ui: &mut egui::Ui, profile: &Profile, s: &mut OrdersSettings)
         .spacing([16.0, 6.0])
         .show(ui, |ui| {
             for (label, help, value, optional) in rows {
-                ui.label(label).on_hover_text(help);
-                column_choice_ui(ui, label, profile, value, optional);
+                let name = ui.label(label).on_hover_text(help).id;
+                column_choice_ui(ui, label, profile, value, optional, name);
                 ui.end_row();
             }
         });

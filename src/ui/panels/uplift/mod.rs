@@ -30,8 +30,14 @@ pub fn question_choice_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Co
     }
 }
 
-/// A column picker.
-fn column_choice_ui(ui: &mut egui::Ui, id: &str, profile: &Profile, value: &mut String) {
+/// A column picker named by the `label` beside it.
+fn column_choice_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    profile: &Profile,
+    value: &mut String,
+    label: egui::Id,
+) {
     egui::ComboBox::from_id_salt(("uplift_column", id))
         .selected_text(if value.is_empty() {
             "pick a column"
@@ -48,18 +54,21 @@ fn column_choice_ui(ui: &mut egui::Ui, id: &str, profile: &Profile, value: &mut 
                     format!("{} ({} values)", c.name, format::count(c.distinct)),
                 );
             }
-        });
+        })
+        .response
+        .labelled_by(label);
 }
 
-/// A label of `column` (its most frequent values), or automatic.
+/// A label of `column` (its most frequent values), or automatic; named by `label`.
 fn label_choice_ui(
     ui: &mut egui::Ui,
     id: &str,
     profile: &Profile,
     column: &str,
     value: &mut Option<String>,
-    automatic: &str,
+    label: egui::Id,
 ) {
+    let automatic = "automatic";
     let values: Vec<String> = profile
         .columns
         .iter()
@@ -80,7 +89,9 @@ fn label_choice_ui(
             for v in values {
                 ui.selectable_value(value, Some(v.clone()), v);
             }
-        });
+        })
+        .response
+        .labelled_by(label);
 }
 
 /// Model: the question, the experiment's columns, the method and its learner, the check of
@@ -106,20 +117,20 @@ pub fn model_ui(ui: &mut egui::Ui, state: &AppState, busy: bool, cmds: &mut Vec<
         });
         ui.add_space(8.0);
         egui::Grid::new("uplift_grid").num_columns(2).spacing([16.0, 8.0]).show(ui, |ui| {
-            ui.label("Treatment").on_hover_text("The column saying who got the offer (two values). It is never an input of the model.");
-            column_choice_ui(ui, "treatment", profile, &mut edited.treatment);
+            let name = ui.label("Treatment").on_hover_text("The column saying who got the offer (two values). It is never an input of the model.").id;
+            column_choice_ui(ui, "treatment", profile, &mut edited.treatment, name);
             ui.end_row();
-            ui.label("Treated group").on_hover_text("Which value means \"got the offer\". Automatic: 1, true or yes, else the smaller group.");
+            let name = ui.label("Treated group").on_hover_text("Which value means \"got the offer\". Automatic: 1, true or yes, else the smaller group.").id;
             let treatment = edited.treatment.clone();
-            label_choice_ui(ui, "treated", profile, &treatment, &mut edited.treated, "automatic");
+            label_choice_ui(ui, "treated", profile, &treatment, &mut edited.treated, name);
             ui.end_row();
-            ui.label("Outcome").on_hover_text("What the offer should change: a yes/no such as bought or not.");
+            let name = ui.label("Outcome").on_hover_text("What the offer should change: a yes/no such as bought or not.").id;
             let mut target = edited.model.target.clone().unwrap_or_default();
-            column_choice_ui(ui, "outcome", profile, &mut target);
+            column_choice_ui(ui, "outcome", profile, &mut target, name);
             edited.model.target = (!target.is_empty()).then_some(target.clone());
             ui.end_row();
-            ui.label("Counts as yes").on_hover_text("Which outcome value is the response. Automatic: 1, true or yes, else the rarer value.");
-            label_choice_ui(ui, "positive", profile, &target, &mut edited.model.positive, "automatic");
+            let name = ui.label("Counts as yes").on_hover_text("Which outcome value is the response. Automatic: 1, true or yes, else the rarer value.").id;
+            label_choice_ui(ui, "positive", profile, &target, &mut edited.model.positive, name);
             ui.end_row();
             ui.label("Method");
             ui.horizontal(|ui| {
@@ -129,7 +140,7 @@ pub fn model_ui(ui: &mut egui::Ui, state: &AppState, busy: bool, cmds: &mut Vec<
             });
             ui.end_row();
             if edited.method.uses_zoo() {
-                ui.label("Model").on_hover_text("The yes/no learner the method trains (its settings are those of the Model step for that learner).");
+                let name = ui.label("Model").on_hover_text("The yes/no learner the method trains (its settings are those of the Model step for that learner).").id;
                 let kind = edited.model.model.unwrap_or(workbench_core::ml::ModelKind::Logistic);
                 egui::ComboBox::from_id_salt("uplift_model")
                     .selected_text(kind.label())
@@ -138,7 +149,9 @@ pub fn model_ui(ui: &mut egui::Ui, state: &AppState, busy: bool, cmds: &mut Vec<
                         for m in MODELS {
                             ui.selectable_value(&mut edited.model.model, Some(m), m.label());
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(name);
                 ui.end_row();
             } else {
                 let f = &mut edited.forest;
