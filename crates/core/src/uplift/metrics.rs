@@ -36,7 +36,8 @@ impl Curve {
 /// Rows by predicted uplift, highest first, as numpy's `argsort(kind="mergesort")[::-1]`:
 /// ties end up in reverse row order.
 /// As numpy compares: −0 equals 0, NaN sorts last.
-fn descending(scores: &[f64]) -> Vec<usize> {
+pub fn descending(scores: &[f64]) -> Vec<usize> {
+    use rayon::prelude::*;
     let compare = |a: f64, b: f64| match (a.is_nan(), b.is_nan()) {
         (true, true) => std::cmp::Ordering::Equal,
         (true, false) => std::cmp::Ordering::Greater,
@@ -44,8 +45,9 @@ fn descending(scores: &[f64]) -> Vec<usize> {
         _ => a.partial_cmp(&b).unwrap_or(std::cmp::Ordering::Equal),
     };
     let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| compare(scores[a], scores[b]));
-    order.reverse();
+    // The stable ascending sort reversed: by score, highest first; equal scores by row,
+    // last row first (a total order, so the parallel unstable sort gives the same answer).
+    order.par_sort_unstable_by(|&a, &b| compare(scores[b], scores[a]).then(b.cmp(&a)));
     order
 }
 
@@ -58,8 +60,7 @@ struct Cumulative {
     control_responders: Vec<f64>,
 }
 
-fn cumulative(rows: Rows) -> Cumulative {
-    let order = descending(rows.uplift);
+fn cumulative(rows: Rows, order: &[usize]) -> Cumulative {
     let mut c = Cumulative {
         all: Vec::new(),
         treated: Vec::new(),
@@ -104,7 +105,12 @@ fn from_origin(x: Vec<f64>, y: Vec<f64>) -> Curve {
 /// The Qini curve: treated responders among the top n minus control responders scaled by the
 /// treated/control ratio among them.
 pub fn qini_curve(rows: Rows) -> Curve {
-    let c = cumulative(rows);
+    qini_curve_in(rows, &descending(rows.uplift))
+}
+
+/// [`qini_curve`] along `order` (the rows by descending uplift, [`descending`]).
+pub fn qini_curve_in(rows: Rows, order: &[usize]) -> Curve {
+    let c = cumulative(rows, order);
     let y = (0..c.all.len())
         .map(|i| {
             let control = c.all[i] - c.treated[i];
@@ -116,7 +122,12 @@ pub fn qini_curve(rows: Rows) -> Curve {
 
 /// The uplift curve: (treated response rate − control response rate) among the top n, × n.
 pub fn uplift_curve(rows: Rows) -> Curve {
-    let c = cumulative(rows);
+    uplift_curve_in(rows, &descending(rows.uplift))
+}
+
+/// [`uplift_curve`] along `order`.
+pub fn uplift_curve_in(rows: Rows, order: &[usize]) -> Curve {
+    let c = cumulative(rows, order);
     let y = (0..c.all.len())
         .map(|i| {
             let control = c.all[i] - c.treated[i];
@@ -201,11 +212,21 @@ pub fn uplift_auc(rows: Rows) -> f64 {
     )
 }
 
+/// The normalised area of `actual` against `perfect` (what [`qini_auc`] and [`uplift_auc`]
+/// compute from their curves).
+pub fn normalised_area(actual: &Curve, perfect: &Curve) -> f64 {
+    normalised(actual, perfect)
+}
+
 /// scikit-uplift's `uplift_at_k` with `strategy="overall"`: among the top `k` (a fraction) of
 /// all rows by predicted uplift, the treated response rate minus the control response rate.
 /// NaN when the top rows hold no treated or no control customer.
 pub fn uplift_at_k(rows: Rows, k: f64) -> f64 {
-    let order = descending(rows.uplift);
+    uplift_at_k_in(rows, &descending(rows.uplift), k)
+}
+
+/// [`uplift_at_k`] along `order`.
+pub fn uplift_at_k_in(rows: Rows, order: &[usize], k: f64) -> f64 {
     let n = (rows.uplift.len() as f64 * k) as usize;
     let (mut t, mut yt, mut c, mut yc) = (0.0, 0.0, 0.0, 0.0);
     for &i in order.iter().take(n) {
@@ -243,7 +264,11 @@ impl Decile {
 /// `array_split` splits them (scikit-uplift's `uplift_by_percentile`, `bins=10`): the first
 /// n mod 10 groups hold one row more.
 pub fn by_decile(rows: Rows) -> Vec<Decile> {
-    let order = descending(rows.uplift);
+    by_decile_in(rows, &descending(rows.uplift))
+}
+
+/// [`by_decile`] along `order`.
+pub fn by_decile_in(rows: Rows, order: &[usize]) -> Vec<Decile> {
     let n = order.len();
     let mut out = Vec::with_capacity(10);
     let mut start = 0;

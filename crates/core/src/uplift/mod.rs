@@ -27,7 +27,6 @@ use crate::data::recipe::Recipe;
 use crate::error::{Error, Result};
 use crate::jobs::{Control, RunControl};
 use crate::ml::models::{self, ModelKind, StepReport, TrainData};
-use crate::ml::saved::Scored;
 use crate::ml::{Classes, Labels, ModelSettings, Task, choose_classes, labels_of, split};
 use crate::train::Plan;
 pub use experiment::{Balance, Effect};
@@ -185,22 +184,27 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
-    /// Measures predicted `uplift` against outcomes and groups.
+    /// Measures predicted `uplift` against outcomes and groups (the rows ranked once).
     pub fn of(outcome: &[f64], treated: &[bool], uplift: &[f64]) -> Self {
         let rows = Rows {
             outcome,
             treated,
             uplift,
         };
+        let order = metrics::descending(uplift);
+        let qini = metrics::qini_curve_in(rows, &order);
+        let perfect_qini = metrics::perfect_qini_curve(outcome, treated);
+        let uplift_curve = metrics::uplift_curve_in(rows, &order);
+        let perfect_uplift = metrics::perfect_uplift_curve(outcome, treated);
         Self {
-            qini_auc: metrics::qini_auc(rows),
-            uplift_auc: metrics::uplift_auc(rows),
-            uplift_at_30: metrics::uplift_at_k(rows, 0.3),
-            deciles: metrics::by_decile(rows),
-            qini: metrics::qini_curve(rows),
-            perfect_qini: metrics::perfect_qini_curve(outcome, treated),
-            uplift_curve: metrics::uplift_curve(rows),
-            perfect_uplift: metrics::perfect_uplift_curve(outcome, treated),
+            qini_auc: metrics::normalised_area(&qini, &perfect_qini),
+            uplift_auc: metrics::normalised_area(&uplift_curve, &perfect_uplift),
+            uplift_at_30: metrics::uplift_at_k_in(rows, &order, 0.3),
+            deciles: metrics::by_decile_in(rows, &order),
+            qini,
+            perfect_qini,
+            uplift_curve,
+            perfect_uplift,
             effect: Effect::of(outcome, treated),
         }
     }
@@ -500,23 +504,42 @@ pub fn run(
         features: prepared.schema.clone(),
         parts,
     };
-    // Evaluate through the model file's own scoring, as `score` will run it.
-    let (evaluated_on, eval_raw, outcome, treated) = if hold_rows.is_empty() {
-        (
-            crate::train::EvaluatedOn::Training,
-            &prepared.train_raw,
-            prepared.y.clone(),
-            train_t,
-        )
-    } else {
-        (
+    // The evaluated rows as `score` sees them: the recipe fitted on the training rows replayed
+    // on them and the schema's matrix (`valid_x` is exactly that for the held-out rows, `x` for
+    // the training rows), scored by the model file's own `scored`.
+    let (evaluated_on, rows, clean, x, outcome, treated) = match &prepared.hold_clean {
+        Some(h) => (
             crate::train::EvaluatedOn::Holdout,
             &prepared.hold_raw,
+            h,
+            prepared.valid_x.view(),
             prepared.valid_y.clone(),
             hold_t,
-        )
+        ),
+        None => (
+            crate::train::EvaluatedOn::Training,
+            &prepared.train_raw,
+            &prepared.train_clean,
+            prepared.x.view(),
+            prepared.y.clone(),
+            train_t,
+        ),
     };
-    let Scored { frame, .. } = model.score(eval_raw)?;
+    // The raw rows the recipe kept (a recipe filters rows, never reorders them).
+    let kept = if clean.height() == rows.height() {
+        rows.clone()
+    } else {
+        let mut args = JoinArgs::new(JoinType::Inner);
+        args.maintain_order = MaintainOrderJoin::Left;
+        rows.join(
+            &clean.select([crate::data::ROW_ID])?,
+            [crate::data::ROW_ID],
+            [crate::data::ROW_ID],
+            args,
+            None,
+        )?
+    };
+    let frame = model.scored(kept, x)?;
     let uplift: Vec<f64> = frame
         .column(model::UPLIFT)?
         .f64()?
@@ -531,7 +554,7 @@ pub fn run(
         )));
     }
     let evaluation = Evaluation::of(&outcome, &treated, &uplift);
-    let predictions = frame.drop(crate::data::ROW_ID).unwrap_or(frame);
+    let predictions = frame;
     Ok(Outcome {
         model,
         settings: settings.clone(),

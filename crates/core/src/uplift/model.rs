@@ -114,14 +114,31 @@ impl UpliftModel {
             .recipe
             .transform(&base.with_row_index(ROW_ID.into(), None)?)?;
         let m = self.features.matrix(&cleaned)?;
-        let p = self.predict(m.x.view())?;
         let removed_rows = base.height() - cleaned.height();
-        let mut out = if removed_rows == 0 {
+        let kept = if removed_rows == 0 {
             base
         } else {
             base.take(cleaned.column(ROW_ID)?.idx()?)?
         };
+        Ok(Scored {
+            frame: self.scored(kept, m.x.view())?,
+            unseen_categories: m.unseen_categories,
+            removed_rows,
+        })
+    }
+
+    /// `rows` (the input columns of the rows `x` encodes, in the same order) with `uplift`,
+    /// `p_treated`, `p_control` and `decile` after them. [`UpliftModel::score`] and the
+    /// evaluation of a run share it, so both give the same numbers.
+    pub fn scored(&self, mut out: DataFrame, x: ndarray::ArrayView2<f64>) -> Result<DataFrame> {
+        let p = self.predict(x)?;
         let n = p.uplift.len();
+        if n != out.height() {
+            return Err(Error::Model(format!(
+                "{n} predictions for {} rows",
+                out.height()
+            )));
+        }
         let optional = |name: &str, v: Option<Vec<f64>>| match v {
             Some(v) => Column::new(name.into(), v),
             None => Column::full_null(name.into(), n, &DataType::Float64),
@@ -139,24 +156,16 @@ impl UpliftModel {
             }
             out.with_column(c)?;
         }
+        // uplift, p_treated, p_control, decile: in the contract's order, after the inputs.
+        let added = [UPLIFT, P_TREATED, P_CONTROL, crate::ml::saved::DECILE];
         let names: Vec<String> = out
             .get_column_names()
             .iter()
             .map(|s| s.to_string())
+            .filter(|n| n != ROW_ID && !added.contains(&n.as_str()))
+            .chain(added.iter().map(|s| (*s).to_owned()))
             .collect();
-        // uplift, p_treated, p_control, decile: in the contract's order, after the inputs.
-        let added = [UPLIFT, P_TREATED, P_CONTROL, crate::ml::saved::DECILE];
-        let order: Vec<&str> = names
-            .iter()
-            .map(String::as_str)
-            .filter(|n| !added.contains(n))
-            .chain(added)
-            .collect();
-        Ok(Scored {
-            frame: out.select(order)?,
-            unseen_categories: m.unseen_categories,
-            removed_rows,
-        })
+        Ok(out.select(names)?)
     }
 
     /// Writes the model file atomically.
