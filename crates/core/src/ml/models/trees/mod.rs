@@ -64,6 +64,19 @@ impl Tree {
         self.feature.iter().filter(|&&f| f < 0).count()
     }
 
+    /// [`Tree::value_of`] for a row stored contiguously (plain slice indexing: the hot loop of
+    /// scoring).
+    pub fn value_at(&self, row: &[f64]) -> f64 {
+        let mut i = 0;
+        loop {
+            let f = self.feature[i];
+            if f < 0 {
+                return self.value[i];
+            }
+            i = self.left[i] as usize + usize::from(row[f as usize] > self.threshold[i]);
+        }
+    }
+
     /// The value of the leaf `row` lands in.
     pub fn value_of(&self, row: ArrayView1<f64>) -> f64 {
         let mut i = 0;
@@ -127,14 +140,18 @@ impl Tree {
     }
 }
 
-/// Each row's sum of leaf values over `trees`, in parallel over rows.
+/// Each row's sum of leaf values over `trees`, in parallel over rows (summed in the trees'
+/// order, whichever way the row is read).
 pub fn sum_of_trees(trees: &[&Tree], x: ArrayView2<f64>) -> Vec<f64> {
     (0..x.nrows())
         .into_par_iter()
         .with_min_len(256)
         .map(|i| {
             let row = x.row(i);
-            trees.iter().map(|t| t.value_of(row)).sum()
+            match row.as_slice() {
+                Some(r) => trees.iter().map(|t| t.value_at(r)).sum(),
+                None => trees.iter().map(|t| t.value_of(row)).sum(),
+            }
         })
         .collect()
 }
