@@ -218,3 +218,38 @@ fn cancel_stops_the_forest() {
     assert!(matches!(run.status, UpliftStatus::Cancelled));
     assert!(run.curve.len() < 1_000);
 }
+
+/// A project saved while the campaign-test question is asked reopens on it, settings and all.
+#[test]
+fn a_project_keeps_the_campaign_question() {
+    use marketing_workbench::ui::app::ProjectCommand;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = Harness::builder()
+        .with_size([1400.0, 1000.0])
+        .build_eframe(|cc| App::new(cc, Startup::Empty));
+    h.state_mut().push(DataCommand::LoadExperimentSample);
+    step_until(&mut h, "the sample to load", |a| a.state.dataset.is_some());
+    h.state_mut().push(UpliftCommand::SetActive(true));
+    let mut s = h.state().state.uplift.settings.clone();
+    s.method = Method::ClassTransformation;
+    s.model.seed = 9;
+    h.state_mut()
+        .push(UpliftCommand::Change(Box::new(s.clone())));
+    h.run_steps(2);
+    let path = dir.path().join("test.mwb.json");
+    h.state_mut().push(ProjectCommand::SaveTo(path.clone()));
+    h.run_steps(2);
+    assert!(path.exists());
+
+    let mut h = Harness::builder()
+        .with_size([1400.0, 1000.0])
+        .build_eframe(|cc| App::new(cc, Startup::Empty));
+    h.state_mut().push(ProjectCommand::OpenFrom(path));
+    step_until(&mut h, "the project and its experiment check", |a| {
+        matches!(a.state.uplift.check, Some(CheckStatus::Done(_)))
+    });
+    let u = &h.state().state.uplift;
+    assert!(u.active);
+    assert_eq!(u.settings, s);
+    assert_eq!(h.state().state.step, WorkflowStep::Model);
+}

@@ -49,6 +49,9 @@ pub struct Project {
     /// The trained model, if there was one (opening retrains it with the same seed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<SavedModel>,
+    /// The campaign-test question's settings, when it was the question asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uplift: Option<crate::uplift::Settings>,
 }
 
 impl Project {
@@ -61,6 +64,7 @@ impl Project {
             || self.settings.model.is_some()
             || self.segment_names.iter().any(|n| !n.trim().is_empty())
             || self.model.is_some()
+            || self.uplift.is_some()
     }
 
     pub fn new(
@@ -78,6 +82,7 @@ impl Project {
             settings,
             segment_names,
             model,
+            uplift: None,
         }
     }
 

@@ -66,13 +66,19 @@ impl App {
             },
             other => other.clone(),
         };
-        Some(Project::new(
+        let mut project = Project::new(
             source,
             self.state.recipe.clone(),
             self.state.settings.clone(),
             self.panels.predictions.segment_names.clone(),
             None,
-        ))
+        );
+        project.uplift = self
+            .state
+            .uplift
+            .active
+            .then(|| self.state.uplift.settings.clone());
+        Some(project)
     }
 
     fn save_project(&mut self, path: &Path) {
@@ -115,7 +121,14 @@ impl App {
         self.panels.predictions.segment_names = project.segment_names;
         self.spawn_clean();
         self.spawn_target_profile();
-        if project.model.is_some() {
+        if let Some(uplift) = project.uplift {
+            // The campaign-test question, as it was set up: its settings, and the check of the
+            // experiment (the run itself is the user's to start).
+            self.state.uplift.settings = uplift;
+            self.state.uplift.check = None;
+            self.apply_uplift(super::UpliftCommand::SetActive(true));
+            self.state.step = WorkflowStep::Model;
+        } else if project.model.is_some() {
             self.start_training();
             self.state.step = WorkflowStep::Predictions;
         }
