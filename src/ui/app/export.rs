@@ -60,6 +60,15 @@ impl App {
         }
     }
 
+    /// Writes `frame` as CSV to `path` on the export worker (a result table of a question).
+    pub(super) fn export_csv(&mut self, frame: polars::prelude::DataFrame, path: PathBuf) {
+        let label = format!("Exporting {}", path.display());
+        self.spawn_export(label, move |_| {
+            export::write_csv(&frame, &path)?;
+            Ok(path)
+        });
+    }
+
     fn spawn_export(
         &mut self,
         label: String,

@@ -10,9 +10,9 @@ use polars::prelude::DataFrame;
 use workbench_core::basket;
 use workbench_core::clv::diagnostics::Diagnostics;
 use workbench_core::clv::{self, FitStep};
+use workbench_core::data::load;
 use workbench_core::data::profile::{Profile, correlations, profile};
 use workbench_core::data::transactions::{self, OrderColumns};
-use workbench_core::data::{export, load};
 use workbench_core::error::{Error, Result};
 use workbench_core::jobs::{Control, Job, JobContext, OnDrop, catch_panic};
 use workbench_core::project::DataSource;
@@ -503,13 +503,6 @@ impl App {
                 return;
             }
         };
-        let work = move |_: &JobContext<Result<PathBuf>>| -> Result<PathBuf> {
-            export::write_csv(&frame, &path)?;
-            Ok(path)
-        };
-        match Job::compute("export", "Exporting", self.waker.clone(), work) {
-            Ok(j) => self.jobs.export.set(j),
-            Err(e) => self.notifications.error(e.one_line()),
-        }
+        self.export_csv(frame, path);
     }
 }

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use polars::prelude::*;
-use workbench_core::data::export;
 use workbench_core::data::profile::Profile;
 use workbench_core::data::recipe::Recipe;
 use workbench_core::error::{Error, Result};
@@ -336,13 +335,6 @@ impl App {
             return;
         };
         let frame = result.scored.head(Some(contacted));
-        let work = move |_: &JobContext<Result<PathBuf>>| -> Result<PathBuf> {
-            export::write_csv(&frame, &path)?;
-            Ok(path)
-        };
-        match Job::compute("export", "Exporting", self.waker.clone(), work) {
-            Ok(j) => self.jobs.export.set(j),
-            Err(e) => self.notifications.error(e.one_line()),
-        }
+        self.export_csv(frame, path);
     }
 }

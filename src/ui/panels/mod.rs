@@ -18,6 +18,31 @@ pub fn heading_ui(ui: &mut egui::Ui, title: &str, subtitle: &str) {
 }
 
 /// Text explaining what a step is waiting for, centred in the panel.
+/// A run's progress bar with `text`, and while `busy` a Cancel button (true when clicked) and
+/// a spinner. `fraction` is the job's progress while running; a run that ended shows full.
+pub fn run_progress_ui(
+    ui: &mut egui::Ui,
+    text: String,
+    running: bool,
+    fraction: f64,
+    busy: bool,
+) -> bool {
+    ui.horizontal(|ui| {
+        let fraction = if running { fraction } else { 1.0 };
+        ui.add(
+            egui::ProgressBar::new(fraction as f32)
+                .desired_width(420.0)
+                .text(text),
+        );
+        let cancel = busy && ui.button("Cancel").clicked();
+        if busy {
+            ui.spinner();
+        }
+        cancel
+    })
+    .inner
+}
+
 pub fn waiting_ui(ui: &mut egui::Ui, text: &str) {
     ui.add_space(40.0);
     ui.vertical_centered(|ui| {

@@ -344,38 +344,24 @@ pub fn train_ui(
         super::waiting_ui(ui, "Press Run in Model.");
         return;
     };
-    ui.horizontal(|ui| {
-        let text = match (&run.status, run.curve.last()) {
-            (OrdersStatus::Running, Some(s)) => format!(
-                "fitting: iteration {} (at most {}) · {}",
-                s.iteration,
-                s.max_iterations,
-                format::seconds(run.elapsed_secs)
-            ),
-            (OrdersStatus::Running, None) => {
-                format!("working… {}", format::seconds(run.elapsed_secs))
-            }
-            (OrdersStatus::Done(_), _) => format!("Done in {}", format::seconds(run.elapsed_secs)),
-            (OrdersStatus::Failed(e), _) => format!("Failed: {e}"),
-            (OrdersStatus::Cancelled, _) => "Cancelled".to_owned(),
-        };
-        let fraction = if matches!(run.status, OrdersStatus::Running) {
-            progress
-        } else {
-            1.0
-        };
-        ui.add(
-            egui::ProgressBar::new(fraction as f32)
-                .desired_width(420.0)
-                .text(text),
-        );
-        if busy {
-            if ui.button("Cancel").clicked() {
-                cmds.push(OrdersCommand::Cancel.into());
-            }
-            ui.spinner();
+    let text = match (&run.status, run.curve.last()) {
+        (OrdersStatus::Running, Some(s)) => format!(
+            "fitting: iteration {} (at most {}) · {}",
+            s.iteration,
+            s.max_iterations,
+            format::seconds(run.elapsed_secs)
+        ),
+        (OrdersStatus::Running, None) => {
+            format!("working… {}", format::seconds(run.elapsed_secs))
         }
-    });
+        (OrdersStatus::Done(_), _) => format!("Done in {}", format::seconds(run.elapsed_secs)),
+        (OrdersStatus::Failed(e), _) => format!("Failed: {e}"),
+        (OrdersStatus::Cancelled, _) => "Cancelled".to_owned(),
+    };
+    let running = matches!(run.status, OrdersStatus::Running);
+    if super::run_progress_ui(ui, text, running, progress, busy) {
+        cmds.push(OrdersCommand::Cancel.into());
+    }
     if run.question == OrdersQuestion::LifetimeValue {
         ui.add_space(8.0);
         chart_ui(ui, cmds, "clv_fit_curve", |ui| fit_curve_ui(ui, run));

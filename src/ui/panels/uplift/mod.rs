@@ -294,39 +294,25 @@ pub fn train_ui(
         super::waiting_ui(ui, "Press Run in Model.");
         return;
     };
-    ui.horizontal(|ui| {
-        let text = match (&run.status, run.curve.last()) {
-            (UpliftStatus::Running, Some(s)) => format!(
-                "{}: step {} of {} · {}",
-                s.part.label(),
-                s.report.step,
-                s.report.total_steps,
-                format::seconds(run.elapsed_secs)
-            ),
-            (UpliftStatus::Running, None) => {
-                format!("preparing… {}", format::seconds(run.elapsed_secs))
-            }
-            (UpliftStatus::Done(_), _) => format!("Done in {}", format::seconds(run.elapsed_secs)),
-            (UpliftStatus::Failed(e), _) => format!("Failed: {e}"),
-            (UpliftStatus::Cancelled, _) => "Cancelled".to_owned(),
-        };
-        let fraction = if matches!(run.status, UpliftStatus::Running) {
-            progress
-        } else {
-            1.0
-        };
-        ui.add(
-            egui::ProgressBar::new(fraction as f32)
-                .desired_width(420.0)
-                .text(text),
-        );
-        if busy {
-            if ui.button("Cancel").clicked() {
-                cmds.push(UpliftCommand::Cancel.into());
-            }
-            ui.spinner();
+    let text = match (&run.status, run.curve.last()) {
+        (UpliftStatus::Running, Some(s)) => format!(
+            "{}: step {} of {} · {}",
+            s.part.label(),
+            s.report.step,
+            s.report.total_steps,
+            format::seconds(run.elapsed_secs)
+        ),
+        (UpliftStatus::Running, None) => {
+            format!("preparing… {}", format::seconds(run.elapsed_secs))
         }
-    });
+        (UpliftStatus::Done(_), _) => format!("Done in {}", format::seconds(run.elapsed_secs)),
+        (UpliftStatus::Failed(e), _) => format!("Failed: {e}"),
+        (UpliftStatus::Cancelled, _) => "Cancelled".to_owned(),
+    };
+    let running = matches!(run.status, UpliftStatus::Running);
+    if super::run_progress_ui(ui, text, running, progress, busy) {
+        cmds.push(UpliftCommand::Cancel.into());
+    }
     ui.add_space(8.0);
     super::orders::chart_ui(ui, cmds, "uplift_training_curve", |ui| curve_ui(ui, run));
 }
