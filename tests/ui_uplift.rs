@@ -139,8 +139,7 @@ fn the_sample_campaign_test_finds_whom_the_offer_changes() {
             "uplift-forest",
             "--param",
             "trees=20",
-            "--holdout",
-            "0.3",
+            // The app's default held-out share and seed are the command line's.
             "--seed",
             "42",
             "--metrics",

@@ -201,6 +201,18 @@ fn train_uplift(
     let treatment = args.treatment.clone().ok_or_else(|| {
         Error::InvalidInput("--task uplift needs --treatment COL: who got the offer".into())
     })?;
+    if let Some(flag) = [
+        ("--balance-classes", args.balance_classes),
+        ("--folds", args.folds.is_some()),
+        ("--k", args.k.is_some()),
+    ]
+    .iter()
+    .find_map(|(f, given)| given.then_some(f))
+    {
+        return Err(Error::InvalidInput(format!(
+            "{flag} is not used by --task uplift"
+        )));
+    }
     let method = args
         .uplift_method
         .as_deref()
@@ -215,7 +227,6 @@ fn train_uplift(
             model: args.model.as_deref().and_then(ModelKind::from_cli_name),
             holdout: args.holdout,
             seed: args.seed,
-            balance_classes: args.balance_classes,
             ..ModelSettings::default()
         },
         treatment,

@@ -252,10 +252,28 @@ fn bad_settings_say_what_to_do() {
     let mut s = settings(Method::TwoModel, ModelKind::Logistic);
     s.treatment = "region".into();
     assert!(run(&s).contains("two values"), "{}", run(&s));
+    // Naming one of several offers as treated would mix the others into the control group.
+    s.treated = Some("North".into());
+    assert!(run(&s).contains("two values"), "{}", run(&s));
+    s.treated = None;
     s.treatment = "nope".into();
     assert!(run(&s).contains("nope"), "{}", run(&s));
     let mut s = settings(Method::TwoModel, ModelKind::KMeans);
     assert!(run(&s).contains("can't estimate"), "{}", run(&s));
+    // The forest uses no learner of the zoo: whatever is picked there doesn't matter.
+    let mut forest = s.clone();
+    forest.method = Method::UpliftForest;
+    forest.forest.trees = 2;
+    assert!(
+        uplift::run(
+            &e.frame,
+            &Recipe::default(),
+            &forest,
+            &mut |_| {},
+            &RunControl::default()
+        )
+        .is_ok()
+    );
     s.model.model = Some(ModelKind::Logistic);
     s.treatment = "converted".into();
     assert!(run(&s).contains("same column"), "{}", run(&s));

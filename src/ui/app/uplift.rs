@@ -279,7 +279,9 @@ impl App {
         let job = Job::start(
             format!("uplift:{}", settings.method.cli_name()),
             "Uplift",
-            OnDrop::CancelAndJoin,
+            // Preparing the rows and scoring every customer don't look at Cancel: the UI must
+            // not wait for them.
+            OnDrop::CancelAndDetach,
             self.waker.clone(),
             move |ctx: &JobContext<UpliftEvent>| {
                 let result = catch_panic(|| run(&job_settings, &frame, &recipe, ctx)).map(Box::new);

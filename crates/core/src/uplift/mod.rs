@@ -124,7 +124,6 @@ impl Default for Settings {
         Self {
             model: ModelSettings {
                 task: Some(Task::Classification),
-                holdout: 0.3,
                 ..ModelSettings::default()
             },
             treatment: String::new(),
@@ -265,14 +264,43 @@ pub fn groups(raw: &DataFrame, name: &str, treated: Option<&str>) -> Result<Clas
         .column(name)
         .map_err(|_| Error::missing_column(name, "named as the treatment"))?;
     let text = labels_of(column)?;
-    match choose_classes(name, text.str()?.iter(), treated)? {
+    let mut values: Vec<&str> = text.str()?.iter().flatten().collect();
+    values.sort_unstable();
+    values.dedup();
+    if values.len() > 2 {
+        // "One value against all the others" would mix the other offers into the control group.
+        return Err(Error::InvalidInput(format!(
+            "treatment '{name}' has {} values ({}…): it must say treated or not, in two values (keep the rows of one offer and the control group in Clean)",
+            values.len(),
+            values
+                .iter()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    match choose_classes(name, values.iter().map(|v| Some(*v)), treated)? {
         Labels::YesNo(c) => Ok(c),
-        Labels::Several(l) => Err(Error::InvalidInput(format!(
-            "treatment '{name}' has {} values ({}…): it must say treated or not, in two values; name the treated one with --treated",
-            l.len(),
-            l.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+        Labels::Several(_) => Err(Error::InvalidInput(format!(
+            "treatment '{name}' must say treated or not, in two values"
         ))),
     }
+}
+
+/// The group of each row of `df` (a table derived from the plan's, carrying its row id), read
+/// from the raw table: a recipe step that retypes or rescales the treatment column changes
+/// nothing.
+fn groups_by_row(df: &DataFrame, all_groups: &[Option<bool>]) -> Result<Vec<bool>> {
+    Ok(df
+        .column(crate::data::ROW_ID)?
+        .idx()?
+        .iter()
+        .map(|id| {
+            id.and_then(|i| all_groups.get(i as usize).copied().flatten())
+                .unwrap_or(false)
+        })
+        .collect())
 }
 
 /// Per row of `df`, whether it is in the treated group (None: no group).
@@ -289,6 +317,8 @@ fn treated_of(df: &DataFrame, name: &str, groups: &Classes) -> Result<Vec<Option
 /// yes/no model of the outcome (the treatment never an input), and the usable rows with their
 /// cell (2 × treated + responded).
 struct Resolved {
+    /// Each row of `plan.raw` (by its row id): treated, control, or no group.
+    all_groups: Vec<Option<bool>>,
     plan: Plan,
     plan_settings: ModelSettings,
     groups: Classes,
@@ -328,7 +358,12 @@ impl Resolved {
         }
         let mut plan_settings = ms.clone();
         plan_settings.task = Some(Task::Classification);
-        plan_settings.model = Some(kind);
+        // The forest trains none of the zoo: its plan names the default learner.
+        plan_settings.model = Some(if settings.method.uses_zoo() {
+            kind
+        } else {
+            ModelKind::Logistic
+        });
         if !plan_settings.ignore.contains(&settings.treatment) {
             plan_settings.ignore.push(settings.treatment.clone());
         }
@@ -372,6 +407,7 @@ impl Resolved {
         };
         plan.usable = usable.clone();
         Ok(Self {
+            all_groups,
             plan,
             plan_settings,
             groups,
@@ -401,10 +437,7 @@ pub struct Description {
 pub fn describe(raw: &DataFrame, recipe: &Recipe, settings: &Settings) -> Result<Description> {
     let r = Resolved::new(raw, settings)?;
     let prepared = r.plan.prepare(recipe, &r.plan_settings, &r.usable, &[])?;
-    let treated: Vec<bool> = treated_of(&prepared.train_clean, &settings.treatment, &r.groups)?
-        .into_iter()
-        .map(|t| t.unwrap_or(false))
-        .collect();
+    let treated = groups_by_row(&prepared.train_clean, &r.all_groups)?;
     let balance = experiment::balance(prepared.x.view(), &prepared.schema.names, &treated);
     let mut notes = r.plan.notes.clone();
     notes.extend(prepared.notes.iter().cloned());
@@ -428,6 +461,7 @@ pub fn run(
     let started = Instant::now();
     let ms = &settings.model;
     let Resolved {
+        all_groups,
         plan,
         plan_settings,
         groups,
@@ -444,18 +478,7 @@ pub fn run(
     let prepared = plan.prepare(recipe, &plan_settings, &train_rows, &hold_rows)?;
     let mut notes = plan.notes.clone();
     notes.extend(prepared.notes.iter().cloned());
-    let group_of = |df: &DataFrame| -> Result<Vec<bool>> {
-        if df.get_column_index(&settings.treatment).is_none() {
-            return Err(Error::InvalidInput(format!(
-                "the recipe removes the treatment '{}': take that step out",
-                settings.treatment
-            )));
-        }
-        Ok(treated_of(df, &settings.treatment, &groups)?
-            .into_iter()
-            .map(|t| t.unwrap_or(false))
-            .collect())
-    };
+    let group_of = |df: &DataFrame| groups_by_row(df, &all_groups);
     let train_t = group_of(&prepared.train_clean)?;
     let hold_t = match &prepared.hold_clean {
         Some(h) => group_of(h)?,
@@ -567,8 +590,8 @@ pub fn run(
         treated,
         curve,
         notes,
-        train_rows: train_rows.len(),
-        holdout_rows: hold_rows.len(),
+        train_rows: prepared.y.len(),
+        holdout_rows: prepared.valid_y.len(),
         elapsed_secs: started.elapsed().as_secs_f64(),
     })
 }

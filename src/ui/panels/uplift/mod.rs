@@ -140,7 +140,7 @@ pub fn model_ui(ui: &mut egui::Ui, state: &AppState, busy: bool, cmds: &mut Vec<
             });
             ui.end_row();
             if edited.method.uses_zoo() {
-                let name = ui.label("Model").on_hover_text("The yes/no learner the method trains (its settings are those of the Model step for that learner).").id;
+                let name = ui.label("Model").on_hover_text("The yes/no learner the method trains (with its default settings here; the command line's --param changes them).").id;
                 let kind = edited.model.model.unwrap_or(workbench_core::ml::ModelKind::Logistic);
                 egui::ComboBox::from_id_salt("uplift_model")
                     .selected_text(kind.label())
