@@ -318,3 +318,31 @@ fn the_experiment_is_described_before_modelling() {
             .all(|b| b.feature != "treated" && b.feature != "converted")
     );
 }
+
+/// The `decile` column groups the rows exactly as the decile table does.
+#[test]
+fn the_decile_column_is_the_decile_table() {
+    let customers = sample::generate(3_000, 8).unwrap();
+    let e = sample_experiment::add(&customers, 8).unwrap();
+    let s = settings(Method::TwoModel, ModelKind::Tree);
+    let o = uplift::run(
+        &e.frame,
+        &Recipe::default(),
+        &s,
+        &mut |_| {},
+        &RunControl::default(),
+    )
+    .unwrap();
+    let decile = o.predictions.column("decile").unwrap().i32().unwrap();
+    for (d, row) in o.evaluation.deciles.iter().enumerate() {
+        let members: Vec<usize> = decile
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| *v == Some(d as i32 + 1))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(members.len(), row.treated + row.control, "decile {}", d + 1);
+        let treated = members.iter().filter(|&&i| o.treated[i]).count();
+        assert_eq!(treated, row.treated, "decile {}", d + 1);
+    }
+}

@@ -260,6 +260,23 @@ impl Decile {
     }
 }
 
+/// Each row's decile of predicted uplift (1 = the highest), the groups of [`by_decile`]: the
+/// `decile` column of scored files, so it and the decile table agree row for row.
+pub fn deciles(uplift: &[f64]) -> Vec<u8> {
+    let order = descending(uplift);
+    let n = order.len();
+    let mut out = vec![0u8; n];
+    let mut start = 0;
+    for d in 0..10u8 {
+        let size = n / 10 + usize::from(usize::from(d) < n % 10);
+        for &i in &order[start..start + size] {
+            out[i] = d + 1;
+        }
+        start += size;
+    }
+    out
+}
+
 /// The rows split into ten groups by predicted uplift, highest first, as numpy's
 /// `array_split` splits them (scikit-uplift's `uplift_by_percentile`, `bins=10`): the first
 /// n mod 10 groups hold one row more.

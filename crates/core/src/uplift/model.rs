@@ -16,7 +16,6 @@ use crate::data::recipe::FittedRecipe;
 use crate::error::{Error, Result};
 use crate::ml::Classes;
 use crate::ml::features::FeatureSchema;
-use crate::ml::metrics::deciles;
 use crate::ml::models::{ModelKind, TrainedModel};
 use crate::ml::saved::{FORMAT, FORMAT_VERSION, MAX_MODEL_BYTES, SavedModel, Scored};
 
@@ -143,7 +142,10 @@ impl UpliftModel {
             Some(v) => Column::new(name.into(), v),
             None => Column::full_null(name.into(), n, &DataType::Float64),
         };
-        let decile: Vec<i32> = deciles(&p.uplift).into_iter().map(i32::from).collect();
+        let decile: Vec<i32> = super::metrics::deciles(&p.uplift)
+            .into_iter()
+            .map(i32::from)
+            .collect();
         for c in [
             optional(P_TREATED, p.p_treated),
             optional(P_CONTROL, p.p_control),
