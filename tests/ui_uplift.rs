@@ -251,4 +251,17 @@ fn a_project_keeps_the_campaign_question() {
     assert!(u.active);
     assert_eq!(u.settings, s);
     assert_eq!(h.state().state.step, WorkflowStep::Model);
+
+    // A recipe change checks the experiment again, on the table the model would see.
+    use marketing_workbench::ui::app::RecipeCommand;
+    use workbench_core::data::recipe::Step;
+    h.state_mut()
+        .push(RecipeCommand::AddStep(Step::DropColumns {
+            columns: vec!["age".into()],
+        }));
+    step_until(
+        &mut h,
+        "the check without age",
+        |a| matches!(&a.state.uplift.check, Some(CheckStatus::Done(d)) if d.balance.iter().all(|b| b.feature != "age")),
+    );
 }

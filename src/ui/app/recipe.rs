@@ -148,7 +148,13 @@ impl App {
 
     pub(super) fn on_cleaned(&mut self, result: Result<Cleaned>) {
         match result {
-            Ok(c) => self.state.cleaned = Some(c),
+            Ok(c) => {
+                self.state.cleaned = Some(c);
+                // The recipe changed what the campaign test's model would see: check it again.
+                if self.state.uplift.active {
+                    self.check_experiment();
+                }
+            }
             Err(e) => {
                 // The last change broke the recipe: take it back and say why.
                 self.notifications

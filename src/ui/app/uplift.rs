@@ -230,7 +230,7 @@ impl App {
 
     /// Describes the experiment on the check worker (when a treatment and an outcome are
     /// picked).
-    fn check_experiment(&mut self) {
+    pub(super) fn check_experiment(&mut self) {
         let s = self.state.uplift.settings.clone();
         if s.treatment.is_empty() || s.model.target.is_none() {
             return;
