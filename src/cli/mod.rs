@@ -3,8 +3,9 @@
 
 //!
 //! One file per command family: `table.rs` (sample, profile), `models.rs` (train, score),
-//! `transactions.rs` (clv, basket, recommend).
+//! `transactions.rs` (clv, basket, recommend), `forecast.rs`.
 
+mod forecast;
 mod models;
 mod table;
 mod transactions;
@@ -16,6 +17,7 @@ use clap::{Parser, Subcommand};
 use workbench_core::data::load;
 use workbench_core::error::Result;
 
+pub use forecast::ForecastArgs;
 pub use models::{TrainArgs, summary};
 pub use transactions::{BasketArgs, ClvArgs, RecommendArgs};
 
@@ -84,6 +86,9 @@ pub enum Command {
     Basket(Box<BasketArgs>),
     /// What to recommend: each customer's top items not bought yet, checked on their last order.
     Recommend(Box<RecommendArgs>),
+    /// Forecast a value (or a count of rows) over time: baselines, exponential smoothing and a
+    /// recurrent network, judged on a held-out test period.
+    Forecast(Box<ForecastArgs>),
 }
 
 pub(crate) fn parse_fraction(s: &str) -> std::result::Result<f64, String> {
@@ -125,5 +130,6 @@ pub fn run(command: Command) -> Result<()> {
         Command::Clv(args) => transactions::clv(*args),
         Command::Basket(args) => transactions::basket(*args),
         Command::Recommend(args) => transactions::recommend(*args),
+        Command::Forecast(args) => forecast::forecast(*args),
     }
 }

@@ -112,7 +112,7 @@ pub fn clv(args: ClvArgs) -> Result<()> {
 }
 
 /// Once the settings are checked, what goes wrong is the file's: its name goes in front.
-fn in_file(e: Error, file: &Path) -> Error {
+pub(crate) fn in_file(e: Error, file: &Path) -> Error {
     match e {
         Error::MissingColumn { name, context } => {
             Error::bad_file(file, format!("column '{name}' is missing{context}"))

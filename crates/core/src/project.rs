@@ -52,6 +52,10 @@ pub struct Project {
     /// The campaign-test question's settings, when it was the question asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uplift: Option<crate::uplift::Settings>,
+    /// The forecasting question's settings, when it was the question asked (opening runs it
+    /// again with the same seed: the same forecasts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<crate::forecast::Settings>,
 }
 
 impl Project {
@@ -65,6 +69,7 @@ impl Project {
             || self.segment_names.iter().any(|n| !n.trim().is_empty())
             || self.model.is_some()
             || self.uplift.is_some()
+            || self.forecast.is_some()
     }
 
     pub fn new(
@@ -83,6 +88,7 @@ impl Project {
             segment_names,
             model,
             uplift: None,
+            forecast: None,
         }
     }
 

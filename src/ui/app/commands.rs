@@ -8,6 +8,7 @@ use workbench_core::data::recipe::Step;
 use workbench_core::data::view::TableView;
 use workbench_core::ml::{ModelKind, ModelSettings};
 
+use super::forecast::ForecastCommand;
 use super::orders::OrdersCommand;
 use super::uplift::UpliftCommand;
 use super::{App, WorkflowStep};
@@ -24,6 +25,7 @@ pub enum Command {
     Project(ProjectCommand),
     Orders(OrdersCommand),
     Uplift(UpliftCommand),
+    Forecast(ForecastCommand),
     /// Show a message (empty: nothing).
     Notify {
         message: String,
@@ -169,7 +171,8 @@ into_command!(
     ExportCommand => Export,
     ProjectCommand => Project,
     OrdersCommand => Orders,
-    UpliftCommand => Uplift
+    UpliftCommand => Uplift,
+    ForecastCommand => Forecast
 );
 
 impl App {
@@ -185,6 +188,7 @@ impl App {
             Command::Project(c) => self.apply_project(c),
             Command::Orders(c) => self.apply_orders(c),
             Command::Uplift(c) => self.apply_uplift(c),
+            Command::Forecast(c) => self.apply_forecast(c),
             Command::Notify { message, .. } if message.is_empty() => {}
             Command::Notify { message, error } => {
                 if error {

@@ -153,6 +153,7 @@ impl App {
             Ok(ds) => {
                 let orders = OrdersState::for_table(&ds.profile);
                 let uplift = super::uplift::UpliftState::for_table(&ds.profile);
+                let forecast = super::forecast::ForecastState::for_table(&ds.profile);
                 if uplift.recognised {
                     self.notifications.info(format!(
                         "Opened {}: {} customers, {} columns. It looks like a campaign test ('{}' says who got the offer): Model asks whom the offer changes",
@@ -183,9 +184,11 @@ impl App {
                 self.jobs.orders.clear();
                 self.jobs.uplift.clear();
                 self.jobs.uplift_check.clear();
+                self.jobs.forecast.clear();
                 let state = &mut self.state;
                 state.orders = orders;
                 state.uplift = uplift;
+                state.forecast = forecast;
                 state.dataset = Some(ds);
                 state.cleaned = None;
                 state.training = None;

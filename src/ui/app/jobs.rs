@@ -141,6 +141,7 @@ use workbench_core::Result;
 use workbench_core::train::TrainEvent;
 use workbench_core::train::search::SearchEvent;
 
+use super::forecast::ForecastEvent;
 use super::orders::OrdersEvent;
 use super::state::{Cleaned, Dataset, TargetCheck};
 use super::uplift::UpliftEvent;
@@ -169,4 +170,6 @@ jobs! {
     uplift: UpliftEvent => on_uplift_event with JobSlot::with_progress(),
     /// The campaign test itself: groups, effect, balance.
     uplift_check: Result<Description> => on_uplift_checked,
+    /// A forecast: every method on every series.
+    forecast: ForecastEvent => on_forecast_event with JobSlot::with_progress(),
 }

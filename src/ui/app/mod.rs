@@ -12,6 +12,7 @@ mod commands;
 mod data;
 mod dialogs;
 mod export;
+mod forecast;
 mod jobs;
 mod menus;
 mod model;
@@ -28,6 +29,7 @@ use super::widgets::notifications::Notifications;
 pub use commands::{
     Command, DataCommand, ExportCommand, ModelCommand, ProjectCommand, RecipeCommand, TrainCommand,
 };
+pub use forecast::{ForecastCommand, ForecastRun, ForecastState, ForecastStatus};
 pub use orders::{
     GONE_BELOW, OrdersCommand, OrdersQuestion, OrdersResult, OrdersRun, OrdersSettings,
     OrdersState, OrdersStatus, OrdersTable,
@@ -182,6 +184,11 @@ impl eframe::App for App {
         {
             run.elapsed_secs = run.started.elapsed().as_secs_f64();
         }
+        if self.jobs.forecast.is_busy()
+            && let Some(run) = &mut self.state.forecast.run
+        {
+            run.elapsed_secs = run.started.elapsed().as_secs_f64();
+        }
         // Commands from the previous frame's panels and from outside.
         for c in std::mem::take(&mut self.commands) {
             self.apply(c, ctx);
@@ -192,8 +199,10 @@ impl eframe::App for App {
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar_ui(ui));
         let mut cmds = Vec::new();
-        let training =
-            self.jobs.train.is_busy() || self.jobs.orders.is_busy() || self.jobs.uplift.is_busy();
+        let training = self.jobs.train.is_busy()
+            || self.jobs.orders.is_busy()
+            || self.jobs.uplift.is_busy()
+            || self.jobs.forecast.is_busy();
         egui::Panel::left("steps")
             .resizable(false)
             .exact_size(210.0)
@@ -202,7 +211,29 @@ impl eframe::App for App {
             });
         let orders = self.state.orders.question.is_some();
         let uplift = self.state.uplift.active;
+        let forecast = self.state.forecast.active;
         egui::CentralPanel::default().show(ui, |ui| match self.state.step {
+            WorkflowStep::Model if forecast => {
+                panels::forecast::model_ui(ui, &self.state, self.jobs.forecast.is_busy(), &mut cmds)
+            }
+            WorkflowStep::Train if forecast => panels::forecast::train_ui(
+                ui,
+                &self.state,
+                self.jobs.forecast.is_busy(),
+                self.jobs
+                    .forecast
+                    .status()
+                    .and_then(|(_, p)| p)
+                    .unwrap_or(0.0),
+                &mut cmds,
+            ),
+            WorkflowStep::Predictions if forecast => panels::forecast::results_ui(
+                ui,
+                &self.state,
+                &mut self.panels.forecast,
+                self.jobs.export.is_busy(),
+                &mut cmds,
+            ),
             WorkflowStep::Model if uplift => {
                 panels::uplift::model_ui(ui, &self.state, self.jobs.uplift.is_busy(), &mut cmds)
             }

@@ -306,6 +306,7 @@ impl App {
             OrdersCommand::SetQuestion(q) => {
                 if q.is_some() {
                     self.state.uplift.active = false;
+                    self.state.forecast.active = false;
                 }
                 if self.state.orders.question != q {
                     self.state.orders.question = q;

@@ -78,6 +78,12 @@ impl App {
             .uplift
             .active
             .then(|| self.state.uplift.settings.clone());
+        project.forecast = self
+            .state
+            .forecast
+            .active
+            .then(|| self.state.forecast.settings.clone())
+            .flatten();
         Some(project)
     }
 
@@ -121,7 +127,12 @@ impl App {
         self.panels.predictions.segment_names = project.segment_names;
         self.spawn_clean();
         self.spawn_target_profile();
-        if let Some(uplift) = project.uplift {
+        if let Some(forecast) = project.forecast {
+            // The forecast, as it was set up, run again: the same seed gives the same numbers.
+            self.apply_forecast(super::ForecastCommand::Change(Box::new(forecast)));
+            self.apply_forecast(super::ForecastCommand::SetActive(true));
+            self.apply_forecast(super::ForecastCommand::Start);
+        } else if let Some(uplift) = project.uplift {
             // The campaign-test question, as it was set up: its settings, and the check of the
             // experiment (the run itself is the user's to start).
             self.state.uplift.settings = uplift;

@@ -167,6 +167,8 @@ pub struct AppState {
     pub orders: OrdersState,
     /// The campaign-test question: whom does the offer change.
     pub uplift: super::uplift::UpliftState,
+    /// Forecasting: what comes next.
+    pub forecast: super::forecast::ForecastState,
     /// Numbers every training run gets, so runs can key caches by it.
     pub(super) next_run_id: u64,
 }
@@ -191,6 +193,7 @@ impl Default for AppState {
             restore_offer: None,
             orders: OrdersState::default(),
             uplift: super::uplift::UpliftState::default(),
+            forecast: super::forecast::ForecastState::default(),
             next_run_id: 1,
         }
     }
@@ -238,4 +241,5 @@ pub struct PanelState {
     pub model: panels::model::ModelView,
     pub orders: panels::orders::OrdersView,
     pub uplift: panels::uplift::UpliftView,
+    pub forecast: panels::forecast::ForecastView,
 }

@@ -183,6 +183,7 @@ impl App {
                 if self.state.uplift.active != on {
                     self.state.uplift.active = on;
                     if on {
+                        self.state.forecast.active = false;
                         self.state.orders.question = None;
                         self.jobs.orders.clear();
                         self.state.orders.run = None;

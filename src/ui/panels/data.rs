@@ -76,6 +76,7 @@ pub fn data_panel_ui(
     header_ui(ui, ds, state.row_word(), cmds);
     super::orders::data_ui(ui, state, cmds);
     super::uplift::data_ui(ui, state, cmds);
+    super::forecast::data_ui(ui, state, cmds);
     rfm_ui(ui, ds, view, cmds);
     ui.separator();
     egui::Panel::left("data_columns")

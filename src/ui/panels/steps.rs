@@ -1,8 +1,8 @@
 //! The step list on the left: each step, whether it is done, and what it is waiting for.
 
 use crate::ui::app::{
-    AppState, Command, OrdersQuestion, OrdersResult, OrdersStatus, RunStatus, UpliftStatus,
-    WorkflowStep,
+    AppState, Command, ForecastStatus, OrdersQuestion, OrdersResult, OrdersStatus, RunStatus,
+    UpliftStatus, WorkflowStep,
 };
 use crate::ui::format;
 use workbench_core::ml::Task;
@@ -78,6 +78,38 @@ fn uplift_status(state: &AppState, step: WorkflowStep) -> Option<(bool, String)>
     })
 }
 
+/// Whether a step is done and a one-line status, for a forecast.
+fn forecast_status(state: &AppState, step: WorkflowStep) -> Option<(bool, String)> {
+    let run = state.forecast.run.as_ref();
+    Some(match step {
+        WorkflowStep::Data | WorkflowStep::Clean => return None,
+        WorkflowStep::Model => (true, "What comes next".to_owned()),
+        WorkflowStep::Train => match run.map(|r| &r.status) {
+            Some(ForecastStatus::Running) => {
+                let (done, total) = run.map_or((0, 0), |r| r.series);
+                (false, format!("Forecasting… {done} of {total} series"))
+            }
+            Some(ForecastStatus::Done(_)) => (
+                true,
+                format!(
+                    "Done in {}",
+                    format::seconds(run.map_or(0.0, |r| r.elapsed_secs))
+                ),
+            ),
+            Some(ForecastStatus::Failed(_)) => (false, "Failed: see Train".into()),
+            Some(ForecastStatus::Cancelled) => (false, "Cancelled".into()),
+            None => (false, "Press Run in Model".into()),
+        },
+        WorkflowStep::Predictions => match run.and_then(|r| r.result()) {
+            Some(r) => match r.total.best() {
+                Some(b) => (true, format!("best: {}", b.method.key())),
+                None => (true, "no method ran".into()),
+            },
+            None => (false, "Run the forecast first".into()),
+        },
+    })
+}
+
 /// Whether a step is done and a one-line status.
 fn status(state: &AppState, step: WorkflowStep, training: bool) -> (bool, String) {
     let has_data = state.dataset.is_some();
@@ -88,6 +120,11 @@ fn status(state: &AppState, step: WorkflowStep, training: bool) -> (bool, String
     }
     if state.uplift.active
         && let Some(s) = uplift_status(state, step)
+    {
+        return s;
+    }
+    if state.forecast.active
+        && let Some(s) = forecast_status(state, step)
     {
         return s;
     }

@@ -100,7 +100,10 @@ pub fn parse_one(s: &str) -> Option<i32> {
     FORMATS.iter().find_map(|f| parse_with(s, f))
 }
 
-/// The one format that reads every sampled value, if any (month-first when ambiguous).
+/// The one format that reads every sampled value, if any. With slashes, when both readings
+/// fit, month-first wins, except for dates whose first number is always 1 and whose second
+/// varies (`01/03/2024`, `01/04/2024`, …): those are the first of each month written day-first
+/// (monthly data), not the first twelve days of January.
 pub fn detect_format<'a>(values: impl Iterator<Item = &'a str>) -> Option<&'static str> {
     let sample: Vec<&str> = values
         .filter(|v| !v.trim().is_empty())
@@ -109,10 +112,43 @@ pub fn detect_format<'a>(values: impl Iterator<Item = &'a str>) -> Option<&'stat
     if sample.is_empty() || !sample.iter().all(|v| v.chars().any(|c| c.is_ascii_digit())) {
         return None;
     }
-    FORMATS
+    let found = FORMATS
         .iter()
         .copied()
-        .find(|f| sample.iter().all(|v| parse_with(v, f).is_some()))
+        .find(|f| sample.iter().all(|v| parse_with(v, f).is_some()))?;
+    if found == "%m/%d/%Y" && firsts_of_months(&sample) {
+        return Some("%d/%m/%Y");
+    }
+    Some(found)
+}
+
+/// Whether every value's first number is 1 while the second takes more than one value.
+fn firsts_of_months(sample: &[&str]) -> bool {
+    let mut seconds = sample
+        .iter()
+        .filter_map(|v| three_numbers(date_part(v), b'/'));
+    let Some(first) = seconds.next() else {
+        return false;
+    };
+    let mut varies = false;
+    for n in std::iter::once(first).chain(seconds) {
+        if n[0] != 1 {
+            return false;
+        }
+        varies |= n[1] != first[1];
+    }
+    varies
+}
+
+/// Year, month (1–12) and day of a day number.
+pub fn ymd(day: i32) -> (i32, u32, u32) {
+    let d = date_of(day);
+    (d.year(), d.month(), d.day())
+}
+
+/// The day number of a calendar date, if it exists.
+pub fn from_ymd(year: i32, month: u32, day: u32) -> Option<i32> {
+    NaiveDate::from_ymd_opt(year, month, day).map(day_number)
 }
 
 /// Day numbers of a date, datetime or date-text column.
@@ -391,6 +427,13 @@ mod tests {
         );
         // Both readings fit: month first.
         assert_eq!(detect_format(["03/04/2024"].into_iter()), Some("%m/%d/%Y"));
+        // Except the first of every month, written day-first: monthly data.
+        let monthly = ["01/01/2024", "01/02/2024", "01/03/2024", "01/12/2024"];
+        assert_eq!(detect_format(monthly.into_iter()), Some("%d/%m/%Y"));
+        assert_eq!(parse_with("01/03/2024", "%d/%m/%Y"), from_ymd(2024, 3, 1));
+        // One date alone stays month-first (nothing varies).
+        assert_eq!(detect_format(["01/03/2024"].into_iter()), Some("%m/%d/%Y"));
+        assert_eq!(ymd(from_ymd(2010, 4, 1).unwrap_or_default()), (2010, 4, 1));
         assert_eq!(
             detect_format(["2024-03-31 10:00:00"].into_iter()),
             Some("%Y-%m-%d")

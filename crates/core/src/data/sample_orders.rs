@@ -8,6 +8,7 @@
 //!   out with probability p ~ beta(a, b).
 //! - How much: order values follow Gamma-Gamma with [`SPEND`]: each customer's mean order
 //!   value is p/ν with ν ~ gamma(q, γ), and each order's value ~ gamma(p, ν).
+//! - Where: each order's `region` is its customer's in the customer table of the same seed.
 //! - What: products from a catalogue of categories; each customer prefers a category, and
 //!   [`AFFINITIES`] plant co-purchases (a printer is often followed by ink).
 //!
@@ -299,6 +300,23 @@ pub fn generate(customers: usize, seed: u64) -> Result<OrderSample> {
         Column::new("amount".into(), amount),
     ])?
     .sort(["order_date", "order_id"], SortMultipleOptions::default())?;
+    // Each order ships to its customer's region, as the customer table of the same seed has it
+    // (missing where the customer's is).
+    let regions = super::sample::generate(customers, seed)?
+        .frame
+        .select(["customer_id", "region"])?;
+    let frame = frame
+        .lazy()
+        .join(
+            regions.lazy(),
+            [col("customer_id")],
+            [col("customer_id")],
+            JoinArgs {
+                maintain_order: MaintainOrderJoin::Left,
+                ..JoinArgs::new(JoinType::Left)
+            },
+        )
+        .collect()?;
     Ok(OrderSample {
         frame,
         future_purchases,

@@ -28,6 +28,7 @@ pub fn question_choice_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Co
     {
         cmds.push(UpliftCommand::SetActive(true).into());
     }
+    super::forecast::question_choice_ui(ui, state, cmds);
 }
 
 /// A column picker named by the `label` beside it.
