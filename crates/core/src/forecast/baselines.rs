@@ -38,7 +38,9 @@ pub fn fit(method: Baseline, y: &[f64], m: usize, h: usize) -> Result<BaselineFi
         )));
     }
     let last = y[n - 1];
-    let (fitted, mean, se): (Vec<f64>, Vec<f64>, Box<dyn Fn(usize, f64) -> f64>) = match method {
+    // The standard error of the h-step forecast from σ.
+    type Spread = Box<dyn Fn(usize, f64) -> f64>;
+    let (fitted, mean, se): (Vec<f64>, Vec<f64>, Spread) = match method {
         Baseline::Mean => {
             let avg = y.iter().sum::<f64>() / n as f64;
             let tn = n as f64;

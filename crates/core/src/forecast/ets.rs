@@ -420,7 +420,7 @@ fn initial_states(form: &Form, y: &[f64], m: usize) -> State {
         let half = m / 2;
         let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); m];
         for t in half..window.len().saturating_sub(half) {
-            let trend = if m % 2 == 0 {
+            let trend = if m.is_multiple_of(2) {
                 let a: f64 = window[t - half..t + half].iter().sum();
                 let b: f64 = window[t - half + 1..=t + half].iter().sum();
                 (a + b) / (2.0 * m as f64)

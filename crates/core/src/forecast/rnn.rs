@@ -89,8 +89,13 @@ fn window_inputs(
     m: usize,
     out: &mut Vec<f32>,
 ) {
-    for t in target - window..target {
-        out.push(z[t]);
+    let first = target - window;
+    for (t, &v) in z[first..target]
+        .iter()
+        .enumerate()
+        .map(|(k, v)| (first + k, v))
+    {
+        out.push(v);
         if calendar {
             // Where the period after this one falls in the season.
             let angle = 2.0 * std::f64::consts::PI * ((t + 1) % m.max(1)) as f64 / m.max(1) as f64;
@@ -361,7 +366,7 @@ impl RnnFit {
             Ok(p) => p.iter().map(|s| unscale(s[0])).collect(),
             Err(_) => vec![f64::NAN; h],
         };
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x726e_6e);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x0072_6e6e);
         let spread = Normal::new(0.0, self.residual_sd.max(1e-9)).ok();
         let mut noise = || spread.map_or(0.0, |d| d.sample(&mut rng) as f32);
         let Ok(mut sims) = self.paths(h, PATHS, &mut noise) else {
