@@ -172,7 +172,7 @@ fn basket_and_recommend_on_the_order_sample() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
         header(&orders),
-        "order_id,customer_id,order_date,product,category,quantity,amount"
+        "order_id,customer_id,order_date,product,category,quantity,amount,region"
     );
 
     let rules = dir.path().join("rules.csv");
