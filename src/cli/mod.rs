@@ -8,6 +8,7 @@
 mod forecast;
 mod models;
 mod table;
+mod text;
 mod transactions;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ use workbench_core::error::Result;
 
 pub use forecast::ForecastArgs;
 pub use models::{TrainArgs, summary};
+pub use text::TextArgs;
 pub use transactions::{BasketArgs, ClvArgs, RecommendArgs};
 
 /// Marketing Workbench: customer models for marketers. With no command it opens the app.
@@ -59,6 +61,10 @@ pub enum Command {
         /// Also write an order history for the same customers (one row per order line).
         #[arg(long, value_name = "FILE.csv")]
         transactions: Option<PathBuf>,
+        /// Also write posts by the same customers (reviews, surveys, support tickets, social
+        /// posts) with planted themes and sentiment.
+        #[arg(long, value_name = "FILE.csv")]
+        reviews: Option<PathBuf>,
         /// Add a randomised campaign test: `treated` (1/0) and `converted` (1/0), whose
         /// probability depends on the group differently for different customers.
         #[arg(long)]
@@ -89,6 +95,9 @@ pub enum Command {
     /// Forecast a value (or a count of rows) over time: baselines, exponential smoothing and a
     /// recurrent network, judged on a held-out test period.
     Forecast(Box<ForecastArgs>),
+    /// Read a text column: language, terms, VADER sentiment (English), themes, and the terms
+    /// that set groups apart.
+    Text(Box<TextArgs>),
 }
 
 pub(crate) fn parse_fraction(s: &str) -> std::result::Result<f64, String> {
@@ -118,8 +127,16 @@ pub fn run(command: Command) -> Result<()> {
             seed,
             out,
             transactions,
+            reviews,
             experiment,
-        } => table::sample(rows, seed, &out, transactions.as_deref(), experiment),
+        } => table::sample(
+            rows,
+            seed,
+            &out,
+            transactions.as_deref(),
+            reviews.as_deref(),
+            experiment,
+        ),
         Command::Profile { file, json } => table::profile(&file, json),
         Command::Train(args) => models::train(*args),
         Command::Score {
@@ -131,5 +148,6 @@ pub fn run(command: Command) -> Result<()> {
         Command::Basket(args) => transactions::basket(*args),
         Command::Recommend(args) => transactions::recommend(*args),
         Command::Forecast(args) => forecast::forecast(*args),
+        Command::Text(args) => text::text(*args),
     }
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use workbench_core::data::{
-    export, profile, sample as generator, sample_experiment, sample_orders,
+    export, profile, sample as generator, sample_experiment, sample_orders, sample_reviews,
 };
 use workbench_core::error::{Error, Result};
 
@@ -15,6 +15,7 @@ pub fn sample(
     seed: u64,
     out: &Path,
     transactions: Option<&Path>,
+    reviews: Option<&Path>,
     experiment: bool,
 ) -> Result<()> {
     let s = generator::generate(rows, seed)?;
@@ -25,6 +26,9 @@ pub fn sample(
     }
     if let Some(path) = transactions {
         export::write_csv(&sample_orders::generate(rows, seed)?.frame, path)?;
+    }
+    if let Some(path) = reviews {
+        export::write_csv(&sample_reviews::generate(rows, seed)?.frame, path)?;
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ pub mod ml;
 pub mod project;
 pub mod recommend;
 pub mod samples;
+pub mod text;
 pub mod train;
 pub mod uplift;
 

@@ -28,6 +28,8 @@ pub enum DataSource {
     OrdersSample,
     /// The sample customers with a randomised campaign test ([`crate::samples::experiment`]).
     ExperimentSample,
+    /// The bundled sample posts by the same customers ([`crate::samples::reviews`]).
+    PostsSample,
     /// A file, and the worksheet for a workbook.
     File {
         path: PathBuf,
@@ -56,6 +58,10 @@ pub struct Project {
     /// again with the same seed: the same forecasts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast: Option<crate::forecast::Settings>,
+    /// The text question's settings, when it was the question asked (opening reads the texts
+    /// again with the same seed: the same themes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<crate::text::TextSettings>,
 }
 
 impl Project {
@@ -89,6 +95,7 @@ impl Project {
             model,
             uplift: None,
             forecast: None,
+            text: None,
         }
     }
 

@@ -26,3 +26,13 @@ pub const ORDERS_NAME: &str = "sample_orders.csv";
 pub fn orders() -> crate::Result<polars::prelude::DataFrame> {
     Ok(crate::data::sample_orders::generate(20_000, 42)?.frame)
 }
+
+/// The name the sample posts are shown under.
+pub const REVIEWS_NAME: &str = "sample_posts.csv";
+
+/// The sample posts: reviews, survey answers, support tickets and social posts by the sample
+/// customers, with planted themes and sentiment, as `marketing-workbench sample --rows 20000
+/// --seed 42 --reviews FILE` writes them.
+pub fn reviews() -> crate::Result<polars::prelude::DataFrame> {
+    Ok(crate::data::sample_reviews::generate(20_000, 42)?.frame)
+}

@@ -10,6 +10,7 @@ use workbench_core::ml::{ModelKind, ModelSettings};
 
 use super::forecast::ForecastCommand;
 use super::orders::OrdersCommand;
+use super::text::TextCommand;
 use super::uplift::UpliftCommand;
 use super::{App, WorkflowStep};
 
@@ -26,6 +27,7 @@ pub enum Command {
     Orders(OrdersCommand),
     Uplift(UpliftCommand),
     Forecast(ForecastCommand),
+    Text(TextCommand),
     /// Show a message (empty: nothing).
     Notify {
         message: String,
@@ -49,6 +51,8 @@ pub enum DataCommand {
     LoadOrdersSample,
     /// The bundled sample customers with a randomised campaign test.
     LoadExperimentSample,
+    /// The bundled sample posts (reviews, surveys, tickets, social posts).
+    LoadPostsSample,
     CancelLoad,
     /// Replace the table by its RFM summary, from transactions in these columns.
     MakeRfm {
@@ -172,7 +176,8 @@ into_command!(
     ProjectCommand => Project,
     OrdersCommand => Orders,
     UpliftCommand => Uplift,
-    ForecastCommand => Forecast
+    ForecastCommand => Forecast,
+    TextCommand => Text
 );
 
 impl App {
@@ -189,6 +194,7 @@ impl App {
             Command::Orders(c) => self.apply_orders(c),
             Command::Uplift(c) => self.apply_uplift(c),
             Command::Forecast(c) => self.apply_forecast(c),
+            Command::Text(c) => self.apply_text(c),
             Command::Notify { message, .. } if message.is_empty() => {}
             Command::Notify { message, error } => {
                 if error {

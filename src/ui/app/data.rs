@@ -27,6 +27,7 @@ pub(super) fn source_name(source: &DataSource) -> String {
         DataSource::Sample => samples::CUSTOMERS_NAME.to_owned(),
         DataSource::OrdersSample => samples::ORDERS_NAME.to_owned(),
         DataSource::ExperimentSample => samples::EXPERIMENT_NAME.to_owned(),
+        DataSource::PostsSample => samples::REVIEWS_NAME.to_owned(),
         DataSource::File { path, sheet: None } => display_name(path),
         DataSource::File {
             path,
@@ -69,6 +70,7 @@ impl App {
             DataCommand::LoadSample => self.spawn_load(DataSource::Sample),
             DataCommand::LoadOrdersSample => self.spawn_load(DataSource::OrdersSample),
             DataCommand::LoadExperimentSample => self.spawn_load(DataSource::ExperimentSample),
+            DataCommand::LoadPostsSample => self.spawn_load(DataSource::PostsSample),
             DataCommand::CancelLoad => {
                 self.jobs.load.clear();
                 self.notifications.info("Loading cancelled");
@@ -115,6 +117,7 @@ impl App {
                 ),
                 DataSource::OrdersSample => (samples::orders()?, Vec::new()),
                 DataSource::ExperimentSample => (samples::experiment()?, Vec::new()),
+                DataSource::PostsSample => (samples::reviews()?, Vec::new()),
             };
             if ctx.is_cancelled() {
                 return Err(Error::Cancelled);
@@ -154,6 +157,7 @@ impl App {
                 let orders = OrdersState::for_table(&ds.profile);
                 let uplift = super::uplift::UpliftState::for_table(&ds.profile);
                 let forecast = super::forecast::ForecastState::for_table(&ds.profile);
+                let text = super::text::TextState::for_table(&ds.profile);
                 if uplift.recognised {
                     self.notifications.info(format!(
                         "Opened {}: {} customers, {} columns. It looks like a campaign test ('{}' says who got the offer): Model asks whom the offer changes",
@@ -168,6 +172,14 @@ impl App {
                         ds.name,
                         format::count(ds.frame.height()),
                         format::count(ds.frame.width())
+                    ));
+                } else if let Some(t) = text.settings.as_ref() {
+                    self.notifications.info(format!(
+                        "Opened {}: {} rows, {} columns. '{}' holds what people wrote: Model asks what customers are saying",
+                        ds.name,
+                        format::count(ds.frame.height()),
+                        format::count(ds.frame.width()),
+                        t.column
                     ));
                 } else {
                     self.notifications.info(format!(
@@ -185,10 +197,12 @@ impl App {
                 self.jobs.uplift.clear();
                 self.jobs.uplift_check.clear();
                 self.jobs.forecast.clear();
+                self.jobs.text.clear();
                 let state = &mut self.state;
                 state.orders = orders;
                 state.uplift = uplift;
                 state.forecast = forecast;
+                state.text = text;
                 state.dataset = Some(ds);
                 state.cleaned = None;
                 state.training = None;

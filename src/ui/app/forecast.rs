@@ -98,6 +98,7 @@ impl App {
                     self.jobs.orders.clear();
                     self.state.orders.run = None;
                     self.state.uplift.active = false;
+                    self.state.text.active = false;
                 }
             }
             ForecastCommand::Change(s) => {
@@ -235,6 +236,15 @@ impl App {
                     self.notifications.info(format!(
                         "{} rows without a date or a value were left out",
                         result.rows_skipped
+                    ));
+                }
+                if let Some(day) = result.partial_period_dropped {
+                    self.notifications.info(format!(
+                        "The last {} (from {}) was left out: its dates stop before it ends, so \
+                         its {} would read as a drop",
+                        result.freq.name(),
+                        workbench_core::data::dates::iso_date(day),
+                        result.agg.name()
                     ));
                 }
                 for (g, why) in &result.failed_groups {

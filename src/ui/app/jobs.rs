@@ -144,6 +144,7 @@ use workbench_core::train::search::SearchEvent;
 use super::forecast::ForecastEvent;
 use super::orders::OrdersEvent;
 use super::state::{Cleaned, Dataset, TargetCheck};
+use super::text::TextEvent;
 use super::uplift::UpliftEvent;
 use workbench_core::uplift::Description;
 
@@ -172,4 +173,6 @@ jobs! {
     uplift_check: Result<Description> => on_uplift_checked,
     /// A forecast: every method on every series.
     forecast: ForecastEvent => on_forecast_event with JobSlot::with_progress(),
+    /// Reading a text column: terms, sentiment, themes.
+    text: TextEvent => on_text_event with JobSlot::with_progress(),
 }

@@ -57,6 +57,9 @@ impl App {
                 if ui.button("Open the sample campaign test").clicked() {
                     self.push(DataCommand::LoadExperimentSample);
                 }
+                if ui.button("Open the sample posts").clicked() {
+                    self.push(DataCommand::LoadPostsSample);
+                }
                 let recent = self.settings.recent_files.clone();
                 if !recent.is_empty() {
                     ui.menu_button("Open recent", |ui| {
@@ -148,6 +151,7 @@ impl App {
             DataSource::Sample => "the sample customers".to_owned(),
             DataSource::OrdersSample => "the sample orders".to_owned(),
             DataSource::ExperimentSample => "the sample campaign test".to_owned(),
+            DataSource::PostsSample => "the sample posts".to_owned(),
             DataSource::File { path, .. } => path.display().to_string(),
         };
         egui::Window::new("Restore the last session?")

@@ -21,6 +21,7 @@ mod project;
 mod recipe;
 mod script;
 mod state;
+mod text;
 mod training;
 mod uplift;
 
@@ -39,6 +40,7 @@ pub use state::{
     AppState, Cleaned, Dataset, Derived, PanelState, Preview, RecipeHistory, Settings, Startup,
     WorkflowStep,
 };
+pub use text::{TextCommand, TextDone, TextRun, TextState, TextStatus};
 pub use training::{RunStatus, SEARCH_FOLDS, SearchRun, SearchStatus, TrainingRun};
 pub use uplift::{CheckStatus, UpliftCommand, UpliftResult, UpliftRun, UpliftState, UpliftStatus};
 
@@ -189,6 +191,11 @@ impl eframe::App for App {
         {
             run.elapsed_secs = run.started.elapsed().as_secs_f64();
         }
+        if self.jobs.text.is_busy()
+            && let Some(run) = &mut self.state.text.run
+        {
+            run.elapsed_secs = run.started.elapsed().as_secs_f64();
+        }
         // Commands from the previous frame's panels and from outside.
         for c in std::mem::take(&mut self.commands) {
             self.apply(c, ctx);
@@ -202,7 +209,8 @@ impl eframe::App for App {
         let training = self.jobs.train.is_busy()
             || self.jobs.orders.is_busy()
             || self.jobs.uplift.is_busy()
-            || self.jobs.forecast.is_busy();
+            || self.jobs.forecast.is_busy()
+            || self.jobs.text.is_busy();
         egui::Panel::left("steps")
             .resizable(false)
             .exact_size(210.0)
@@ -212,7 +220,25 @@ impl eframe::App for App {
         let orders = self.state.orders.question.is_some();
         let uplift = self.state.uplift.active;
         let forecast = self.state.forecast.active;
+        let text = self.state.text.active;
         egui::CentralPanel::default().show(ui, |ui| match self.state.step {
+            WorkflowStep::Model if text => {
+                panels::text::model_ui(ui, &self.state, self.jobs.text.is_busy(), &mut cmds)
+            }
+            WorkflowStep::Train if text => panels::text::train_ui(
+                ui,
+                &self.state,
+                self.jobs.text.is_busy(),
+                self.jobs.text.status().and_then(|(_, p)| p).unwrap_or(0.0),
+                &mut cmds,
+            ),
+            WorkflowStep::Predictions if text => panels::text::results_ui(
+                ui,
+                &self.state,
+                &mut self.panels.text,
+                self.jobs.export.is_busy(),
+                &mut cmds,
+            ),
             WorkflowStep::Model if forecast => {
                 panels::forecast::model_ui(ui, &self.state, self.jobs.forecast.is_busy(), &mut cmds)
             }

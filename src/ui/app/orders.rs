@@ -307,6 +307,7 @@ impl App {
                 if q.is_some() {
                     self.state.uplift.active = false;
                     self.state.forecast.active = false;
+                    self.state.text.active = false;
                 }
                 if self.state.orders.question != q {
                     self.state.orders.question = q;

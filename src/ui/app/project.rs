@@ -84,6 +84,12 @@ impl App {
             .active
             .then(|| self.state.forecast.settings.clone())
             .flatten();
+        project.text = self
+            .state
+            .text
+            .active
+            .then(|| self.state.text.settings.clone())
+            .flatten();
         Some(project)
     }
 
@@ -127,7 +133,12 @@ impl App {
         self.panels.predictions.segment_names = project.segment_names;
         self.spawn_clean();
         self.spawn_target_profile();
-        if let Some(forecast) = project.forecast {
+        if let Some(text) = project.text {
+            // The texts, read as they were set up: the same seed gives the same themes.
+            self.apply_text(super::TextCommand::Change(Box::new(text)));
+            self.apply_text(super::TextCommand::SetActive(true));
+            self.apply_text(super::TextCommand::Start);
+        } else if let Some(forecast) = project.forecast {
             // The forecast, as it was set up, run again: the same seed gives the same numbers.
             self.apply_forecast(super::ForecastCommand::Change(Box::new(forecast)));
             self.apply_forecast(super::ForecastCommand::SetActive(true));

@@ -86,7 +86,10 @@ impl Dataset {
     pub fn path(&self) -> Option<&PathBuf> {
         match &self.source {
             DataSource::File { path, .. } => Some(path),
-            DataSource::Sample | DataSource::OrdersSample | DataSource::ExperimentSample => None,
+            DataSource::Sample
+            | DataSource::OrdersSample
+            | DataSource::ExperimentSample
+            | DataSource::PostsSample => None,
         }
     }
 
@@ -94,7 +97,10 @@ impl Dataset {
     pub fn sheet(&self) -> Option<&String> {
         match &self.source {
             DataSource::File { sheet, .. } => sheet.as_ref(),
-            DataSource::Sample | DataSource::OrdersSample | DataSource::ExperimentSample => None,
+            DataSource::Sample
+            | DataSource::OrdersSample
+            | DataSource::ExperimentSample
+            | DataSource::PostsSample => None,
         }
     }
 }
@@ -169,6 +175,8 @@ pub struct AppState {
     pub uplift: super::uplift::UpliftState,
     /// Forecasting: what comes next.
     pub forecast: super::forecast::ForecastState,
+    /// What customers are saying: a text column.
+    pub text: super::text::TextState,
     /// Numbers every training run gets, so runs can key caches by it.
     pub(super) next_run_id: u64,
 }
@@ -194,6 +202,7 @@ impl Default for AppState {
             orders: OrdersState::default(),
             uplift: super::uplift::UpliftState::default(),
             forecast: super::forecast::ForecastState::default(),
+            text: super::text::TextState::default(),
             next_run_id: 1,
         }
     }
@@ -242,4 +251,5 @@ pub struct PanelState {
     pub orders: panels::orders::OrdersView,
     pub uplift: panels::uplift::UpliftView,
     pub forecast: panels::forecast::ForecastView,
+    pub text: panels::text::TextView,
 }

@@ -184,6 +184,7 @@ impl App {
                     self.state.uplift.active = on;
                     if on {
                         self.state.forecast.active = false;
+                        self.state.text.active = false;
                         self.state.orders.question = None;
                         self.jobs.orders.clear();
                         self.state.orders.run = None;

@@ -68,6 +68,14 @@ pub fn data_panel_ui(
             {
                 cmds.push(DataCommand::LoadExperimentSample.into());
             }
+            ui.add_space(6.0);
+            if ui
+                .button("Open the sample posts")
+                .on_hover_text("Reviews, survey answers, support tickets and social posts by the sample customers: what are customers saying?")
+                .clicked()
+            {
+                cmds.push(DataCommand::LoadPostsSample.into());
+            }
             ui.add_space(10.0);
             ui.weak("CSV, TSV, Excel, Parquet or JSON: or drop a file onto this window");
         });
@@ -77,6 +85,7 @@ pub fn data_panel_ui(
     super::orders::data_ui(ui, state, cmds);
     super::uplift::data_ui(ui, state, cmds);
     super::forecast::data_ui(ui, state, cmds);
+    super::text::data_ui(ui, state, cmds);
     rfm_ui(ui, ds, view, cmds);
     ui.separator();
     egui::Panel::left("data_columns")

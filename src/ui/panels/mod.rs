@@ -7,6 +7,7 @@ pub mod model;
 pub mod orders;
 pub mod predictions;
 pub mod steps;
+pub mod text;
 pub mod train;
 pub mod uplift;
 

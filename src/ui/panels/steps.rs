@@ -2,7 +2,7 @@
 
 use crate::ui::app::{
     AppState, Command, ForecastStatus, OrdersQuestion, OrdersResult, OrdersStatus, RunStatus,
-    UpliftStatus, WorkflowStep,
+    TextStatus, UpliftStatus, WorkflowStep,
 };
 use crate::ui::format;
 use workbench_core::ml::Task;
@@ -78,6 +78,35 @@ fn uplift_status(state: &AppState, step: WorkflowStep) -> Option<(bool, String)>
     })
 }
 
+/// Whether a step is done and a one-line status, for reading texts.
+fn text_status(state: &AppState, step: WorkflowStep) -> Option<(bool, String)> {
+    let run = state.text.run.as_ref();
+    Some(match step {
+        WorkflowStep::Data | WorkflowStep::Clean => return None,
+        WorkflowStep::Model => (true, "What customers are saying".to_owned()),
+        WorkflowStep::Train => match run.map(|r| &r.status) {
+            Some(TextStatus::Running) => (
+                false,
+                format!("{}…", run.map_or("Reading", |r| r.stage.0.as_str())),
+            ),
+            Some(TextStatus::Done(_)) => (
+                true,
+                format!(
+                    "Done in {}",
+                    format::seconds(run.map_or(0.0, |r| r.elapsed_secs))
+                ),
+            ),
+            Some(TextStatus::Failed(_)) => (false, "Failed: see Train".into()),
+            Some(TextStatus::Cancelled) => (false, "Cancelled".into()),
+            None => (false, "Press Read in Model".into()),
+        },
+        WorkflowStep::Predictions => match run.and_then(|r| r.done()) {
+            Some(d) => (true, format!("{} texts", format::count(d.result.documents))),
+            None => (false, "Read the texts first".into()),
+        },
+    })
+}
+
 /// Whether a step is done and a one-line status, for a forecast.
 fn forecast_status(state: &AppState, step: WorkflowStep) -> Option<(bool, String)> {
     let run = state.forecast.run.as_ref();
@@ -125,6 +154,11 @@ fn status(state: &AppState, step: WorkflowStep, training: bool) -> (bool, String
     }
     if state.forecast.active
         && let Some(s) = forecast_status(state, step)
+    {
+        return s;
+    }
+    if state.text.active
+        && let Some(s) = text_status(state, step)
     {
         return s;
     }

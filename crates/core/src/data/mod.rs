@@ -9,6 +9,7 @@ pub mod rfm;
 pub mod sample;
 pub mod sample_experiment;
 pub mod sample_orders;
+pub mod sample_reviews;
 pub mod transactions;
 pub mod view;
 

@@ -28,6 +28,8 @@ pub enum Flag {
     HighCardinality,
     /// Text where some values are numbers and others are not.
     MixedType,
+    /// Free text: several words in each value, mostly different values.
+    Text,
 }
 
 impl Flag {
@@ -38,6 +40,7 @@ impl Flag {
             Self::IdLike => "ID-like",
             Self::HighCardinality => "many values",
             Self::MixedType => "mixed types",
+            Self::Text => "free text",
         }
     }
 
@@ -57,6 +60,9 @@ impl Flag {
             }
             Self::MixedType => {
                 "Some values are numbers and some are text: check the export, then change the type in Clean."
+            }
+            Self::Text => {
+                "What people wrote: read it as text (terms, sentiment, themes) rather than as labels."
             }
         }
     }
@@ -110,6 +116,9 @@ pub struct ColumnProfile {
     pub date_range: Option<(String, String)>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub flags: Vec<Flag>,
+    /// For free text: its language, lengths and most frequent terms.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub text: Option<crate::text::TextSummary>,
 }
 
 impl ColumnProfile {
@@ -274,6 +283,7 @@ pub fn profile_column(c: &Column, rows: usize) -> Result<ColumnProfile> {
         top_values: Vec::new(),
         date_range: None,
         flags: Vec::new(),
+        text: None,
     };
     if dtype.is_primitive_numeric() {
         let mut v = numbers(c)?;
@@ -324,7 +334,10 @@ pub fn profile_column(c: &Column, rows: usize) -> Result<ColumnProfile> {
     if p.missing_fraction > 0.5 {
         p.flags.push(Flag::MostlyMissing);
     }
-    if is_id_like(c, distinct_non_null) {
+    if dtype.is_string() && crate::text::looks_like_text(c) {
+        p.flags.push(Flag::Text);
+        p.text = crate::text::summary(c);
+    } else if is_id_like(c, distinct_non_null) {
         p.flags.push(Flag::IdLike);
     } else if dtype.is_string() && distinct_non_null > HIGH_CARDINALITY {
         p.flags.push(Flag::HighCardinality);

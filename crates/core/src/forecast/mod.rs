@@ -215,6 +215,10 @@ pub struct ForecastResult {
     pub agg: Agg,
     pub season: usize,
     pub rows_skipped: usize,
+    /// The first day of the last period when it was left out for ending early (see
+    /// [`series::SeriesSet::partial_period_dropped`]).
+    #[serde(default)]
+    pub partial_period_dropped: Option<i32>,
     /// The series of all rows.
     pub total: SeriesResult,
     /// One per group (with a group column).
@@ -368,6 +372,7 @@ pub fn run_series(set: SeriesSet, settings: &Settings, watch: &Watch) -> Result<
         agg: set.agg,
         season,
         rows_skipped: set.rows_skipped,
+        partial_period_dropped: set.partial_period_dropped,
         total,
         groups,
         failed_groups,

@@ -77,6 +77,10 @@ impl ForecastResult {
             o.insert("horizon".into(), json!(self.total.horizon));
             o.insert("aggregation".into(), json!(self.agg.name()));
             o.insert("rows_skipped".into(), json!(self.rows_skipped));
+            o.insert(
+                "partial_period_dropped".into(),
+                json!(self.partial_period_dropped.map(dates::iso_date)),
+            );
             if self.settings.series.by.is_some() {
                 let groups: Map<String, Value> = self
                     .groups

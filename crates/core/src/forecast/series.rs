@@ -213,6 +213,10 @@ pub struct SeriesSet {
     pub groups: Vec<Series>,
     /// Rows left out because their date (or value) was missing.
     pub rows_skipped: usize,
+    /// The first day of the last period when it was left out: the dates are finer than the
+    /// period and stop before its end (a week of orders holding only its Monday), so its sum
+    /// or count would read as a collapse.
+    pub partial_period_dropped: Option<i32>,
 }
 
 /// The frequency a date column suggests: the median spacing of its distinct dates; dates that
@@ -229,13 +233,40 @@ pub fn guess_freq(days: &[i32]) -> Option<Freq> {
         .windows(2)
         .map(|w| f64::from(w[1] - w[0]))
         .collect();
-    let mid = gaps.len() / 2;
-    let (_, median, _) = gaps.select_nth_unstable_by(mid, f64::total_cmp);
-    let freq = Freq::nearest(*median);
+    let freq = spacing(&mut gaps);
     if freq == Freq::Day && days.len() as f64 >= 2.0 * distinct.len() as f64 {
         return Some(Freq::Week);
     }
     Some(freq)
+}
+
+/// The frequency nearest to the median gap between consecutive distinct dates.
+fn spacing(gaps: &mut [f64]) -> Freq {
+    let mid = gaps.len() / 2;
+    let (_, median, _) = gaps.select_nth_unstable_by(mid, f64::total_cmp);
+    Freq::nearest(*median)
+}
+
+/// Whether the period `last` is cut short: the dates come finer than `freq` (days within
+/// weeks, months within quarters) and the latest of them, `max_day`, stops before the period's
+/// last step at that finer spacing.
+fn cut_short(known: &[i32], freq: Freq, last: i64, max_day: i32) -> bool {
+    let mut distinct: Vec<i32> = known.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 2 {
+        return false;
+    }
+    let mut gaps: Vec<f64> = distinct
+        .windows(2)
+        .map(|w| f64::from(w[1] - w[0]))
+        .collect();
+    let fine = spacing(&mut gaps);
+    if Freq::ALL.iter().position(|f| *f == fine) >= Freq::ALL.iter().position(|f| *f == freq) {
+        return false;
+    }
+    let end_day = freq.start_day(last + 1) - 1;
+    fine.period_of(max_day) < fine.period_of(end_day)
 }
 
 fn column<'a>(df: &'a DataFrame, name: &str, role: &str) -> Result<&'a Column> {
@@ -273,7 +304,10 @@ pub fn build(df: &DataFrame, spec: &SeriesSpec) -> Result<SeriesSet> {
     };
     let agg = spec.agg();
     let periods: Vec<Option<i64>> = days.iter().map(|d| d.map(|d| freq.period_of(d))).collect();
-    let mut columns = vec![Column::new("period".into(), periods)];
+    let mut columns = vec![
+        Column::new("period".into(), periods),
+        Column::new("day".into(), days.clone()),
+    ];
     match &spec.value {
         Some(v) => {
             let c = column(df, v, "value")?;
@@ -304,7 +338,22 @@ pub fn build(df: &DataFrame, spec: &SeriesSpec) -> Result<SeriesSet> {
             spec.date
         )));
     }
-    let last = frame.column("period")?.i64()?.max().unwrap_or_default();
+    let mut last = frame.column("period")?.i64()?.max().unwrap_or_default();
+    let first = frame.column("period")?.i64()?.min().unwrap_or_default();
+    let max_day = frame.column("day")?.i32()?.max().unwrap_or_default();
+    // A mean over part of a period is still a mean; a sum or a count is not.
+    let partial_period_dropped =
+        (agg != Agg::Mean && last > first + 1 && cut_short(&known, freq, last, max_day))
+            .then(|| freq.start_day(last));
+    let frame = if partial_period_dropped.is_some() {
+        last -= 1;
+        frame
+            .lazy()
+            .filter(col("period").lt_eq(lit(last)))
+            .collect()?
+    } else {
+        frame
+    };
     let total = aggregate(frame.clone().lazy(), &[], agg)?;
     let total = series_of(&total, None, freq, agg, last)?;
     let mut groups = Vec::new();
@@ -339,6 +388,7 @@ pub fn build(df: &DataFrame, spec: &SeriesSpec) -> Result<SeriesSet> {
         total,
         groups,
         rows_skipped,
+        partial_period_dropped,
     })
 }
 
@@ -572,5 +622,40 @@ mod tests {
         };
         let count = build(&df, &count).map(|s| s.total.values);
         assert_eq!(count.ok(), Some(vec![1.0, 2.0, 0.0, 0.0, 1.0]));
+    }
+
+    #[test]
+    fn a_last_period_the_dates_stop_inside_is_left_out() {
+        // Every day from Monday 2024-01-01 to Monday 2024-01-15: two whole weeks and one day.
+        let start = dates::from_ymd(2024, 1, 1).unwrap_or_default();
+        let days: Vec<String> = (0..15).map(|i| dates::iso_date(start + i)).collect();
+        let df = DataFrame::new_infer_height(vec![
+            Column::new("d".into(), days),
+            Column::new("v".into(), vec![1.0f64; 15]),
+        ])
+        .unwrap_or_default();
+        let weekly = SeriesSpec {
+            value: Some("v".into()),
+            freq: Some(Freq::Week),
+            ..SeriesSpec::new("d")
+        };
+        let Ok(set) = build(&df, &weekly) else {
+            panic!("build failed")
+        };
+        assert_eq!(set.total.values, vec![7.0, 7.0]);
+        assert_eq!(set.partial_period_dropped, Some(start + 14));
+        // A mean keeps it; so does a daily series.
+        let mean = SeriesSpec {
+            agg: Some(Agg::Mean),
+            ..weekly.clone()
+        };
+        let set = build(&df, &mean).map(|s| (s.total.values, s.partial_period_dropped));
+        assert_eq!(set.ok(), Some((vec![1.0, 1.0, 1.0], None)));
+        let daily = SeriesSpec {
+            freq: Some(Freq::Day),
+            ..weekly
+        };
+        let set = build(&df, &daily).map(|s| (s.total.len(), s.partial_period_dropped));
+        assert_eq!(set.ok(), Some((15, None)));
     }
 }

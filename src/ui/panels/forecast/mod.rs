@@ -27,6 +27,7 @@ pub fn question_choice_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Co
     {
         cmds.push(ForecastCommand::SetActive(true).into());
     }
+    super::text::question_choice_ui(ui, state, cmds);
 }
 
 /// Data: a table with dates, and the question it can answer.
