@@ -199,3 +199,173 @@ fn the_sample_writes_posts_by_its_customers() {
         assert!(c.contains(&format!("\n{id},")), "{id}");
     }
 }
+
+/// Support tickets, written here from their own phrases: billing disputes and broken orders
+/// are escalated most of the time, password resets and thanks rarely. Returns whether each
+/// ticket was escalated.
+fn write_tickets(path: &Path, rows: usize, seed: u64, with_label: bool) -> Vec<bool> {
+    let topics: [(&[&str], f64); 4] = [
+        (
+            &[
+                "I was charged twice and want a refund",
+                "Please refund the duplicate charge on my card",
+                "Your invoice is wrong and I demand a refund now",
+            ],
+            0.85,
+        ),
+        (
+            &[
+                "The blender arrived broken and nobody answers",
+                "Parcel came damaged, the glass is broken",
+                "Second broken delivery this month, unacceptable",
+            ],
+            0.6,
+        ),
+        (
+            &[
+                "How do I reset my password on the website",
+                "Cannot log in, please send a password reset link",
+                "Password reset email never arrived, can you resend it",
+            ],
+            0.1,
+        ),
+        (
+            &[
+                "Thanks for the quick help with my order",
+                "Great service from your team, thank you",
+                "Just wanted to say thanks, the new app works well",
+            ],
+            0.05,
+        ),
+    ];
+    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut csv = String::from(if with_label {
+        "ticket,channel,message,escalated\n"
+    } else {
+        "ticket,channel,message\n"
+    });
+    let mut escalated = Vec::with_capacity(rows);
+    for i in 0..rows {
+        let (phrases, p) = topics[(next() * 4.0) as usize % 4];
+        let phrase = phrases[(next() * 3.0) as usize % 3];
+        let channel = if next() < 0.5 { "email" } else { "chat" };
+        let yes = next() < p;
+        escalated.push(yes);
+        csv.push_str(&format!("T{i:05},{channel},\"{phrase}, ticket {i}.\""));
+        if with_label {
+            csv.push_str(if yes { ",yes" } else { ",no" });
+        }
+        csv.push('\n');
+    }
+    std::fs::write(path, csv).unwrap();
+    escalated
+}
+
+#[test]
+fn a_text_classifier_trains_and_scores_new_tickets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, new) = (dir.path().join("tickets.csv"), dir.path().join("new.csv"));
+    write_tickets(&train, 1_200, 1, true);
+    write_tickets(&new, 300, 2, false);
+    let (model, metrics, scored) = (
+        dir.path().join("m.json"),
+        dir.path().join("metrics.json"),
+        dir.path().join("scored.csv"),
+    );
+    // The message column is recognised as text without --text.
+    let o = run(&[
+        "train",
+        train.to_str().unwrap(),
+        "--target",
+        "escalated",
+        "--model",
+        "logistic",
+        "--save-model",
+        model.to_str().unwrap(),
+        "--metrics",
+        metrics.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&metrics).unwrap()).unwrap();
+    // The topic alone sets the chance of escalation (0.85, 0.6, 0.1, 0.05, a quarter each):
+    // the best any model can reach is an AUC of about 0.87.
+    let auc = m["auc"].as_f64().unwrap();
+    assert!(auc > 0.8, "AUC {auc}");
+
+    // The words are the model's features: "refund" pushes toward escalation, "thanks" away.
+    let saved = workbench_core::ml::saved::SavedModel::load(&model).unwrap();
+    let weights = workbench_core::ml::importance::coefficients(&saved.features, &saved.model);
+    let weight = |name: &str| {
+        weights
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("no feature {name}: {weights:?}"))
+            .1
+    };
+    assert!(weight("message:refund") > 0.0);
+    assert!(weight("message:thanks") < 0.0);
+    assert!(weight("message:password reset") < 0.0);
+
+    // Scoring new tickets reads their text with the saved vocabulary.
+    let o = run(&[
+        "score",
+        model.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--out",
+        scored.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut rdr = std::fs::read_to_string(&scored).unwrap();
+    rdr = rdr.replace("\r\n", "\n");
+    let mut lines = rdr.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let score_at = header.iter().position(|h| *h == "score").unwrap();
+    let message_at = header.iter().position(|h| *h == "message").unwrap();
+    let (mut refund, mut thanks) = (Vec::new(), Vec::new());
+    let mut rows = 0;
+    for line in lines {
+        rows += 1;
+        // The message is the only quoted field and holds commas: split around it.
+        let (head, rest) = line.split_once('"').unwrap();
+        let (message, tail) = rest.split_once('"').unwrap();
+        let mut fields: Vec<&str> = head.trim_end_matches(',').split(',').collect();
+        fields.push(message);
+        fields.extend(tail.trim_start_matches(',').split(','));
+        assert_eq!(fields.len(), header.len(), "{line}");
+        let score: f64 = fields[score_at].parse().unwrap();
+        if fields[message_at].contains("refund") {
+            refund.push(score);
+        } else if fields[message_at].contains("hank") {
+            thanks.push(score);
+        }
+    }
+    assert_eq!(rows, 300);
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    assert!(
+        mean(&refund) > mean(&thanks) + 0.5,
+        "{} vs {}",
+        mean(&refund),
+        mean(&thanks)
+    );
+
+    // --text names a column that is not there: one line, exit 1.
+    let o = run(&[
+        "train",
+        train.to_str().unwrap(),
+        "--target",
+        "escalated",
+        "--text",
+        "body",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+    assert!(e.contains("'body'"), "{e}");
+}

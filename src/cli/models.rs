@@ -35,6 +35,10 @@ pub struct TrainArgs {
     /// A column not to use (repeat for more).
     #[arg(long)]
     pub ignore: Vec<String>,
+    /// A column to read as free text, TF-IDF features of its words (repeat for more); columns
+    /// that look like text are read so without it.
+    #[arg(long)]
+    pub text: Vec<String>,
     /// The target label that means "yes".
     #[arg(long)]
     pub positive: Option<String>,
@@ -130,6 +134,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
         task,
         target: args.target.clone(),
         ignore: args.ignore.clone(),
+        text: args.text.clone(),
         positive: args.positive.clone(),
         model: args.model.as_deref().and_then(ModelKind::from_cli_name),
         holdout: args.holdout,
@@ -223,6 +228,7 @@ fn train_uplift(
             task: Some(Task::Classification),
             target: args.target.clone(),
             ignore: args.ignore.clone(),
+            text: args.text.clone(),
             positive: args.positive.clone(),
             model: args.model.as_deref().and_then(ModelKind::from_cli_name),
             holdout: args.holdout,

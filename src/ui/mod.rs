@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod autosave;
+pub mod fonts;
 pub mod format;
 pub mod frames;
 pub mod panels;

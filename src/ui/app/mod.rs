@@ -115,6 +115,7 @@ impl App {
     /// offer to restore it when the last run did not close properly). Tests use [`App::new`],
     /// which leaves the user's session file alone.
     pub fn desktop(cc: &eframe::CreationContext<'_>, startup: Startup, launch: Launch) -> Self {
+        super::fonts::add_system_cjk(&cc.egui_ctx);
         let mut app = Self::new(cc, startup).launch(launch);
         app.autosave = super::autosave::Autosave::open();
         app.state.restore_offer = app

@@ -39,6 +39,8 @@ pub struct TextRun {
     pub stage: (String, usize, usize),
     pub started: Instant,
     pub elapsed_secs: f64,
+    /// The word vectors' mean loss per epoch, as it comes.
+    pub losses: Vec<f64>,
     pub status: TextStatus,
 }
 
@@ -75,6 +77,7 @@ impl TextState {
             TextSettings {
                 sentiment: english,
                 themes: Some(6),
+                embeddings: true,
                 date: profile
                     .columns
                     .iter()
@@ -110,6 +113,8 @@ pub enum TextCommand {
 /// What the worker sends.
 pub enum TextEvent {
     Progress(String, usize, usize),
+    /// The word vectors' epoch and mean loss.
+    Loss(usize, f64),
     Finished(Result<Box<TextDone>>),
 }
 
@@ -209,7 +214,16 @@ impl App {
                         ctx.set_progress(done as f64 / of.max(1) as f64);
                         ctx.send(TextEvent::Progress(stage.to_owned(), done, of));
                     };
-                    let result = text::analyse(&frame, &job_settings, cancel, &mut progress)?;
+                    let mut loss = |epoch: usize, l: f64| {
+                        ctx.send(TextEvent::Loss(epoch, l));
+                    };
+                    let result = text::analyse_with(
+                        &frame,
+                        &job_settings,
+                        cancel,
+                        &mut progress,
+                        &mut loss,
+                    )?;
                     let table = result.with_columns(&frame)?;
                     let texts = frame.column(&job_settings.column)?.clone();
                     Ok(Box::new(TextDone {
@@ -229,6 +243,7 @@ impl App {
                     stage: ("Starting".into(), 0, 1),
                     started: Instant::now(),
                     elapsed_secs: 0.0,
+                    losses: Vec::new(),
                     status: TextStatus::Running,
                 });
                 self.state.step = WorkflowStep::Train;
@@ -244,6 +259,10 @@ impl App {
         run.elapsed_secs = run.started.elapsed().as_secs_f64();
         match event {
             TextEvent::Progress(stage, done, of) => run.stage = (stage, done, of),
+            TextEvent::Loss(epoch, l) => {
+                run.losses.truncate(epoch.saturating_sub(1));
+                run.losses.push(l);
+            }
             TextEvent::Finished(Ok(done)) => {
                 let r = &done.result;
                 if r.documents < r.rows {

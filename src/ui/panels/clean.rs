@@ -127,6 +127,7 @@ impl CleanForm {
                 },
             },
             StepKind::Log => Step::LogTransform { column: col },
+            StepKind::Sentiment => Step::Sentiment { column: col },
             StepKind::Standardize => Step::Standardize {
                 columns: one_or_all(true),
             },

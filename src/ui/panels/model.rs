@@ -5,6 +5,8 @@ use std::collections::BTreeSet;
 
 use crate::ui::app::{AppState, Command, ModelCommand, SearchRun, SearchStatus, TrainCommand};
 use crate::ui::format;
+use workbench_core::data::profile::{ColumnProfile, Flag, Profile};
+use workbench_core::ml::features::TEXT_TERMS;
 use workbench_core::ml::leaks::Leak;
 use workbench_core::ml::models::{Hyperparams, ParamSpec};
 use workbench_core::ml::{Answer, ModelKind, ModelSettings, Task};
@@ -209,6 +211,7 @@ pub fn model_panel_ui(
                 }
             });
         });
+        free_text_ui(ui, profile, settings);
 
         ui.add_space(12.0);
         let waiting = if settings.task.is_none() && settings.target.is_none() {
@@ -245,6 +248,51 @@ pub fn model_panel_ui(
 }
 
 /// Columns suspected of leaking the target, with one click to leave them out.
+/// Which text columns the model reads as free text: those that look like it always (while
+/// used), any other text column when ticked.
+fn free_text_ui(ui: &mut egui::Ui, profile: &Profile, settings: &mut ModelSettings) {
+    let candidates: Vec<&ColumnProfile> = profile
+        .columns
+        .iter()
+        .filter(|c| {
+            c.dtype == "str"
+                && Some(&c.name) != settings.target.as_ref()
+                && !settings.ignore.contains(&c.name)
+        })
+        .collect();
+    if candidates.is_empty() {
+        return;
+    }
+    let read = candidates
+        .iter()
+        .filter(|c| c.flags.contains(&Flag::Text) || settings.text.contains(&c.name))
+        .count();
+    egui::CollapsingHeader::new(format!("Free text ({read} read as words)"))
+        .default_open(read > 0)
+        .show(ui, |ui| {
+            ui.weak(format!(
+                "A free-text column becomes TF-IDF features: its {TEXT_TERMS} most frequent words and word pairs (in two or more training texts), fitted on the training rows and kept in the model file, so new texts score too. Linear models show each word's weight."
+            ));
+            ui.horizontal_wrapped(|ui| {
+                for c in candidates {
+                    if c.flags.contains(&Flag::Text) {
+                        ui.add_enabled(false, egui::Checkbox::new(&mut true, &c.name))
+                            .on_disabled_hover_text("Recognised as free text: untick it under Columns used to leave it out.");
+                        continue;
+                    }
+                    let mut forced = settings.text.contains(&c.name);
+                    if ui.checkbox(&mut forced, &c.name).changed() {
+                        if forced {
+                            settings.text.push(c.name.clone());
+                        } else {
+                            settings.text.retain(|x| x != &c.name);
+                        }
+                    }
+                }
+            });
+        });
+}
+
 fn leaks_ui(ui: &mut egui::Ui, leaks: &[Leak], ignore: &mut Vec<String>) {
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.colored_label(

@@ -249,9 +249,7 @@ pub fn generate(customers: usize, seed: u64) -> Result<ReviewSample> {
             };
             post_id.push(format!("P{:07}", post_id.len() + 1));
             customer_id.push(id.clone());
-            post_date.push(super::dates::iso_date(
-                REFERENCE_DAY - 1 - rng.gen_range(0..364),
-            ));
+            post_date.push(REFERENCE_DAY - 1 - rng.gen_range(0..364));
             source.push(SOURCES[rng.gen_range(0..SOURCES.len())]);
             rating.push(stars);
             text.push(body);
@@ -262,7 +260,7 @@ pub fn generate(customers: usize, seed: u64) -> Result<ReviewSample> {
     let frame = DataFrame::new_infer_height(vec![
         Column::new("post_id".into(), post_id),
         Column::new("customer_id".into(), customer_id),
-        Column::new("post_date".into(), post_date),
+        Column::new("post_date".into(), post_date).cast(&DataType::Date)?,
         Column::new("source".into(), source),
         Column::new("rating".into(), rating),
         Column::new("text".into(), text),

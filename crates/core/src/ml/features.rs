@@ -3,6 +3,7 @@
 //! in another order scores the same.
 
 use std::collections::HashSet;
+use std::sync::atomic::AtomicBool;
 
 use ndarray::Array2;
 use polars::prelude::*;
@@ -10,9 +11,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::median;
 use crate::error::{Error, Result};
+use crate::text::tfidf::{TfidfSettings, Vectorizer, tokenize_all};
+use crate::text::tokens::{TokenOptions, Tokenizer, detect};
 
-/// Text columns with more distinct values than this are not used (IDs, free text).
+/// Text columns with more distinct values than this are not used as categories (IDs, free
+/// text).
 pub const MAX_AUTO_CATEGORIES: usize = 30;
+
+/// A free-text column becomes this many TF-IDF features at most: its most frequent terms (words
+/// and adjacent word pairs in at least two training texts), as scikit-learn's
+/// `TfidfVectorizer(max_features=500, min_df=2, sublinear_tf=True)` keeps them. Every model
+/// reads them in its dense matrix (about 4 KB per row).
+pub const TEXT_TERMS: usize = 500;
 
 /// How one input column becomes features.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -29,6 +39,20 @@ pub enum Encoding {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reference: Option<String>,
     },
+    /// Free text: one TF-IDF feature per term of the vocabulary fitted on the training texts
+    /// (missing texts are all zeros).
+    Text { vectorizer: Box<Vectorizer> },
+}
+
+impl Encoding {
+    /// How many features it makes.
+    pub fn width(&self) -> usize {
+        match self {
+            Encoding::Categories { values, .. } => values.len(),
+            Encoding::Text { vectorizer } => vectorizer.terms.len(),
+            Encoding::Number { .. } | Encoding::Date { .. } => 1,
+        }
+    }
 }
 
 /// An input column with its encoding.
@@ -109,16 +133,43 @@ fn as_text(c: &Column) -> Result<Column> {
     Ok(c.cast(&DataType::String)?)
 }
 
+/// The vocabulary of a free-text column: its language detected, words and word pairs.
+fn fit_text(c: &Column) -> Result<Vectorizer> {
+    let text = as_text(c)?;
+    let s = text.str()?;
+    let tokens = TokenOptions::new(detect(s.iter().flatten()));
+    let texts: Vec<Option<&str>> = s.iter().collect();
+    let docs = tokenize_all(&texts, &Tokenizer::new(&tokens), &AtomicBool::new(false))?;
+    Vectorizer::fit(
+        &docs,
+        &TfidfSettings {
+            max_terms: TEXT_TERMS,
+            ..TfidfSettings::new(tokens)
+        },
+    )
+}
+
 impl FeatureSchema {
     /// Chooses and fits the inputs: every column of `df` except those in `exclude`.
     pub fn fit(df: &DataFrame, exclude: &[&str]) -> Result<Self> {
-        Ok(Self::fit_matrix(df, exclude)?.0)
+        Ok(Self::fit_matrix(df, exclude, &[])?.0)
     }
 
     /// [`FeatureSchema::fit`], also giving the standardised matrix of `df` (as
-    /// [`FeatureSchema::matrix`] would, without encoding the rows again).
-    pub fn fit_matrix(df: &DataFrame, exclude: &[&str]) -> Result<(Self, Array2<f64>)> {
+    /// [`FeatureSchema::matrix`] would, without encoding the rows again). Columns in `text`
+    /// are read as free text whatever they look like; others are when they look like it
+    /// ([`crate::text::looks_like_text`]).
+    pub fn fit_matrix(
+        df: &DataFrame,
+        exclude: &[&str],
+        text: &[&str],
+    ) -> Result<(Self, Array2<f64>)> {
         let exclude: HashSet<&str> = exclude.iter().copied().collect();
+        for t in text {
+            if df.get_column_index(t).is_none() {
+                return Err(Error::missing_column(*t, "it is to be read as text"));
+            }
+        }
         let mut inputs = Vec::new();
         let mut skipped = Vec::new();
         for c in df.columns() {
@@ -137,7 +188,23 @@ impl FeatureSchema {
                     continue;
                 }
             }
-            let encoding = if dtype.is_primitive_numeric() || dtype.is_bool() {
+            let forced = text.contains(&name);
+            let encoding = if forced
+                || ((dtype.is_string() || dtype.is_categorical())
+                    && c.n_unique()? > MAX_AUTO_CATEGORIES
+                    && crate::text::looks_like_text(&as_text(c)?))
+            {
+                match fit_text(c) {
+                    Ok(v) => Encoding::Text {
+                        vectorizer: Box::new(v),
+                    },
+                    Err(Error::InvalidInput(why)) => {
+                        skipped.push((name.to_owned(), format!("free text, but {why}")));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
+            } else if dtype.is_primitive_numeric() || dtype.is_bool() {
                 let v: Vec<f64> = as_numbers(c)?.into_iter().flatten().collect();
                 if v.is_empty() {
                     skipped.push((name.to_owned(), "has no values".to_owned()));
@@ -161,7 +228,7 @@ impl FeatureSchema {
                     skipped.push((
                         name.to_owned(),
                         format!(
-                            "{} distinct values (ID-like or free text); one-hot encode it in Clean to use it",
+                            "{} distinct values (ID-like); one-hot encode it in Clean to use it, or read it as text",
                             counts.len()
                         ),
                     ));
@@ -222,6 +289,13 @@ impl FeatureSchema {
                     columns.extend((0..width).filter(|&k| keep[k]).map(|k| j + k));
                     j += width;
                 }
+                Encoding::Text { vectorizer } => {
+                    // Every term is in two or more training texts, so none is constant unless
+                    // it is in all of them; such a term is kept (scaled by 1).
+                    let width = vectorizer.terms.len();
+                    columns.extend(j..j + width);
+                    j += width;
+                }
                 _ => {
                     j += 1;
                     if sd(j - 1) <= 1e-12 {
@@ -267,6 +341,11 @@ impl FeatureSchema {
                     .iter()
                     .map(|v| format!("{}={v}", i.column))
                     .collect::<Vec<_>>(),
+                Encoding::Text { vectorizer } => vectorizer
+                    .terms
+                    .iter()
+                    .map(|t| format!("{}:{t}", i.column))
+                    .collect::<Vec<_>>(),
                 _ => vec![i.column.clone()],
             })
             .collect::<Vec<_>>();
@@ -281,14 +360,12 @@ impl FeatureSchema {
 
     /// Checks a schema read from a file: its inputs, names, means and scales agree in width.
     pub fn check(&self) -> Result<()> {
-        let width: usize = self
-            .inputs
-            .iter()
-            .map(|i| match &i.encoding {
-                Encoding::Categories { values, .. } => values.len(),
-                _ => 1,
-            })
-            .sum();
+        for i in &self.inputs {
+            if let Encoding::Text { vectorizer } = &i.encoding {
+                vectorizer.check()?;
+            }
+        }
+        let width: usize = self.inputs.iter().map(|i| i.encoding.width()).sum();
         let n = self.names.len();
         if width != n || self.means.len() != n || self.scales.len() != n {
             return Err(Error::Model(format!(
@@ -351,6 +428,20 @@ impl FeatureSchema {
                         }
                     }
                     j += values.len();
+                }
+                Encoding::Text { vectorizer } => {
+                    let text = as_text(c)?;
+                    let texts: Vec<Option<&str>> = text.str()?.iter().collect();
+                    let tokenizer = Tokenizer::new(&vectorizer.settings.tokens);
+                    let docs = tokenize_all(&texts, &tokenizer, &AtomicBool::new(false))?;
+                    let m = vectorizer.transform(&docs);
+                    for i in 0..n {
+                        let (cols, weights) = m.row(i);
+                        for (&k, &w) in cols.iter().zip(weights) {
+                            x[[i, j + k as usize]] = f64::from(w);
+                        }
+                    }
+                    j += vectorizer.terms.len();
                 }
             }
         }
@@ -415,6 +506,58 @@ mod tests {
         assert_eq!(schema.names, ["x"]);
         assert_eq!(schema.skipped.len(), 2);
         assert!(FeatureSchema::fit(&df, &["x"]).is_err());
+    }
+
+    #[test]
+    fn free_text_becomes_tf_idf_features_fitted_on_training_rows() {
+        let train = df!(
+            "note" => [
+                "late delivery again and again",
+                "late delivery, very annoyed",
+                "great price and great quality",
+                "great quality for the price",
+                "the parcel was late",
+                "quality is great",
+            ],
+            "code" => ["a1", "b2", "c3", "d4", "e5", "f6"],
+        )
+        .unwrap();
+        // Six distinct texts is below the automatic threshold: name the column.
+        let schema = FeatureSchema::fit_matrix(&train, &["code"], &["note"])
+            .unwrap()
+            .0;
+        assert!(schema.names.contains(&"note:late".to_owned()));
+        assert!(schema.names.contains(&"note:late delivery".to_owned()));
+        assert!(
+            !schema.names.iter().any(|n| n == "note:annoyed"),
+            "one text only"
+        );
+        assert!(!schema.names.iter().any(|n| n == "note:the"), "a stop word");
+        // A new text: known terms weigh by their idf, unknown ones are ignored, rows are unit
+        // length before scaling.
+        let new = df!("note" => [Some("late late delivery, broken"), None]).unwrap();
+        let raw = schema.encode(&new).unwrap().x;
+        let late = schema.names.iter().position(|n| n == "note:late").unwrap();
+        let pair = schema
+            .names
+            .iter()
+            .position(|n| n == "note:late delivery")
+            .unwrap();
+        let norm: f64 = raw.row(0).iter().map(|v| v * v).sum::<f64>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-6);
+        assert!(
+            raw[[0, late]] > raw[[0, pair]],
+            "twice the count, sublinear"
+        );
+        assert_eq!(raw.row(1).sum(), 0.0);
+        // The vocabulary travels with the schema.
+        let back: FeatureSchema =
+            serde_json::from_str(&serde_json::to_string(&schema).unwrap()).unwrap();
+        assert_eq!(back.encode(&new).unwrap().x, raw);
+        let err = FeatureSchema::fit_matrix(&train, &[], &["review"])
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("'review'"), "{err}");
     }
 
     #[test]

@@ -31,6 +31,10 @@ pub struct ModelSettings {
     pub target: Option<String>,
     /// Columns not to use as inputs.
     pub ignore: Vec<String>,
+    /// Columns to read as free text (TF-IDF features) whatever they look like; a column that
+    /// looks like text (see [`crate::text::looks_like_text`]) is read so without being named.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub text: Vec<String>,
     /// The label that counts as "yes"; `None` picks `1`, `true` or `yes`, else the rarer label.
     pub positive: Option<String>,
     /// The model; `None` is the task's default.
@@ -52,6 +56,7 @@ impl Default for ModelSettings {
             task: None,
             target: None,
             ignore: Vec::new(),
+            text: Vec::new(),
             positive: None,
             model: None,
             holdout: 0.2,

@@ -9,6 +9,7 @@
 //! [`analyse`] is the job the command line's `text` runs; the results add columns to the table
 //! ([`TextResult::with_columns`]) and write the term table and the metrics.
 
+pub mod embed;
 pub mod tfidf;
 pub mod themes;
 pub mod tokens;
@@ -146,6 +147,9 @@ pub struct TextSettings {
     /// A date column: terms and sentiment month by month.
     #[serde(default)]
     pub date: Option<String>,
+    /// Train word vectors on the texts (skip-gram, see [`embed`]).
+    #[serde(default)]
+    pub embeddings: bool,
 }
 
 impl TextSettings {
@@ -161,6 +165,7 @@ impl TextSettings {
             max_terms: 50_000,
             stem: false,
             date: None,
+            embeddings: false,
         }
     }
 }
@@ -218,6 +223,9 @@ pub struct TextResult {
     pub length_words: [usize; 3],
     /// With a date column.
     pub over_time: Option<OverTime>,
+    /// Word vectors, when asked for.
+    #[serde(default)]
+    pub words: Option<embed::WordVectors>,
 }
 
 /// How a long job tells where it is: (stage, done, of).
@@ -230,6 +238,17 @@ pub fn analyse(
     settings: &TextSettings,
     cancel: &AtomicBool,
     progress: Progress,
+) -> Result<TextResult> {
+    analyse_with(df, settings, cancel, progress, &mut |_, _| {})
+}
+
+/// [`analyse`], also telling `loss` the word vectors' mean loss after each epoch (epoch, loss).
+pub fn analyse_with(
+    df: &DataFrame,
+    settings: &TextSettings,
+    cancel: &AtomicBool,
+    progress: Progress,
+    loss: &mut dyn FnMut(usize, f64),
 ) -> Result<TextResult> {
     let column = df
         .column(&settings.column)
@@ -262,10 +281,15 @@ pub fn analyse(
     };
     let tokenizer = Tokenizer::new(&options);
     let docs = tfidf::tokenize_all(&texts, &tokenizer, cancel)?;
-    let mut lengths: Vec<usize> = texts
+    let words: Vec<Vec<String>> = texts
         .par_iter()
-        .flatten()
-        .map(|t| tokenizer.words(t).len())
+        .map(|t| t.map(|t| tokenizer.words(t)).unwrap_or_default())
+        .collect();
+    let mut lengths: Vec<usize> = texts
+        .iter()
+        .zip(&words)
+        .filter(|(t, _)| t.is_some())
+        .map(|(_, w)| w.len())
         .collect();
     lengths.sort_unstable();
     let at = |q: f64| lengths[((lengths.len() - 1) as f64 * q).round() as usize];
@@ -358,6 +382,23 @@ pub fn analyse(
         Some(d) => Some(over_time(df, d, &docs, &terms, sentiment.as_deref())?),
         None => None,
     };
+    let word_vectors = if settings.embeddings {
+        let embed_settings = embed::EmbedSettings::default();
+        progress("Word vectors", 0, embed_settings.epochs);
+        let mut epoch = |e: usize, of: usize, l: f64| {
+            loss(e, l);
+            progress("Word vectors", e, of);
+        };
+        Some(embed::train(
+            &words,
+            &embed_settings,
+            settings.seed,
+            cancel,
+            &mut epoch,
+        )?)
+    } else {
+        None
+    };
     Ok(TextResult {
         settings: settings.clone(),
         language,
@@ -370,6 +411,7 @@ pub fn analyse(
         themes,
         length_words,
         over_time,
+        words: word_vectors,
     })
 }
 

@@ -4,6 +4,7 @@
 //! tf = 1 + ln(count), idf = ln((1 + n) / (1 + df)) + 1.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
@@ -101,8 +102,9 @@ pub struct Vectorizer {
     pub documents: Vec<u64>,
     /// How many texts the vocabulary was fitted on (missing ones count as empty).
     pub fitted_on: usize,
+    /// Term → column, built on first use (also after reading a model file).
     #[serde(skip)]
-    index: HashMap<String, u32>,
+    index: OnceLock<HashMap<String, u32>>,
 }
 
 /// Each text's terms, in parallel and in order; `None` for a missing text.
@@ -158,7 +160,7 @@ impl Vectorizer {
         }
         kept.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let n = docs.len() as f64;
-        let mut v = Vectorizer {
+        let v = Vectorizer {
             settings: settings.clone(),
             terms: kept.iter().map(|k| k.0.to_owned()).collect(),
             idf: kept
@@ -168,35 +170,47 @@ impl Vectorizer {
             counts: kept.iter().map(|k| k.1).collect(),
             documents: kept.iter().map(|k| k.2).collect(),
             fitted_on: docs.len(),
-            index: HashMap::new(),
+            index: OnceLock::new(),
         };
-        v.reindex();
         Ok(v)
     }
 
-    /// Rebuilds the term look-up (after loading from a file).
-    pub fn reindex(&mut self) {
-        self.index = self
-            .terms
-            .iter()
-            .enumerate()
-            .map(|(j, t)| (t.clone(), j as u32))
-            .collect();
+    fn index(&self) -> &HashMap<String, u32> {
+        self.index.get_or_init(|| {
+            self.terms
+                .iter()
+                .enumerate()
+                .map(|(j, t)| (t.clone(), j as u32))
+                .collect()
+        })
     }
 
     pub fn column_of(&self, term: &str) -> Option<usize> {
-        self.index.get(term).map(|&j| j as usize)
+        self.index().get(term).map(|&j| j as usize)
+    }
+
+    /// Checks a vocabulary read from a file: one idf per term, all finite.
+    pub fn check(&self) -> Result<()> {
+        if self.idf.len() != self.terms.len() || self.idf.iter().any(|v| !v.is_finite()) {
+            return Err(Error::Model(format!(
+                "the model's text vocabulary is inconsistent ({} terms, {} weights)",
+                self.terms.len(),
+                self.idf.len()
+            )));
+        }
+        Ok(())
     }
 
     /// The TF-IDF rows of tokenized texts (terms outside the vocabulary are ignored; a text
     /// with none of its terms is an empty row).
     pub fn transform(&self, docs: &[Vec<String>]) -> Csr {
+        let index = self.index();
         let rows: Vec<Vec<(u32, f32)>> = docs
             .par_iter()
             .map(|doc| {
                 let mut ids: Vec<u32> = doc
                     .iter()
-                    .filter_map(|t| self.index.get(t.as_str()).copied())
+                    .filter_map(|t| index.get(t.as_str()).copied())
                     .collect();
                 ids.sort_unstable();
                 let mut row: Vec<(u32, f64)> = Vec::new();

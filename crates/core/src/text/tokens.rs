@@ -140,7 +140,7 @@ impl Tokenizer {
             }
             let lower = w.to_lowercase();
             // One Latin letter is noise; one Chinese character is often a word (好, 差).
-            if lower.chars().count() == 1 && lower.chars().all(|c| c.is_ascii()) {
+            if lower.chars().count() == 1 && lower.is_ascii() {
                 return;
             }
             if self.stop.contains(lower.as_str()) {

@@ -243,7 +243,8 @@ impl Plan {
         let mut exclude: Vec<&str> = settings.ignore.iter().map(String::as_str).collect();
         exclude.push(ROW_ID);
         exclude.extend(self.question.target.as_deref());
-        let (schema, x) = FeatureSchema::fit_matrix(&train_clean, &exclude)?;
+        let text: Vec<&str> = settings.text.iter().map(String::as_str).collect();
+        let (schema, x) = FeatureSchema::fit_matrix(&train_clean, &exclude, &text)?;
         for (col, why) in &schema.skipped {
             notes.push(format!("column '{col}' not used: {why}"));
         }

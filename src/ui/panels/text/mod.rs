@@ -170,7 +170,11 @@ fn settings_grid_ui(ui: &mut egui::Ui, profile: &Profile, s: &mut TextSettings) 
             });
             ui.end_row();
 
-            ui.label("Seed").on_hover_text("The same seed gives the same themes, here and on the command line.");
+            ui.label("Word vectors").on_hover_text("Skip-gram with negative sampling (word2vec) trained on these texts, on candle: 50 numbers per word, so words used in the same contexts sit near each other. Predictions shows each word's nearest words and a map of the most frequent words.");
+            ui.checkbox(&mut s.embeddings, "train (5 passes, live loss in Train)");
+            ui.end_row();
+
+            ui.label("Seed").on_hover_text("The same seed gives the same themes and word vectors, here and on the command line.");
             ui.add(egui::DragValue::new(&mut s.seed));
             ui.end_row();
         });
@@ -255,5 +259,27 @@ pub fn train_ui(
     let running = matches!(run.status, TextStatus::Running);
     if super::run_progress_ui(ui, text, running, progress, busy) {
         cmds.push(TextCommand::Cancel.into());
+    }
+    if run.settings.embeddings {
+        ui.add_space(10.0);
+        ui.strong("Word vectors: loss per pass")
+            .on_hover_text("The mean log-loss of each word pair and its 5 negative words: it falls as words that share contexts move together.");
+        let points: Vec<[f64; 2]> = run
+            .losses
+            .iter()
+            .enumerate()
+            .map(|(i, l)| [(i + 1) as f64, *l])
+            .collect();
+        egui_plot::Plot::new("text_vectors_loss")
+            .height(240.0)
+            .x_axis_label("pass")
+            .y_axis_label("loss")
+            .allow_scroll(false)
+            .show(ui, |p| {
+                p.line(egui_plot::Line::new(
+                    "loss",
+                    egui_plot::PlotPoints::from(points),
+                ));
+            });
     }
 }

@@ -25,6 +25,7 @@ pub enum Tab {
     Terms,
     Themes,
     Months,
+    Words,
 }
 
 /// Widget-local state of the text results.
@@ -37,6 +38,8 @@ pub struct TextView {
     pub sort_group: Option<usize>,
     /// Keyword in context of the picked term, kept until another is picked.
     in_context: Option<(String, Vec<InContext>)>,
+    /// The word picked in Words.
+    pub word: Option<String>,
 }
 
 pub fn results_ui(
@@ -76,11 +79,13 @@ pub fn results_ui(
             (Tab::Terms, "Terms"),
             (Tab::Themes, "Themes"),
             (Tab::Months, "Months"),
+            (Tab::Words, "Words"),
         ];
         for (t, name) in tabs {
             let enabled = match t {
                 Tab::Themes => r.themes.is_some(),
                 Tab::Months => r.over_time.is_some(),
+                Tab::Words => r.words.is_some(),
                 _ => true,
             };
             ui.add_enabled_ui(enabled, |ui| {
@@ -111,7 +116,82 @@ pub fn results_ui(
             Tab::Terms => terms_ui(ui, done, view),
             Tab::Themes => themes_ui(ui, r),
             Tab::Months => months_ui(ui, r, view),
+            Tab::Words => words_ui(ui, r, view),
         });
+}
+
+/// Word vectors: the nearest words to a picked word, and the map of the most frequent words.
+fn words_ui(ui: &mut egui::Ui, r: &TextResult, view: &mut TextView) {
+    let Some(wv) = &r.words else {
+        ui.weak("Word vectors were not asked for: tick 'train' in Model.");
+        return;
+    };
+    ui.weak(format!(
+        "{} words with vectors of {} numbers, trained on these texts (skip-gram, {} passes, final loss {:.3}). Words used in the same contexts sit near each other.",
+        format::count(wv.words.len()),
+        wv.dim(),
+        wv.losses.len(),
+        wv.losses.last().copied().unwrap_or(f64::NAN)
+    ));
+    let word = view
+        .word
+        .clone()
+        .filter(|w| wv.vector(w).is_some())
+        .unwrap_or_else(|| wv.words.first().cloned().unwrap_or_default());
+    ui.columns(2, |cols| {
+        let ui = &mut cols[0];
+        ui.horizontal(|ui| {
+            let l = ui.label("Nearest words to").id;
+            let mut picked = word.clone();
+            egui::ComboBox::from_id_salt("text_word")
+                .selected_text(&picked)
+                .height(400.0)
+                .show_ui(ui, |ui| {
+                    for w in wv.words.iter().take(500) {
+                        ui.selectable_value(&mut picked, w.clone(), w);
+                    }
+                })
+                .response
+                .labelled_by(l);
+            if picked != word {
+                view.word = Some(picked);
+            }
+        });
+        egui::Grid::new("text_nearest").striped(true).show(ui, |ui| {
+            ui.strong("word");
+            ui.strong("similarity")
+                .on_hover_text("Cosine similarity of the two words' vectors: 1 is the same direction.");
+            ui.end_row();
+            for (w, sim) in wv.nearest(&word, 15) {
+                if ui.selectable_label(false, &w).clicked() {
+                    view.word = Some(w.clone());
+                }
+                ui.label(format!("{sim:.2}"));
+                ui.end_row();
+            }
+        });
+        let ui = &mut cols[1];
+        ui.strong(format!("Map of the {} most frequent words", wv.map.len()))
+            .on_hover_text("The word vectors seen along their two principal components: a flat view of 50 dimensions, so nearness here is rough; the list on the left is exact.");
+        Plot::new("text_word_map")
+            .height(520.0)
+            .data_aspect(1.0)
+            .show_axes(false)
+            .show_grid(false)
+            .allow_scroll(false)
+            .show(ui, |p| {
+                for (i, xy) in wv.map.iter().enumerate() {
+                    let name = &wv.words[i];
+                    let at = egui_plot::PlotPoint::new(f64::from(xy[0]), f64::from(xy[1]));
+                    let text = if *name == word {
+                        egui::RichText::new(name).strong().color(egui::Color32::from_rgb(220, 90, 40))
+                    } else {
+                        egui::RichText::new(name).size(11.0)
+                    };
+                    p.text(egui_plot::Text::new(name, at, text));
+                }
+            });
+    });
 }
 
 fn card(ui: &mut egui::Ui, value: String, label: &str, help: &str) {

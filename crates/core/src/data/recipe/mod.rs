@@ -107,6 +107,9 @@ pub enum Step {
         op: Arithmetic,
         right: String,
     },
+    /// Add `<column>_sentiment`: VADER's compound score (−1..1) of each text (English), as
+    /// `text --sentiment` computes it; missing texts stay missing.
+    Sentiment { column: String },
 }
 
 impl Step {
@@ -152,6 +155,7 @@ impl Step {
                 op,
                 right,
             } => format!("{name} = {left} {} {right}", op.symbol()),
+            Self::Sentiment { column } => format!("Sentiment of {column} (VADER)"),
         }
     }
 }
@@ -176,10 +180,11 @@ pub enum StepKind {
     OneHot,
     DateParts,
     Derive,
+    Sentiment,
 }
 
 impl StepKind {
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::Drop,
         Self::Rename,
         Self::ChangeType,
@@ -195,6 +200,7 @@ impl StepKind {
         Self::OneHot,
         Self::DateParts,
         Self::Derive,
+        Self::Sentiment,
     ];
 
     pub fn label(self) -> &'static str {
@@ -214,6 +220,7 @@ impl StepKind {
             Self::OneHot => "One-hot encode",
             Self::DateParts => "Date to recency, month, weekday",
             Self::Derive => "New column from two columns",
+            Self::Sentiment => "Sentiment of a text",
         }
     }
 
@@ -250,6 +257,9 @@ impl StepKind {
                 "Add days since the date (to the latest date), its month and its weekday."
             }
             Self::Derive => "Add a column computed from two others, e.g. spend per visit.",
+            Self::Sentiment => {
+                "Add <column>_sentiment: how positive each text is, from -1 to 1 (VADER, English), a number any model can use."
+            }
         }
     }
 
@@ -265,6 +275,7 @@ impl StepKind {
             Self::OneHot => !c.is_numeric() && c.dtype != "date",
             Self::Fill => c.missing > 0,
             Self::DateParts => c.dtype == "date" || c.dtype.starts_with("datetime"),
+            Self::Sentiment => c.dtype == "str",
             _ => true,
         }
     }
@@ -303,6 +314,7 @@ impl Step {
             Self::OneHot { .. } => StepKind::OneHot,
             Self::DateParts { .. } => StepKind::DateParts,
             Self::Derive { .. } => StepKind::Derive,
+            Self::Sentiment { .. } => StepKind::Sentiment,
         }
     }
 }
@@ -596,6 +608,7 @@ fn fit_step(step: &Step, df: &DataFrame) -> Result<FittedStep> {
         | Step::FilterRows { .. }
         | Step::RemoveDuplicates { .. }
         | Step::LogTransform { .. }
+        | Step::Sentiment { .. }
         | Step::Derive { .. } => {
             for name in referenced_columns(step) {
                 column(df, name)?;
@@ -629,7 +642,8 @@ fn referenced_columns(step: &Step) -> Vec<&str> {
         | Step::LogTransform { column: c }
         | Step::Bin { column: c, .. }
         | Step::OneHot { column: c, .. }
-        | Step::DateParts { column: c, .. } => vec![c.as_str()],
+        | Step::DateParts { column: c, .. }
+        | Step::Sentiment { column: c } => vec![c.as_str()],
         Step::Derive { left, right, .. } => vec![left.as_str(), right.as_str()],
     }
 }
@@ -694,6 +708,7 @@ fn apply_plain(step: &Step, df: &DataFrame) -> Result<DataFrame> {
             op,
             right,
         } => derive::apply(df, name, left, *op, right),
+        Step::Sentiment { column: name } => columns::sentiment(df, name),
         // Steps that learn something are applied in their fitted form.
         Step::FillMissing { .. }
         | Step::OneHot { .. }

@@ -354,3 +354,37 @@ fn keeps_the_row_id() {
     .unwrap_err();
     assert!(err.to_string().contains(ROW_ID));
 }
+
+#[test]
+fn sentiment_adds_vader_scores() {
+    let df = df!(
+        "review" => [Some("I love it, great service!"), None, Some("Terrible. Never again.")],
+        "n" => [1, 2, 3],
+    )
+    .unwrap();
+    let recipe = Recipe {
+        steps: vec![
+            Step::Sentiment {
+                column: "review".into(),
+            }
+            .into(),
+        ],
+    };
+    let (_, out) = recipe.fit_transform(&df).unwrap();
+    let s: Vec<Option<f64>> = out
+        .column("review_sentiment")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .collect();
+    assert!(s[0].unwrap() >= 0.05);
+    assert_eq!(s[1], None);
+    assert!(s[2].unwrap() <= -0.05);
+    let v = crate::text::vader::vader();
+    assert_eq!(s[0], Some(v.polarity("I love it, great service!").compound));
+    let numbers = Recipe {
+        steps: vec![Step::Sentiment { column: "n".into() }.into()],
+    };
+    assert!(numbers.fit_transform(&df).is_err());
+}

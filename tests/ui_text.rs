@@ -1,0 +1,163 @@
+//! "What are customers saying?" in the real App, driven as a user would: open the sample posts,
+//! ask the question from the Data step, read with sentiment, six themes and churn... (here: the
+//! source) as groups, look at the overview, pick a term and read it in context, see the themes
+//! and the months, export; the themes and scores equal the CLI's for the same seed.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at the first broken expectation"
+)]
+
+use std::process::Command;
+use std::time::Duration;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use marketing_workbench::ui::app::{DataCommand, TextCommand, TextStatus, WorkflowStep};
+use marketing_workbench::ui::{App, Startup};
+
+fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
+    for _ in 0..12_000 {
+        h.step();
+        if done(h.state()) {
+            h.run_steps(2);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!(
+        "timed out waiting for {what}; errors: {:?}",
+        h.state().notifications.errors()
+    );
+}
+
+#[test]
+fn the_sample_posts_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = Harness::builder()
+        .with_size([1400.0, 1000.0])
+        .build_eframe(|cc| App::new(cc, Startup::Empty));
+    h.state_mut().push(DataCommand::LoadPostsSample);
+    step_until(&mut h, "the sample posts to load", |a| {
+        a.state.dataset.is_some()
+    });
+    let t = &h.state().state.text;
+    assert!(t.possible);
+    let s = t.settings.clone().unwrap();
+    assert_eq!(s.column, "text");
+    assert!(s.sentiment, "the posts read as English");
+    assert_eq!(s.themes, Some(6));
+    assert_eq!(s.date.as_deref(), Some("post_date"));
+
+    // From the Data step's button to Model; compare by source.
+    h.get_by_label("What are customers saying?").click();
+    h.run_steps(3);
+    assert_eq!(h.state().state.step, WorkflowStep::Model);
+    assert!(h.state().state.text.active);
+    let mut s = h.state().state.text.settings.clone().unwrap();
+    s.by = Some("source".into());
+    h.state_mut().push(TextCommand::Change(Box::new(s)));
+    h.run_steps(2);
+    h.get_by_label("Read").click();
+    step_until(&mut h, "the reading", |a| {
+        a.state
+            .text
+            .run
+            .as_ref()
+            .is_some_and(|r| !matches!(r.status, TextStatus::Running))
+    });
+    assert_eq!(h.state().state.step, WorkflowStep::Predictions);
+    let run = h.state().state.text.run.as_ref().unwrap();
+    let done = match &run.status {
+        TextStatus::Done(d) => d,
+        TextStatus::Failed(e) => panic!("failed: {e}"),
+        _ => panic!("not finished"),
+    };
+    let r = &done.result;
+    assert!(r.documents > 5_000);
+    assert_eq!(r.themes.as_ref().unwrap().themes.len(), 6);
+    assert_eq!(r.groups.len(), 4);
+    let metrics = r.metrics_json();
+    h.get_by_label("Sentiment");
+    h.get_by_label("Most frequent terms");
+
+    // Terms: pick "refund" and read it in context.
+    h.get_by_label("Terms").click();
+    h.run_steps(3);
+    h.get_by_label("refund").click();
+    h.run_steps(3);
+    h.get_by_label("'refund' in context");
+    // The templates repeat, so the same sentence is in context many times.
+    assert!(
+        h.query_all_by_label_contains("Still waiting for my refund")
+            .next()
+            .is_some()
+    );
+    h.get_by_label("Themes").click();
+    h.run_steps(3);
+    h.get_by_label("Theme 1");
+    h.get_by_label("Months").click();
+    h.run_steps(3);
+    h.get_by_label_contains("The share of each month's texts");
+
+    // Word vectors trained live (a loss per pass, falling) and their words.
+    let run = h.state().state.text.run.as_ref().unwrap();
+    assert_eq!(run.losses.len(), 5);
+    assert!(run.losses[4] < run.losses[0], "{:?}", run.losses);
+    let wv = run.done().unwrap().result.words.as_ref().unwrap();
+    assert_eq!(wv.map.len(), 150);
+    assert_eq!(wv.losses, run.losses);
+    h.get_by_label("Words").click();
+    h.run_steps(3);
+    h.get_by_label("Nearest words to");
+
+    // Export: every post with its sentiment and theme.
+    let path = dir.path().join("posts_scored.csv");
+    h.state_mut().push(TextCommand::ExportTo(path.clone()));
+    step_until(&mut h, "the export", |_| path.exists());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with(
+        "post_id,customer_id,post_date,source,rating,text,sentiment,sentiment_label,theme\n"
+    ));
+
+    // The CLI on the same posts with the same seed finds the same themes and sentiment.
+    let (customers, posts, m) = (
+        dir.path().join("c.csv"),
+        dir.path().join("p.csv"),
+        dir.path().join("m.json"),
+    );
+    let bin = env!("CARGO_BIN_EXE_marketing-workbench");
+    let o = Command::new(bin)
+        .args(["sample", "--rows", "20000", "--seed", "42", "--out"])
+        .arg(&customers)
+        .arg("--reviews")
+        .arg(&posts)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let out = dir.path().join("cli.csv");
+    let o = Command::new(bin)
+        .arg("text")
+        .arg(&posts)
+        .args([
+            "--text",
+            "text",
+            "--sentiment",
+            "--themes",
+            "6",
+            "--by",
+            "source",
+        ])
+        .args(["--seed", "42", "--out"])
+        .arg(&out)
+        .arg("--metrics")
+        .arg(&m)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let cli: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&m).unwrap()).unwrap();
+    for key in ["documents", "vocabulary", "themes", "sentiment", "language"] {
+        assert_eq!(cli[key], metrics[key], "{key}");
+    }
+}
