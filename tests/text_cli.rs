@@ -152,7 +152,7 @@ fn text_keeps_the_contract() {
     assert!(m["vocabulary"].as_u64().unwrap() > 20);
     assert_eq!(m["themes"].as_array().unwrap().len(), 3);
     assert!(!m["themes"][0]["terms"].as_array().unwrap().is_empty());
-    assert_eq!(m["sentiment"]["positive"].as_u64().unwrap() >= 30, true);
+    assert!(m["sentiment"]["positive"].as_u64().unwrap() >= 30);
     assert!(m["sentiment"]["negative"].as_u64().unwrap() >= 30);
 }
 

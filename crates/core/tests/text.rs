@@ -10,6 +10,11 @@
 //! - The sample posts: VADER's label agrees with the planted sentiment; NMF themes recover
 //!   the planted themes; "refund" is among the terms that set churned customers' posts apart.
 //! - Chinese posts segment into words.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at the first broken expectation"
+)]
 
 use std::collections::BTreeMap;
 use std::io::Write;

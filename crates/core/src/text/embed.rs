@@ -141,7 +141,7 @@ pub fn train(
         .filter(|s: &Vec<u32>| s.len() > 1)
         .collect();
 
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x5eed_3b);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x005e_ed3b);
     let bound = 0.5 / dim as f32;
     let mut input: Vec<f32> = (0..v * dim).map(|_| rng.gen_range(-bound..bound)).collect();
     let mut output: Vec<f32> = vec![0.0; v * dim];

@@ -298,20 +298,32 @@ fn overview_ui(ui: &mut egui::Ui, r: &TextResult) {
                     .name(&t.term)
             })
             .collect();
-        let names: Vec<String> = top.iter().map(|t| t.term.clone()).collect();
+        // Each bar carries its term inside, at its left end: an axis has room for a few names only.
+        let labels: Vec<(f64, String)> = top
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ((n - i) as f64, format!("{} · {}", t.term, format::count(t.count as usize))))
+            .collect();
         Plot::new("text_top_terms")
             .height(CHART_HEIGHT.max(18.0 * n as f32))
             .allow_scroll(false)
             .allow_drag(false)
-            .y_axis_formatter(move |mark, _| {
-                let i = mark.value.round() as usize;
-                if (mark.value - i as f64).abs() < 1e-6 && (1..=n).contains(&i) {
-                    names[n - i].clone()
-                } else {
-                    String::new()
+            .allow_zoom(false)
+            .show_axes([true, false])
+            .show_grid([true, false])
+            .show(ui, |p| {
+                p.bar_chart(BarChart::new("count", bars).horizontal());
+                for (y, text) in labels {
+                    p.text(
+                        egui_plot::Text::new(
+                            "term",
+                            egui_plot::PlotPoint::new(0.0, y),
+                            egui::RichText::new(format!("  {text}")).strong(),
+                        )
+                        .anchor(egui::Align2::LEFT_CENTER),
+                    );
                 }
-            })
-            .show(ui, |p| p.bar_chart(BarChart::new("count", bars).horizontal()));
+            });
     });
 }
 
