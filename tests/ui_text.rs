@@ -119,6 +119,17 @@ fn the_sample_posts_are_read() {
     assert!(text.starts_with(
         "post_id,customer_id,post_date,source,rating,text,sentiment,sentiment_label,theme\n"
     ));
+    // The same with each text's document vector, as inputs for a model.
+    let vectors = dir.path().join("posts_vectors.csv");
+    h.state_mut()
+        .push(TextCommand::ExportVectorsTo(vectors.clone()));
+    step_until(&mut h, "the export with vectors", |_| vectors.exists());
+    let written = std::fs::read_to_string(&vectors).unwrap();
+    let header: Vec<&str> = written.lines().next().unwrap().split(',').collect();
+    assert_eq!(header.len(), 9 + 50);
+    assert_eq!(header[9], "text_vec_1");
+    assert_eq!(header[58], "text_vec_50");
+    assert_eq!(written.lines().count(), text.lines().count());
 
     // The CLI on the same posts with the same seed finds the same themes and sentiment.
     let (customers, posts, m) = (

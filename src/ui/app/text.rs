@@ -30,6 +30,8 @@ pub struct TextDone {
     pub table: DataFrame,
     /// The text column as read (for keyword in context).
     pub texts: Column,
+    /// `table` with each text's document vector as columns (with word vectors).
+    pub with_vectors: Option<DataFrame>,
 }
 
 /// A run, as Train and Predictions show it.
@@ -108,6 +110,17 @@ pub enum TextCommand {
     /// Write the term table.
     ExportTermsDialog,
     ExportTermsTo(PathBuf),
+    /// Write the table with the added columns and the document vectors.
+    ExportVectorsDialog,
+    ExportVectorsTo(PathBuf),
+}
+
+/// Which table an export writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TextExport {
+    Texts,
+    Terms,
+    Vectors,
 }
 
 /// What the worker sends.
@@ -160,21 +173,35 @@ impl App {
                 FileChoice::save("Export the terms", "CSV", vec!["csv"], "terms.csv".into()),
                 |path| TextCommand::ExportTermsTo(path).into(),
             ),
-            TextCommand::ExportTo(path) => self.export_text(path, false),
-            TextCommand::ExportTermsTo(path) => self.export_text(path, true),
+            TextCommand::ExportVectorsDialog => self.file_dialog(
+                "export",
+                FileChoice::save(
+                    "Export the texts with their document vectors",
+                    "CSV",
+                    vec!["csv"],
+                    "texts_vectors.csv".into(),
+                ),
+                |path| TextCommand::ExportVectorsTo(path).into(),
+            ),
+            TextCommand::ExportTo(path) => self.export_text(path, TextExport::Texts),
+            TextCommand::ExportTermsTo(path) => self.export_text(path, TextExport::Terms),
+            TextCommand::ExportVectorsTo(path) => self.export_text(path, TextExport::Vectors),
         }
     }
 
-    fn export_text(&mut self, path: PathBuf, terms: bool) {
+    fn export_text(&mut self, path: PathBuf, what: TextExport) {
         let Some(done) = self.state.text.run.as_ref().and_then(TextRun::done) else {
             self.notifications
                 .error("Read the texts first: there is nothing to export yet");
             return;
         };
-        let frame = if terms {
-            done.result.terms_frame()
-        } else {
-            Ok(done.table.clone())
+        let frame = match (what, &done.with_vectors) {
+            (TextExport::Terms, _) => done.result.terms_frame(),
+            (TextExport::Texts, _) => Ok(done.table.clone()),
+            (TextExport::Vectors, Some(t)) => Ok(t.clone()),
+            (TextExport::Vectors, None) => Err(Error::InvalidInput(
+                "there are no word vectors: tick 'Word vectors' in Model and read again".into(),
+            )),
         };
         match frame {
             Ok(frame) => self.export_csv(frame, path),
@@ -225,11 +252,17 @@ impl App {
                         &mut loss,
                     )?;
                     let table = result.with_columns(&frame)?;
+                    let with_vectors = result
+                        .words
+                        .is_some()
+                        .then(|| result.with_document_vectors(&table))
+                        .transpose()?;
                     let texts = frame.column(&job_settings.column)?.clone();
                     Ok(Box::new(TextDone {
                         result,
                         table,
                         texts,
+                        with_vectors,
                     }))
                 });
                 ctx.send(TextEvent::Finished(result));

@@ -226,6 +226,10 @@ pub struct TextResult {
     /// Word vectors, when asked for.
     #[serde(default)]
     pub words: Option<embed::WordVectors>,
+    /// Per row, with word vectors: the text's vector, the mean of its known words' vectors
+    /// (`None` for a missing text or one without a known word).
+    #[serde(skip)]
+    pub document_vectors: Option<Vec<Option<Vec<f32>>>>,
 }
 
 /// How a long job tells where it is: (stage, done, of).
@@ -399,6 +403,13 @@ pub fn analyse_with(
     } else {
         None
     };
+    let document_vectors = word_vectors.as_ref().map(|wv| {
+        texts
+            .iter()
+            .zip(&words)
+            .map(|(t, w)| t.and_then(|_| wv.document(w)))
+            .collect()
+    });
     Ok(TextResult {
         settings: settings.clone(),
         language,
@@ -412,6 +423,7 @@ pub fn analyse_with(
         length_words,
         over_time,
         words: word_vectors,
+        document_vectors,
     })
 }
 
@@ -557,6 +569,25 @@ impl TextResult {
             let theme: Vec<Option<i64>> =
                 t.assignment.iter().map(|a| a.map(|a| a as i64)).collect();
             out.with_column(Column::new("theme".into(), theme))?;
+        }
+        Ok(out)
+    }
+
+    /// `df` (the table the texts were read from, or it with [`TextResult::with_columns`]) with
+    /// one column per word-vector dimension, `<column>_vec_1`, `<column>_vec_2`, …: each text's
+    /// document vector, numbers any model can take as inputs. Unchanged without word vectors.
+    pub fn with_document_vectors(&self, df: &DataFrame) -> Result<DataFrame> {
+        let (Some(vectors), Some(words)) = (&self.document_vectors, &self.words) else {
+            return Ok(df.clone());
+        };
+        let mut out = df.clone();
+        for k in 0..words.dim() {
+            let values: Vec<Option<f32>> =
+                vectors.iter().map(|v| v.as_ref().map(|v| v[k])).collect();
+            out.with_column(Column::new(
+                format!("{}_vec_{}", self.settings.column, k + 1).into(),
+                values,
+            ))?;
         }
         Ok(out)
     }

@@ -107,6 +107,18 @@ pub fn results_ui(
         {
             cmds.push(TextCommand::ExportTermsDialog.into());
         }
+        if r.words.is_some()
+            && ui
+                .add_enabled(!exporting, egui::Button::new("Export with document vectors (CSV)…"))
+                .on_hover_text(format!(
+                    "The texts as above plus {c}_vec_1 … {c}_vec_{d}: each text's mean word vector, numbers a model can take as inputs (open the file in Data and train on it).",
+                    c = r.settings.column,
+                    d = r.words.as_ref().map_or(0, |w| w.dim())
+                ))
+                .clicked()
+        {
+            cmds.push(TextCommand::ExportVectorsDialog.into());
+        }
     });
     ui.separator();
     egui::ScrollArea::vertical()
