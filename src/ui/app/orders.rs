@@ -149,8 +149,17 @@ impl OrdersState {
     /// A fresh state for a newly loaded table: its columns guessed when it looks like purchases.
     pub fn for_table(profile: &Profile) -> Self {
         let guess = transactions::guess(profile);
+        // Posts or tickets have a customer and a date too; without an amount, an order or a
+        // product beside their text they are not purchases (the section stays, folded).
+        let text = profile
+            .columns
+            .iter()
+            .any(|c| c.flags.contains(&workbench_core::data::profile::Flag::Text));
+        let recognised = guess.as_ref().is_some_and(|g| {
+            !text || !g.amount.is_empty() || !g.order.is_empty() || !g.product.is_empty()
+        });
         Self {
-            recognised: guess.is_some(),
+            recognised,
             settings: OrdersSettings {
                 columns: guess.unwrap_or_default(),
                 ..OrdersSettings::default()

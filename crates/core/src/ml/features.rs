@@ -320,15 +320,29 @@ impl FeatureSchema {
         // The kept columns of the probe are exactly what the schema encodes: compact them in
         // place, so no second matrix exists at the peak.
         let mut x = keep_columns(raw, &columns)?;
+        // Each column's mean and spread, summed down the rows in row order (the matrix is
+        // stored by rows, so walking it by columns would miss the cache at every value).
         let n = x.nrows().max(1) as f64;
-        for (j, mut col) in x.columns_mut().into_iter().enumerate() {
-            let mean = col.sum() / n;
-            let sd = (col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
-            let scale = if sd > 1e-12 { sd } else { 1.0 };
-            schema.means[j] = mean;
-            schema.scales[j] = scale;
-            col.mapv_inplace(|v| (v - mean) / scale);
+        let p = x.ncols();
+        let mut sums = vec![0.0f64; p];
+        for row in x.rows() {
+            for (s, v) in sums.iter_mut().zip(row) {
+                *s += v;
+            }
         }
+        let means: Vec<f64> = sums.iter().map(|s| s / n).collect();
+        let mut squares = vec![0.0f64; p];
+        for row in x.rows() {
+            for ((s, v), m) in squares.iter_mut().zip(row).zip(&means) {
+                *s += (v - m).powi(2);
+            }
+        }
+        for j in 0..p {
+            let sd = (squares[j] / n).sqrt();
+            schema.means[j] = means[j];
+            schema.scales[j] = if sd > 1e-12 { sd } else { 1.0 };
+        }
+        schema.standardise(&mut x);
         Ok((schema, x))
     }
 
@@ -381,11 +395,17 @@ impl FeatureSchema {
     pub fn matrix(&self, df: &DataFrame) -> Result<Matrix> {
         self.check()?;
         let mut m = self.encode(df)?;
-        for (j, mut col) in m.x.columns_mut().into_iter().enumerate() {
-            let (mean, scale) = (self.means[j], self.scales[j]);
-            col.mapv_inplace(|v| (v - mean) / scale);
-        }
+        self.standardise(&mut m.x);
         Ok(m)
+    }
+
+    /// (x − mean) / scale for every feature, row by row.
+    fn standardise(&self, x: &mut Array2<f64>) {
+        for mut row in x.rows_mut() {
+            for ((v, mean), scale) in row.iter_mut().zip(&self.means).zip(&self.scales) {
+                *v = (*v - mean) / scale;
+            }
+        }
     }
 
     /// Unscaled features.

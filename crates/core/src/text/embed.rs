@@ -9,7 +9,7 @@
 //!
 //! Words are the tokenizer's words (stop words, numbers and one-letter words already out).
 
-use std::collections::HashMap;
+use polars::prelude::PlHashMap as HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use candle_core::{D, Device, Tensor, Var};
@@ -94,7 +94,7 @@ pub fn train(
     epoch: &mut dyn FnMut(usize, usize, f64),
 ) -> Result<WordVectors> {
     let dim = settings.dim.max(2);
-    let mut seen: HashMap<&str, u64> = HashMap::new();
+    let mut seen: HashMap<&str, u64> = HashMap::default();
     for d in docs {
         for w in d {
             *seen.entry(w.as_str()).or_default() += 1;
@@ -231,7 +231,7 @@ pub fn train(
         vectors: input,
         losses,
         map,
-        index: HashMap::new(),
+        index: HashMap::default(),
     };
     out.reindex();
     Ok(out)

@@ -284,11 +284,18 @@ pub fn analyse_with(
         ..TokenOptions::new(language)
     };
     let tokenizer = Tokenizer::new(&options);
-    let docs = tfidf::tokenize_all(&texts, &tokenizer, cancel)?;
     let words: Vec<Vec<String>> = texts
         .par_iter()
-        .map(|t| t.map(|t| tokenizer.words(t)).unwrap_or_default())
+        .map(|t| {
+            if cancel.load(Ordering::Relaxed) {
+                return Vec::new();
+            }
+            t.map(|t| tokenizer.words(t)).unwrap_or_default()
+        })
         .collect();
+    if cancel.load(Ordering::Relaxed) {
+        return Err(Error::Cancelled);
+    }
     let mut lengths: Vec<usize> = texts
         .iter()
         .zip(&words)
@@ -298,6 +305,20 @@ pub fn analyse_with(
     lengths.sort_unstable();
     let at = |q: f64| lengths[((lengths.len() - 1) as f64 * q).round() as usize];
     let length_words = [at(0.1), at(0.5), at(0.9)];
+    // Terms are the words and their pairs; the words themselves are kept for word vectors.
+    let (docs, words): (Vec<Vec<String>>, Vec<Vec<String>>) = if settings.embeddings {
+        let docs = words
+            .par_iter()
+            .map(|w| tokenizer.terms_of(w.clone()))
+            .collect();
+        (docs, words)
+    } else {
+        let docs = words
+            .into_par_iter()
+            .map(|w| tokenizer.terms_of(w))
+            .collect();
+        (docs, Vec::new())
+    };
     let tfidf_settings = TfidfSettings {
         min_df: settings.min_df,
         max_terms: settings.max_terms,

@@ -3,7 +3,7 @@
 //! scikit-learn's `TfidfVectorizer(sublinear_tf=True, smooth_idf=True, norm="l2")` computes it:
 //! tf = 1 + ln(count), idf = ln((1 + n) / (1 + df)) + 1.
 
-use std::collections::HashMap;
+use polars::prelude::PlHashMap as HashMap;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -131,7 +131,7 @@ pub fn tokenize_all(
 impl Vectorizer {
     /// Fits the vocabulary on already tokenized texts.
     pub fn fit(docs: &[Vec<String>], settings: &TfidfSettings) -> Result<Vectorizer> {
-        let mut seen: HashMap<&str, (u64, u64)> = HashMap::new();
+        let mut seen: HashMap<&str, (u64, u64)> = HashMap::default();
         for doc in docs {
             let mut distinct: Vec<&str> = doc.iter().map(String::as_str).collect();
             for t in &distinct {

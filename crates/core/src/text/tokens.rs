@@ -6,7 +6,7 @@
 //! TF-IDF compares term for term with `TfidfVectorizer(stop_words="english")`; Chinese is
 //! stopwords-iso's `stopwords-zh` 0.4.0 (npm, MIT). Both in `crates/core/assets/stopwords/`.
 
-use std::collections::HashSet;
+use polars::prelude::PlHashSet as HashSet;
 use std::sync::OnceLock;
 
 use jieba_rs::Jieba;
@@ -103,7 +103,7 @@ fn stop_words(language: Language) -> &'static HashSet<&'static str> {
         Language::English => EN.get_or_init(|| STOP_EN.lines().collect()),
         // Latin words in Chinese posts ("the", "and") are dropped too.
         Language::Chinese => ZH.get_or_init(|| STOP_ZH.lines().chain(STOP_EN.lines()).collect()),
-        Language::Other => NONE.get_or_init(HashSet::new),
+        Language::Other => NONE.get_or_init(HashSet::default),
     }
 }
 
@@ -168,13 +168,21 @@ impl Tokenizer {
 
     /// The terms of a text: its words, and with pairs on, each adjacent pair joined by a space.
     pub fn terms(&self, text: &str) -> Vec<String> {
-        let words = self.words(text);
+        self.terms_of(self.words(text))
+    }
+
+    /// The terms of a text from its [`Tokenizer::words`].
+    pub fn terms_of(&self, words: Vec<String>) -> Vec<String> {
         if !self.options.pairs || words.len() < 2 {
             return words;
         }
         let mut out = Vec::with_capacity(words.len() * 2 - 1);
         for w in words.windows(2) {
-            out.push(format!("{} {}", w[0], w[1]));
+            let mut pair = String::with_capacity(w[0].len() + 1 + w[1].len());
+            pair.push_str(&w[0]);
+            pair.push(' ');
+            pair.push_str(&w[1]);
+            out.push(pair);
         }
         let mut terms = words;
         terms.append(&mut out);

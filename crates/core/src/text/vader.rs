@@ -9,7 +9,7 @@
 //! reproduces the reference's `list.index` look-up (a value repeated before "but" is changed at
 //! its first position only).
 
-use std::collections::{HashMap, HashSet};
+use polars::prelude::{PlHashMap as HashMap, PlHashSet as HashSet};
 use std::sync::OnceLock;
 
 static LEXICON: &str = include_str!("../../assets/vader/vader_lexicon.txt");
@@ -273,9 +273,30 @@ fn py_isupper(s: &str) -> bool {
     cased
 }
 
-/// Python's `round(x, digits)`: the decimal nearest to the exact binary value.
+/// Python's `round(x, digits)`: the decimal nearest to the exact binary value. Away from a
+/// tie the scaled value rounds the same way, and dividing the integer by the power of ten gives
+/// the double nearest that decimal, as parsing it does; near a tie (where scaling may have moved
+/// the value across it) the decimal is formatted from the exact value.
 fn py_round(x: f64, digits: usize) -> f64 {
+    let scale = 10f64.powi(digits as i32);
+    let y = x * scale;
+    let frac = (y - y.trunc()).abs();
+    if y.abs() < 1e15 && (frac - 0.5).abs() > 1e-6 {
+        return y.round() / scale;
+    }
     format!("{x:.digits$}").parse().unwrap_or(x)
+}
+
+/// `parts` joined by single spaces, in `buf`.
+fn joined<'a>(buf: &'a mut String, parts: &[&str]) -> &'a str {
+    buf.clear();
+    for (k, p) in parts.iter().enumerate() {
+        if k > 0 {
+            buf.push(' ');
+        }
+        buf.push_str(p);
+    }
+    buf.as_str()
 }
 
 /// A token with its leading and trailing ASCII punctuation removed, unless that leaves two
@@ -291,7 +312,7 @@ fn strip_punctuation(token: &str) -> &str {
 
 impl Vader {
     fn new() -> Vader {
-        let mut lexicon = HashMap::new();
+        let mut lexicon = HashMap::default();
         for line in LEXICON.trim_end_matches('\n').split('\n') {
             if line.is_empty() {
                 continue;
@@ -301,7 +322,7 @@ impl Vader {
                 lexicon.insert(word.to_owned(), v);
             }
         }
-        let mut emojis = HashMap::new();
+        let mut emojis = HashMap::default();
         for line in EMOJI.trim_end_matches('\n').split('\n') {
             let mut fields = py_strip(line).split('\t');
             if let (Some(e), Some(description)) = (fields.next(), fields.next()) {
@@ -341,7 +362,13 @@ impl Vader {
         let mut plain = String::with_capacity(text.len());
         let mut prev_space = true;
         for c in text.chars() {
-            match self.emojis.get(&c) {
+            // The emoji lexicon has no ASCII character: most characters need no look-up.
+            let emoji = if c.is_ascii() {
+                None
+            } else {
+                self.emojis.get(&c)
+            };
+            match emoji {
                 Some(description) => {
                     if !prev_space {
                         plain.push(' ');
@@ -404,7 +431,8 @@ impl Vader {
         }
         for start in 0..3 {
             if i > start && !self.known(&lower[i - (start + 1)]) {
-                let mut s = self.scalar(words[i - (start + 1)], valence, cap_diff);
+                let k = i - (start + 1);
+                let mut s = self.scalar(words[k], &lower[k], valence, cap_diff);
                 if start == 1 && s != 0.0 {
                     s *= 0.95;
                 }
@@ -422,8 +450,8 @@ impl Vader {
     }
 
     /// The push of a degree word before a sentiment word (0 for any other word).
-    fn scalar(&self, word: &str, valence: f64, cap_diff: bool) -> f64 {
-        let Some(&b) = self.boosters.get(word.to_lowercase().as_str()) else {
+    fn scalar(&self, word: &str, lower: &str, valence: f64, cap_diff: bool) -> f64 {
+        let Some(&b) = self.boosters.get(lower) else {
             return 0.0;
         };
         let mut scalar = if valence < 0.0 { -b } else { b };
@@ -457,31 +485,39 @@ impl Vader {
 
     /// Special-case phrases around word `i` (`i` ≥ 3), and two-word degree phrases before it.
     fn idioms(&self, mut valence: f64, lower: &[String], i: usize) -> f64 {
-        let onezero = format!("{} {}", lower[i - 1], lower[i]);
-        let twoonezero = format!("{} {} {}", lower[i - 2], lower[i - 1], lower[i]);
-        let twoone = format!("{} {}", lower[i - 2], lower[i - 1]);
-        let threetwoone = format!("{} {} {}", lower[i - 3], lower[i - 2], lower[i - 1]);
-        let threetwo = format!("{} {}", lower[i - 3], lower[i - 2]);
-        for seq in [&onezero, &twoonezero, &twoone, &threetwoone, &threetwo] {
-            if let Some(&v) = self.special.get(seq.as_str()) {
+        let w = |k: usize| lower[k].as_str();
+        let mut buf = String::with_capacity(64);
+        let onezero = [w(i - 1), w(i)];
+        let twoonezero = [w(i - 2), w(i - 1), w(i)];
+        let twoone = [w(i - 2), w(i - 1)];
+        let threetwoone = [w(i - 3), w(i - 2), w(i - 1)];
+        let threetwo = [w(i - 3), w(i - 2)];
+        for seq in [
+            &onezero[..],
+            &twoonezero[..],
+            &twoone[..],
+            &threetwoone[..],
+            &threetwo[..],
+        ] {
+            if let Some(&v) = self.special.get(joined(&mut buf, seq)) {
                 valence = v;
                 break;
             }
         }
-        if lower.len() - 1 > i {
-            let zeroone = format!("{} {}", lower[i], lower[i + 1]);
-            if let Some(&v) = self.special.get(zeroone.as_str()) {
-                valence = v;
-            }
+        if lower.len() - 1 > i
+            && let Some(&v) = self.special.get(joined(&mut buf, &[w(i), w(i + 1)]))
+        {
+            valence = v;
         }
-        if lower.len() - 1 > i + 1 {
-            let zeroonetwo = format!("{} {} {}", lower[i], lower[i + 1], lower[i + 2]);
-            if let Some(&v) = self.special.get(zeroonetwo.as_str()) {
-                valence = v;
-            }
+        if lower.len() - 1 > i + 1
+            && let Some(&v) = self
+                .special
+                .get(joined(&mut buf, &[w(i), w(i + 1), w(i + 2)]))
+        {
+            valence = v;
         }
-        for gram in [&threetwoone, &threetwo, &twoone] {
-            if let Some(&b) = self.boosters.get(gram.as_str()) {
+        for gram in [&threetwoone[..], &threetwo[..], &twoone[..]] {
+            if let Some(&b) = self.boosters.get(joined(&mut buf, gram)) {
                 valence += b;
             }
         }
