@@ -172,3 +172,63 @@ fn the_sample_posts_are_read() {
         assert_eq!(cli[key], metrics[key], "{key}");
     }
 }
+
+/// The normal Model → Train path with a text column among the inputs: the stars a post gives
+/// are predicted from its words, and the linear model's weights are words.
+#[test]
+fn a_model_learns_the_stars_from_the_words() {
+    use marketing_workbench::ui::app::{ModelCommand, TrainCommand};
+    use workbench_core::ml::metrics::Metrics;
+    use workbench_core::ml::{ModelKind, Task};
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(|cc| App::new(cc, Startup::Empty));
+    h.state_mut().push(DataCommand::LoadPostsSample);
+    step_until(&mut h, "the sample posts to load", |a| {
+        a.state.cleaned.is_some() || a.state.dataset.is_some()
+    });
+    let mut s = h.state().state.settings.clone();
+    s.target = Some("rating".into());
+    s.task = Some(Task::Regression);
+    s.model = Some(ModelKind::Linear);
+    s.ignore = vec!["post_id".into(), "customer_id".into()];
+    h.state_mut().push(ModelCommand::Change(Box::new(s)));
+    h.run_steps(2);
+    // The Model step says the text column is read as words.
+    h.state_mut()
+        .push(marketing_workbench::ui::Command::SelectStep(WorkflowStep::Model));
+    h.run_steps(2);
+    h.get_by_label_contains("Free text (1 read as words)");
+    h.state_mut().push(TrainCommand::Start);
+    step_until(&mut h, "training", |a| {
+        !a.is_training()
+            && a.state
+                .training
+                .as_ref()
+                .is_some_and(|r| r.outcome().is_some())
+    });
+    let outcome = h
+        .state()
+        .state
+        .training
+        .as_ref()
+        .unwrap()
+        .outcome()
+        .unwrap();
+    let Metrics::Regression(m) = &outcome.metrics else {
+        panic!("an amount's metrics")
+    };
+    // Positive posts give 4 or 5 stars, negative ones 1 to 3: the words tell which, so most of
+    // the spread of the stars is explained (the rest is the draw within each side).
+    assert!(m.r2 > 0.6, "R² {}", m.r2);
+    let weights = &outcome
+        .insights
+        .as_ref()
+        .unwrap()
+        .explanation()
+        .unwrap()
+        .coefficients;
+    let weight = |name: &str| weights.iter().find(|(n, _)| n == name).map(|w| w.1);
+    assert!(weight("text:love").unwrap() > 0.0, "{weights:?}");
+    assert!(weight("text:worst").unwrap() < 0.0, "{weights:?}");
+}
