@@ -196,7 +196,9 @@ fn a_model_learns_the_stars_from_the_words() {
     h.run_steps(2);
     // The Model step says the text column is read as words.
     h.state_mut()
-        .push(marketing_workbench::ui::Command::SelectStep(WorkflowStep::Model));
+        .push(marketing_workbench::ui::Command::SelectStep(
+            WorkflowStep::Model,
+        ));
     h.run_steps(2);
     h.get_by_label_contains("Free text (1 read as words)");
     h.state_mut().push(TrainCommand::Start);

@@ -26,6 +26,8 @@ pub struct CleanForm {
     pub low: f64,
     pub high: f64,
     pub bins: usize,
+    /// Themes for a themes step.
+    pub themes: usize,
     pub parts: DateParts,
 }
 
@@ -45,6 +47,7 @@ impl Default for CleanForm {
             low: 1.0,
             high: 99.0,
             bins: 5,
+            themes: 6,
             parts: DateParts::default(),
         }
     }
@@ -128,6 +131,10 @@ impl CleanForm {
             },
             StepKind::Log => Step::LogTransform { column: col },
             StepKind::Sentiment => Step::Sentiment { column: col },
+            StepKind::Themes => Step::Themes {
+                column: col,
+                themes: self.themes,
+            },
             StepKind::Standardize => Step::Standardize {
                 columns: one_or_all(true),
             },
@@ -526,6 +533,11 @@ fn add_step_ui(ui: &mut egui::Ui, state: &AppState, form: &mut CleanForm, cmds: 
                 StepKind::Bin => {
                     ui.label("Groups");
                     ui.add(egui::DragValue::new(&mut form.bins).range(2..=20));
+                    ui.end_row();
+                }
+                StepKind::Themes => {
+                    ui.label("Themes");
+                    ui.add(egui::DragValue::new(&mut form.themes).range(2..=30));
                     ui.end_row();
                 }
                 StepKind::DateParts => {

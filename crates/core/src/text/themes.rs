@@ -75,6 +75,10 @@ pub struct Themes {
     /// ‖X − WH‖ / ‖X‖ at the end.
     pub relative_error: f64,
     pub iterations: usize,
+    /// H, term by term (terms × K): each term's weight in each theme, to place new texts with
+    /// [`assign`].
+    #[serde(skip)]
+    pub components: Vec<f64>,
 }
 
 /// Non-negative matrix factorisation X ≈ W·H with K themes, by Lee and Seung's multiplicative
@@ -183,7 +187,40 @@ pub fn nmf(
         assignment,
         relative_error,
         iterations,
+        components: h,
     })
+}
+
+/// Updates of a text's theme weights with the themes held fixed, as [`assign`] runs them.
+pub const ASSIGN_ITERATIONS: usize = 200;
+
+/// Each text's main theme (1..=K) for fixed themes `h` (terms × K, [`Themes::components`]):
+/// its theme weights found by the same multiplicative updates from an even start, as
+/// scikit-learn's `NMF.transform` solves for W with H fixed; `None` for a text with no known
+/// term. A function of the text alone, so training rows and new rows are placed alike.
+pub fn assign(x: &Csr, h: &[f64], k: usize) -> Vec<Option<usize>> {
+    let hht = gram(h, x.cols, k);
+    (0..x.rows)
+        .into_par_iter()
+        .map(|i| {
+            let (idx, val) = x.row(i);
+            if idx.is_empty() {
+                return None;
+            }
+            let mut w = vec![1.0 / k as f64; k];
+            for _ in 0..ASSIGN_ITERATIONS {
+                update(&mut w, idx, val, h, &hht, k, 1e-12);
+            }
+            let (best, _) =
+                w.iter().enumerate().fold(
+                    (0, f64::NEG_INFINITY),
+                    |b, (t, &v)| {
+                        if v > b.1 { (t, v) } else { b }
+                    },
+                );
+            Some(best + 1)
+        })
+        .collect()
 }
 
 /// One multiplicative step for one row `r` of a factor (a text's theme weights, or a term's),

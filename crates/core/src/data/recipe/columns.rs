@@ -115,25 +115,3 @@ fn convert_numbers(c: &Column, to: &DataType) -> Result<Column> {
         .collect();
     Ok(f.into_column().cast(to)?)
 }
-
-/// Adds `<name>_sentiment`: VADER's compound score of each text (in parallel, row order kept).
-pub(super) fn sentiment(df: &DataFrame, name: &str) -> Result<DataFrame> {
-    use rayon::prelude::*;
-    let c = column(df, name)?;
-    if !c.dtype().is_string() {
-        return Err(Error::InvalidInput(format!(
-            "column '{name}' is not text ({}): sentiment reads text",
-            c.dtype()
-        )));
-    }
-    let texts: Vec<Option<&str>> = c.str()?.iter().collect();
-    let v = crate::text::vader::vader();
-    let scores: Vec<Option<f64>> = texts
-        .par_iter()
-        .map(|t| t.map(|t| v.polarity(t).compound))
-        .collect();
-    with_columns(
-        df,
-        vec![Column::new(format!("{name}_sentiment").into(), scores)],
-    )
-}

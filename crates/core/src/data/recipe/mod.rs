@@ -28,6 +28,7 @@ mod derive;
 mod missing;
 mod numbers;
 mod rows;
+mod text;
 
 pub use columns::ColumnType;
 pub use date_parts::DateParts;
@@ -110,6 +111,9 @@ pub enum Step {
     /// Add `<column>_sentiment`: VADER's compound score (−1..1) of each text (English), as
     /// `text --sentiment` computes it; missing texts stay missing.
     Sentiment { column: String },
+    /// Add `<column>_theme`: which of `themes` themes (NMF on the training rows' TF-IDF) each
+    /// text is mostly about, named by its number and top two terms.
+    Themes { column: String, themes: usize },
 }
 
 impl Step {
@@ -156,6 +160,7 @@ impl Step {
                 right,
             } => format!("{name} = {left} {} {right}", op.symbol()),
             Self::Sentiment { column } => format!("Sentiment of {column} (VADER)"),
+            Self::Themes { column, themes } => format!("{themes} themes of {column} (NMF)"),
         }
     }
 }
@@ -181,10 +186,11 @@ pub enum StepKind {
     DateParts,
     Derive,
     Sentiment,
+    Themes,
 }
 
 impl StepKind {
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::Drop,
         Self::Rename,
         Self::ChangeType,
@@ -201,6 +207,7 @@ impl StepKind {
         Self::DateParts,
         Self::Derive,
         Self::Sentiment,
+        Self::Themes,
     ];
 
     pub fn label(self) -> &'static str {
@@ -221,6 +228,7 @@ impl StepKind {
             Self::DateParts => "Date to recency, month, weekday",
             Self::Derive => "New column from two columns",
             Self::Sentiment => "Sentiment of a text",
+            Self::Themes => "Themes of a text",
         }
     }
 
@@ -260,6 +268,9 @@ impl StepKind {
             Self::Sentiment => {
                 "Add <column>_sentiment: how positive each text is, from -1 to 1 (VADER, English), a number any model can use."
             }
+            Self::Themes => {
+                "Add <column>_theme: which of K themes (groups of words texts share, found by NMF on the training rows) each text is mostly about, a category any model can use."
+            }
         }
     }
 
@@ -275,7 +286,7 @@ impl StepKind {
             Self::OneHot => !c.is_numeric() && c.dtype != "date",
             Self::Fill => c.missing > 0,
             Self::DateParts => c.dtype == "date" || c.dtype.starts_with("datetime"),
-            Self::Sentiment => c.dtype == "str",
+            Self::Sentiment | Self::Themes => c.dtype == "str",
             _ => true,
         }
     }
@@ -315,6 +326,7 @@ impl Step {
             Self::DateParts { .. } => StepKind::DateParts,
             Self::Derive { .. } => StepKind::Derive,
             Self::Sentiment { .. } => StepKind::Sentiment,
+            Self::Themes { .. } => StepKind::Themes,
         }
     }
 }
@@ -383,6 +395,13 @@ pub enum FittedStep {
         /// Days since 1970-01-01 of the latest training date.
         reference_day: i32,
         parts: DateParts,
+    },
+    /// The vocabulary and the themes' term weights (terms × K), each theme's name.
+    Themes {
+        column: String,
+        vectorizer: Box<crate::text::tfidf::Vectorizer>,
+        components: Vec<f64>,
+        names: Vec<String>,
     },
 }
 
@@ -601,6 +620,10 @@ fn fit_step(step: &Step, df: &DataFrame) -> Result<FittedStep> {
             column: name,
             parts,
         } => date_parts::fit(df, name, *parts),
+        Step::Themes {
+            column: name,
+            themes,
+        } => text::fit_themes(df, name, *themes),
         Step::DropColumns { .. }
         | Step::Rename { .. }
         | Step::ChangeType { .. }
@@ -643,6 +666,7 @@ fn referenced_columns(step: &Step) -> Vec<&str> {
         | Step::Bin { column: c, .. }
         | Step::OneHot { column: c, .. }
         | Step::DateParts { column: c, .. }
+        | Step::Themes { column: c, .. }
         | Step::Sentiment { column: c } => vec![c.as_str()],
         Step::Derive { left, right, .. } => vec![left.as_str(), right.as_str()],
     }
@@ -685,6 +709,12 @@ fn apply_step(step: &FittedStep, df: &DataFrame) -> Result<DataFrame> {
             reference_day,
             parts,
         } => date_parts::apply(df, name, *reference_day, *parts),
+        FittedStep::Themes {
+            column: name,
+            vectorizer,
+            components,
+            names,
+        } => text::apply_themes(df, name, vectorizer, components, names),
     }
 }
 
@@ -708,7 +738,7 @@ fn apply_plain(step: &Step, df: &DataFrame) -> Result<DataFrame> {
             op,
             right,
         } => derive::apply(df, name, left, *op, right),
-        Step::Sentiment { column: name } => columns::sentiment(df, name),
+        Step::Sentiment { column: name } => text::sentiment(df, name),
         // Steps that learn something are applied in their fitted form.
         Step::FillMissing { .. }
         | Step::OneHot { .. }
@@ -716,6 +746,7 @@ fn apply_plain(step: &Step, df: &DataFrame) -> Result<DataFrame> {
         | Step::MinMax { .. }
         | Step::ClipOutliers { .. }
         | Step::Bin { .. }
+        | Step::Themes { .. }
         | Step::DateParts { .. } => apply_step(&fit_step(step, df)?, df),
     }
 }

@@ -388,3 +388,68 @@ fn sentiment_adds_vader_scores() {
     };
     assert!(numbers.fit_transform(&df).is_err());
 }
+
+#[test]
+fn themes_are_learned_on_training_rows_and_placed_alike_on_new_ones() {
+    let kinds = [
+        [
+            "The room was spotless and the bed wonderfully comfortable",
+            "Lovely quiet room, comfortable bed and a great view",
+            "Clean bright room, the bed was very comfortable",
+        ],
+        [
+            "Breakfast was cold and the coffee tasted awful",
+            "The breakfast buffet was a mess, cold coffee again",
+            "Terrible breakfast, cold eggs and bitter coffee",
+        ],
+        [
+            "Parking behind the building, the gate code is at reception",
+            "The car park fills up early, parking permits at reception",
+            "Street parking only, permits from reception",
+        ],
+    ];
+    let comments: Vec<String> = (0..60)
+        .map(|i| format!("{} ({i})", kinds[i % 3][(i / 3) % 3]))
+        .collect();
+    let df = df!("comment" => comments).unwrap();
+    let recipe = Recipe {
+        steps: vec![
+            Step::Themes {
+                column: "comment".into(),
+                themes: 3,
+            }
+            .into(),
+        ],
+    };
+    let (fitted, out) = recipe.fit_transform(&df).unwrap();
+    let theme: Vec<Option<&str>> = out
+        .column("comment_theme")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .collect();
+    // One theme per kind of comment, the same for every comment of a kind.
+    for i in 0..60 {
+        assert_eq!(theme[i], theme[i % 3], "row {i}");
+    }
+    assert_ne!(theme[0], theme[1]);
+    assert_ne!(theme[1], theme[2]);
+    assert_ne!(theme[0], theme[2]);
+    assert!(theme[1].unwrap().contains("breakfast") || theme[1].unwrap().contains("coffee"));
+    // New comments, read with the saved vocabulary and themes.
+    let new = df!("comment" => [Some("cold coffee at breakfast"), Some("xyz"), None]).unwrap();
+    let placed = fitted.transform(&new).unwrap();
+    let t: Vec<Option<&str>> = placed
+        .column("comment_theme")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(t, [theme[1], None, None]);
+    // The fitted step survives a round trip through JSON (the model file).
+    let back: FittedRecipe =
+        serde_json::from_str(&serde_json::to_string(&fitted).unwrap()).unwrap();
+    assert_eq!(back.transform(&new).unwrap(), placed);
+}
