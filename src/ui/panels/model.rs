@@ -44,21 +44,24 @@ pub fn model_panel_ui(
     );
     egui::ScrollArea::vertical().show(ui, |ui| {
         super::heading_ui(ui, "Model", "What do you want to know about your customers?");
+        // The questions wrap when the window is narrow (outside the grid, whose rows would
+        // take the wrapped row's full height).
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Question");
+            ui.add_space(8.0);
+            for t in Task::ALL {
+                let selected = settings.task == Some(t);
+                if ui.radio(selected, t.label()).clicked() && !selected {
+                    settings.task = Some(t);
+                }
+            }
+            super::orders::question_choice_ui(ui, state, cmds);
+        });
+        ui.add_space(6.0);
         egui::Grid::new("model_grid")
             .num_columns(2)
             .spacing([16.0, 10.0])
             .show(ui, |ui| {
-                ui.label("Question");
-                ui.horizontal(|ui| {
-                    for t in Task::ALL {
-                        let selected = settings.task == Some(t);
-                        if ui.radio(selected, t.label()).clicked() && !selected {
-                            settings.task = Some(t);
-                        }
-                    }
-                    super::orders::question_choice_ui(ui, state, cmds);
-                });
-                ui.end_row();
 
                 let segments = settings.task == Some(Task::Segments);
                 ui.label("Target");
@@ -270,9 +273,12 @@ fn free_text_ui(ui: &mut egui::Ui, profile: &Profile, settings: &mut ModelSettin
     egui::CollapsingHeader::new(format!("Free text ({read} read as words)"))
         .default_open(read > 0)
         .show(ui, |ui| {
-            ui.weak(format!(
-                "A free-text column becomes TF-IDF features: its {TEXT_TERMS} most frequent words and word pairs (in two or more training texts), fitted on the training rows and kept in the model file, so new texts score too. Linear models show each word's weight."
-            ));
+            ui.add(
+                egui::Label::new(egui::RichText::new(format!(
+                    "A free-text column becomes TF-IDF features: its {TEXT_TERMS} most frequent words and word pairs (in two or more training texts), fitted on the training rows and kept in the model file, so new texts score too. Linear models show each word's weight."
+                )).weak())
+                .wrap(),
+            );
             ui.horizontal_wrapped(|ui| {
                 for c in candidates {
                     if c.flags.contains(&Flag::Text) {

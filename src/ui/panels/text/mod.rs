@@ -196,7 +196,7 @@ pub fn model_ui(ui: &mut egui::Ui, state: &AppState, busy: bool, cmds: &mut Vec<
             "Model",
             "What do you want to know about your customers?",
         );
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label("Question");
             for t in Task::ALL {
                 if ui.radio(false, t.label()).clicked() {

@@ -104,7 +104,7 @@ pub fn model_ui(ui: &mut egui::Ui, state: &AppState, busy: bool, cmds: &mut Vec<
     let mut edited: Settings = state.uplift.settings.clone();
     egui::ScrollArea::vertical().show(ui, |ui| {
         super::heading_ui(ui, "Model", "What do you want to know about your customers?");
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label("Question");
             for t in Task::ALL {
                 if ui.radio(false, t.label()).clicked() {
