@@ -234,3 +234,79 @@ fn a_model_learns_the_stars_from_the_words() {
     assert!(weight("text:love").unwrap() > 0.0, "{weights:?}");
     assert!(weight("text:worst").unwrap() < 0.0, "{weights:?}");
 }
+
+/// Chinese posts the project never saw: the language is detected, the Text view reads words
+/// (jieba's segmentation), not characters, and sentiment is not offered (VADER reads English).
+#[test]
+fn chinese_posts_are_read_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let phrases = [
+        "快递很快，包装完好，非常满意",
+        "质量太差了，用了两天就坏了，我要退款",
+        "客服态度很好，耐心解答问题",
+        "价格便宜，性价比高，推荐购买",
+        "退款申请一直没有处理，客服也不回复",
+        "物流太慢了，等了一个星期才到",
+    ];
+    let mut csv = String::from("post_id,posted,comment\n");
+    for i in 0..120 {
+        csv.push_str(&format!(
+            "Z{i:04},2026-0{}-1{},{} 第{}次购买\n",
+            1 + i % 9,
+            i % 10,
+            phrases[i % phrases.len()],
+            i
+        ));
+    }
+    let path = dir.path().join("zh_posts.csv");
+    std::fs::write(&path, csv).unwrap();
+    // The app draws Chinese with a CJK font of the system (.ci/run installs one); without one
+    // the characters are boxes, which this test then allows.
+    use marketing_workbench::ui::fonts;
+    let builder = Harness::builder().with_size([1400.0, 1000.0]);
+    let builder = if fonts::system_cjk().is_some() {
+        builder
+    } else {
+        builder.allow_missing_glyphs()
+    };
+    let mut h = builder.build_eframe(|cc| {
+        fonts::add_system_cjk(&cc.egui_ctx);
+        App::new(cc, Startup::Empty)
+    });
+    h.state_mut().push(DataCommand::OpenPath(path));
+    step_until(&mut h, "the posts to load", |a| a.state.dataset.is_some());
+    let t = &h.state().state.text;
+    assert!(t.possible);
+    let s = t.settings.clone().unwrap();
+    assert_eq!(s.column, "comment");
+    assert!(!s.sentiment, "VADER is English only");
+    h.get_by_label("What are customers saying?").click();
+    h.run_steps(3);
+    h.get_by_label("Read").click();
+    step_until(&mut h, "the reading", |a| {
+        a.state
+            .text
+            .run
+            .as_ref()
+            .is_some_and(|r| !matches!(r.status, TextStatus::Running))
+    });
+    let run = h.state().state.text.run.as_ref().unwrap();
+    let done = match &run.status {
+        TextStatus::Done(d) => d,
+        TextStatus::Failed(e) => panic!("failed: {e}"),
+        _ => panic!("not finished"),
+    };
+    let r = &done.result;
+    assert_eq!(r.language, workbench_core::text::tokens::Language::Chinese);
+    let terms: Vec<&str> = r.terms.iter().map(|t| t.term.as_str()).collect();
+    for word in ["退款", "客服", "快递"] {
+        assert!(terms.contains(&word), "{word}: {terms:?}");
+    }
+    // Words, not characters: the single characters of those words are not terms on their own.
+    for ch in ["退", "款", "客", "递"] {
+        assert!(!terms.contains(&ch), "{ch}: {terms:?}");
+    }
+    h.get_by_label("Terms").click();
+    h.run_steps(3);
+    h.get_by_label("退款");
+}

@@ -28,6 +28,14 @@ const CANDIDATES: &[(&str, u32)] = &[
     ("C:\\Windows\\Fonts\\simsun.ttc", 0),
 ];
 
+/// The CJK font the app would use, if the system has one.
+pub fn system_cjk() -> Option<&'static str> {
+    CANDIDATES
+        .iter()
+        .map(|c| c.0)
+        .find(|p| std::path::Path::new(p).is_file())
+}
+
 /// Adds the first CJK font found on the system as the last fallback of every font family.
 /// Returns its path, or `None` when the system has none (CJK text then shows empty boxes).
 pub fn add_system_cjk(ctx: &egui::Context) -> Option<&'static str> {

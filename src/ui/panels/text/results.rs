@@ -296,7 +296,8 @@ fn overview_ui(ui: &mut egui::Ui, r: &TextResult) {
                 .y_axis_label("texts")
                 .show(ui, |p| p.bar_chart(BarChart::new("texts", bars)));
         }
-        let ui = &mut cols[1];
+        // Without sentiment the terms take the left column.
+        let ui = &mut cols[usize::from(r.sentiment.is_some())];
         ui.strong("Most frequent terms")
             .on_hover_text("How many times each word or word pair occurs, stop words aside.");
         let top: Vec<&Term> = r.terms.iter().take(15).collect();
