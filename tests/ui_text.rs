@@ -223,13 +223,17 @@ fn a_model_learns_the_stars_from_the_words() {
     // Positive posts give 4 or 5 stars, negative ones 1 to 3: the words tell which, so most of
     // the spread of the stars is explained (the rest is the draw within each side).
     assert!(m.r2 > 0.6, "R² {}", m.r2);
-    let weights = &outcome
-        .insights
-        .as_ref()
-        .unwrap()
-        .explanation()
-        .unwrap()
-        .coefficients;
+    let explanation = outcome.insights.as_ref().unwrap().explanation().unwrap();
+    // Word by word: shuffling a common word's weight costs quality.
+    assert_eq!(explanation.words.len(), 40);
+    assert!(explanation.words[0].drop > 0.0);
+    assert!(
+        explanation
+            .words
+            .iter()
+            .all(|w| w.column.starts_with("text:"))
+    );
+    let weights = &explanation.coefficients;
     let weight = |name: &str| weights.iter().find(|(n, _)| n == name).map(|w| w.1);
     assert!(weight("text:love").unwrap() > 0.0, "{weights:?}");
     assert!(weight("text:worst").unwrap() < 0.0, "{weights:?}");

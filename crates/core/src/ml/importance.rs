@@ -9,7 +9,7 @@ use rand::seq::SliceRandom;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
-use super::features::FeatureSchema;
+use super::features::{Encoding, FeatureSchema};
 use super::metrics;
 use super::models::{Task, TrainedModel};
 use crate::error::Result;
@@ -53,6 +53,79 @@ fn quality(
     })
 }
 
+/// `cleaned` and `truth`, or a seeded sample of [`MAX_ROWS`] of their rows (in row order).
+fn sample(
+    cleaned: &DataFrame,
+    truth: &[f64],
+    rng: &mut Xoshiro256PlusPlus,
+) -> Result<(DataFrame, Vec<f64>)> {
+    if cleaned.height() <= MAX_ROWS {
+        return Ok((cleaned.clone(), truth.to_vec()));
+    }
+    let mut idx: Vec<usize> = (0..cleaned.height()).collect();
+    idx.shuffle(rng);
+    idx.truncate(MAX_ROWS);
+    idx.sort_unstable();
+    let ca = IdxCa::from_vec("i".into(), idx.iter().map(|&i| i as IdxSize).collect());
+    Ok((cleaned.take(&ca)?, idx.iter().map(|&i| truth[i]).collect()))
+}
+
+/// Terms tried per free-text input by [`words`]: the ones in the most training texts.
+pub const WORDS_TRIED: usize = 40;
+
+/// For a model with free-text inputs: the drop in quality when one term's feature is shuffled
+/// between rows (the rest of the text kept), for the [`WORDS_TRIED`] terms in the most training
+/// texts of each text input, named `column:term`, most important first. Works for every model,
+/// where linear weights ([`coefficients`]) exist only for linear ones.
+pub fn words(
+    schema: &FeatureSchema,
+    model: &TrainedModel,
+    (task, classes): (Task, usize),
+    cleaned: &DataFrame,
+    truth: &[f64],
+    seed: u64,
+) -> Result<Vec<Importance>> {
+    let has_text = schema
+        .inputs
+        .iter()
+        .any(|i| matches!(i.encoding, Encoding::Text { .. }));
+    if !has_text || task == Task::Segments || cleaned.height() < 2 {
+        return Ok(Vec::new());
+    }
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x3c4d);
+    let (frame, truth) = sample(cleaned, truth, &mut rng)?;
+    let mut x = schema.matrix(&frame)?.x;
+    let base = quality(task, model, x.view(), &truth, classes)?;
+    let mut out = Vec::new();
+    let mut start = 0;
+    for input in &schema.inputs {
+        if let Encoding::Text { vectorizer } = &input.encoding {
+            let mut order: Vec<usize> = (0..vectorizer.terms.len()).collect();
+            order.sort_by(|&a, &b| {
+                vectorizer.documents[b]
+                    .cmp(&vectorizer.documents[a])
+                    .then(a.cmp(&b))
+            });
+            for t in order.into_iter().take(WORDS_TRIED) {
+                let j = start + t;
+                let kept: Vec<f64> = x.column(j).to_vec();
+                let mut shuffled = kept.clone();
+                shuffled.shuffle(&mut rng);
+                x.column_mut(j).assign(&ndarray::Array1::from(shuffled));
+                let q = quality(task, model, x.view(), &truth, classes)?;
+                x.column_mut(j).assign(&ndarray::Array1::from(kept));
+                out.push(Importance {
+                    column: schema.names[j].clone(),
+                    drop: base - q,
+                });
+            }
+        }
+        start += input.encoding.width();
+    }
+    out.sort_by(|a, b| b.drop.total_cmp(&a.drop));
+    Ok(out)
+}
+
 /// Permutation importance of every input column of `schema`, on `cleaned` rows with `truth`,
 /// most important first.
 pub fn permutation(
@@ -67,16 +140,7 @@ pub fn permutation(
         return Ok(Vec::new());
     }
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x1a2b);
-    let (frame, truth): (DataFrame, Vec<f64>) = if cleaned.height() > MAX_ROWS {
-        let mut idx: Vec<usize> = (0..cleaned.height()).collect();
-        idx.shuffle(&mut rng);
-        idx.truncate(MAX_ROWS);
-        idx.sort_unstable();
-        let ca = IdxCa::from_vec("i".into(), idx.iter().map(|&i| i as IdxSize).collect());
-        (cleaned.take(&ca)?, idx.iter().map(|&i| truth[i]).collect())
-    } else {
-        (cleaned.clone(), truth.to_vec())
-    };
+    let (frame, truth) = sample(cleaned, truth, &mut rng)?;
     let base = quality(
         task,
         model,

@@ -38,6 +38,9 @@ pub struct Explanation {
     pub importance: Vec<Importance>,
     /// Linear models: each feature's weight (standardised units), largest first.
     pub coefficients: Vec<(String, f64)>,
+    /// Models with free-text inputs: the drop in quality when one term is shuffled, for the
+    /// most common terms (`column:term`), most important first.
+    pub words: Vec<Importance>,
 }
 
 /// A yes/no model's insights.
@@ -135,6 +138,14 @@ pub fn build(inputs: Inputs<'_>, sizes: Sizes) -> Result<Insights> {
                 seed,
             )?,
             coefficients: importance::coefficients(&saved.features, &saved.model),
+            words: importance::words(
+                &saved.features,
+                &saved.model,
+                (question.task, question.class_count()),
+                &e.clean,
+                &e.truth,
+                seed,
+            )?,
         })
     };
     Ok(match question.answer() {

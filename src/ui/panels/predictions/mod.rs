@@ -324,6 +324,20 @@ pub(super) fn importance_ui(
             })
     });
     png_button(ui, cmds, "importance", chart.response.rect);
+    if !o.words.is_empty() {
+        egui::CollapsingHeader::new("Words that matter most")
+            .default_open(true)
+            .show(ui, |ui| {
+                ui.weak(format!("The drop in {metric} when one word's weight is shuffled between rows, the rest of each text kept (the {} words in the most texts of each text column). Words that always come together (a word and its word pairs) share their say: a model without a penalty may give them large opposite weights, and shuffling one alone then costs far more than the words mean. A penalty (Model) spreads the weight evenly.", workbench_core::ml::importance::WORDS_TRIED));
+                egui::Grid::new("word_importance").striped(true).show(ui, |ui| {
+                    for w in o.words.iter().take(15) {
+                        ui.label(&w.column);
+                        ui.label(format!("{:+.4}", w.drop));
+                        ui.end_row();
+                    }
+                });
+            });
+    }
     if !o.coefficients.is_empty() {
         egui::CollapsingHeader::new("Weights of the standardised features")
             .default_open(false)
