@@ -6,9 +6,11 @@
     reason = "a test stops at the first broken expectation"
 )]
 
-use std::process::Command;
-use std::time::Duration;
+mod common;
 
+use std::process::Command;
+
+use common::step_until;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use marketing_workbench::ui::app::{
@@ -18,21 +20,6 @@ use marketing_workbench::ui::app::{
 use marketing_workbench::ui::{App, Startup};
 use workbench_core::clv::Purchases;
 use workbench_core::data::{dates, load};
-
-fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
-    for _ in 0..6_000 {
-        h.step();
-        if done(h.state()) {
-            h.run_steps(2);
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!(
-        "timed out waiting for {what}; errors: {:?}",
-        h.state().notifications.errors()
-    );
-}
 
 fn finished(a: &App) -> bool {
     a.state

@@ -7,8 +7,11 @@
     reason = "a test or benchmark stops at the first broken expectation"
 )]
 
+mod common;
+
 use std::time::Duration;
 
+use common::step_until;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use marketing_workbench::ui::app::{
@@ -20,21 +23,6 @@ use workbench_core::ml::metrics::Metrics;
 use workbench_core::train::Insights;
 
 /// Steps the app until `done` holds, letting worker threads run in between.
-fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
-    for _ in 0..3_000 {
-        h.step();
-        if done(h.state()) {
-            h.run_steps(2);
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!(
-        "timed out waiting for {what}; errors: {:?}",
-        h.state().notifications.errors()
-    );
-}
-
 /// A file the app wrote, read back with the app's own loader.
 fn read_table(path: &std::path::Path) -> polars::prelude::DataFrame {
     let cancel = std::sync::atomic::AtomicBool::new(false);

@@ -6,19 +6,10 @@
     reason = "a test stops at the first broken expectation"
 )]
 
+mod common;
+
+use common::{run, stderr};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_marketing-workbench"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn lines(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path)

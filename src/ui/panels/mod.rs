@@ -51,3 +51,31 @@ pub fn waiting_ui(ui: &mut egui::Ui, text: &str) {
         ui.label(egui::RichText::new(text).size(16.0).weak());
     });
 }
+
+/// A drop-down of `choices` (value, text) for `value`, labelled by the widget `label` (so tests
+/// and screen readers find it by its label's text).
+pub fn labelled_combo<T: PartialEq + Clone>(
+    ui: &mut egui::Ui,
+    id: (&str, &str),
+    width: f32,
+    label: egui::Id,
+    value: &mut T,
+    choices: Vec<(T, String)>,
+) {
+    let selected = choices
+        .iter()
+        .find(|(v, _)| v == value)
+        .map(|(_, t)| t.clone())
+        .unwrap_or_default();
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(selected)
+        .width(width)
+        .height(400.0)
+        .show_ui(ui, |ui| {
+            for (v, text) in choices {
+                ui.selectable_value(value, v, text);
+            }
+        })
+        .response
+        .labelled_by(label);
+}

@@ -66,31 +66,6 @@ pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     });
 }
 
-fn combo<T: PartialEq + Clone>(
-    ui: &mut egui::Ui,
-    id: &str,
-    label: egui::Id,
-    value: &mut T,
-    choices: Vec<(T, String)>,
-) {
-    let selected = choices
-        .iter()
-        .find(|(v, _)| v == value)
-        .map(|(_, t)| t.clone())
-        .unwrap_or_default();
-    egui::ComboBox::from_id_salt(("forecast", id))
-        .selected_text(selected)
-        .width(240.0)
-        .height(400.0)
-        .show_ui(ui, |ui| {
-            for (v, text) in choices {
-                ui.selectable_value(value, v, text);
-            }
-        })
-        .response
-        .labelled_by(label);
-}
-
 /// A whole number that is automatic when `None`.
 fn optional_count(ui: &mut egui::Ui, value: &mut Option<usize>, automatic: &str, max: usize) {
     let mut on = value.is_some();
@@ -124,7 +99,7 @@ fn series_grid_ui(ui: &mut egui::Ui, profile: &Profile, s: &mut Settings) {
                     (c.name.clone(), format!("{} ({a} to {b})", c.name))
                 })
                 .collect();
-            combo(ui, "date", l, &mut s.series.date, dates);
+            super::labelled_combo(ui, ("forecast", "date"), 240.0, l, &mut s.series.date, dates);
             ui.end_row();
 
             let l = ui.label("Value").on_hover_text("What to forecast: a number per row, added up (or averaged) per period; or the number of rows per period (orders, visits).").id;
@@ -136,7 +111,7 @@ fn series_grid_ui(ui: &mut egui::Ui, profile: &Profile, s: &mut Settings) {
                     .filter(|c| c.is_numeric() && c.date_range.is_none())
                     .map(|c| (Some(c.name.clone()), c.name.clone())),
             );
-            combo(ui, "value", l, &mut s.series.value, values);
+            super::labelled_combo(ui, ("forecast", "value"), 240.0, l, &mut s.series.value, values);
             ui.end_row();
 
             if s.series.value.is_some() {
@@ -146,7 +121,7 @@ fn series_grid_ui(ui: &mut egui::Ui, profile: &Profile, s: &mut Settings) {
                     .into_iter()
                     .map(|a| (a, a.name().to_owned()))
                     .collect();
-                combo(ui, "agg", l, &mut agg, choices);
+                super::labelled_combo(ui, ("forecast", "agg"), 240.0, l, &mut agg, choices);
                 s.series.agg = Some(agg);
                 ui.end_row();
             } else {
@@ -162,13 +137,13 @@ fn series_grid_ui(ui: &mut egui::Ui, profile: &Profile, s: &mut Settings) {
                     .filter(|c| !c.is_numeric() && c.date_range.is_none() && (2..=200).contains(&c.distinct))
                     .map(|c| (Some(c.name.clone()), format!("{} ({} values)", c.name, format::count(c.distinct)))),
             );
-            combo(ui, "by", l, &mut s.series.by, groups);
+            super::labelled_combo(ui, ("forecast", "by"), 240.0, l, &mut s.series.by, groups);
             ui.end_row();
 
             let l = ui.label("Period").on_hover_text("The period of the series. Guessed from the dates' spacing (an order log with many rows a day is read weekly).").id;
             let mut choices = vec![(None, "guess from the dates".to_owned())];
             choices.extend(Freq::ALL.into_iter().map(|f| (Some(f), f.name().to_owned())));
-            combo(ui, "freq", l, &mut s.series.freq, choices);
+            super::labelled_combo(ui, ("forecast", "freq"), 240.0, l, &mut s.series.freq, choices);
             ui.end_row();
 
             ui.label("Season").on_hover_text("Periods in a season: 7 days, 52 weeks, 12 months, 4 quarters by default.");

@@ -47,31 +47,6 @@ pub fn data_ui(ui: &mut egui::Ui, state: &AppState, cmds: &mut Vec<Command>) {
     });
 }
 
-fn combo<T: PartialEq + Clone>(
-    ui: &mut egui::Ui,
-    id: &str,
-    label: egui::Id,
-    value: &mut T,
-    choices: Vec<(T, String)>,
-) {
-    let selected = choices
-        .iter()
-        .find(|(v, _)| v == value)
-        .map(|(_, t)| t.clone())
-        .unwrap_or_default();
-    egui::ComboBox::from_id_salt(("text", id))
-        .selected_text(selected)
-        .width(260.0)
-        .height(400.0)
-        .show_ui(ui, |ui| {
-            for (v, text) in choices {
-                ui.selectable_value(value, v, text);
-            }
-        })
-        .response
-        .labelled_by(label);
-}
-
 fn settings_grid_ui(ui: &mut egui::Ui, profile: &Profile, s: &mut TextSettings) {
     egui::Grid::new("text_settings_grid")
         .num_columns(2)
@@ -94,7 +69,7 @@ fn settings_grid_ui(ui: &mut egui::Ui, profile: &Profile, s: &mut TextSettings) 
                     (c.name.clone(), format!("{}{tag}", c.name))
                 })
                 .collect();
-            combo(ui, "column", l, &mut s.column, columns);
+            super::labelled_combo(ui, ("text", "column"), 260.0, l, &mut s.column, columns);
             ui.end_row();
 
             let l = ui.label("Language").on_hover_text("English: stop words, stems if asked, VADER sentiment. Chinese: split into words with jieba's dictionary. Other: split at word boundaries only.").id;
@@ -107,7 +82,7 @@ fn settings_grid_ui(ui: &mut egui::Ui, profile: &Profile, s: &mut TextSettings) 
                 .unwrap_or_default();
             let mut choices = vec![(None, format!("detect ({detected})"))];
             choices.extend(Language::ALL.into_iter().map(|l| (Some(l), l.name().to_owned())));
-            combo(ui, "language", l, &mut s.language, choices);
+            super::labelled_combo(ui, ("text", "language"), 260.0, l, &mut s.language, choices);
             ui.end_row();
 
             let english = match s.language {
@@ -148,7 +123,7 @@ fn settings_grid_ui(ui: &mut egui::Ui, profile: &Profile, s: &mut TextSettings) 
                         )
                     }),
             );
-            combo(ui, "by", l, &mut s.by, groups);
+            super::labelled_combo(ui, ("text", "by"), 260.0, l, &mut s.by, groups);
             ui.end_row();
 
             let l = ui.label("Dates").on_hover_text("A date column: texts, sentiment and the frequent words month by month.").id;
@@ -160,7 +135,7 @@ fn settings_grid_ui(ui: &mut egui::Ui, profile: &Profile, s: &mut TextSettings) 
                     .filter(|c| c.date_range.is_some())
                     .map(|c| (Some(c.name.clone()), c.name.clone())),
             );
-            combo(ui, "date", l, &mut s.date, dates);
+            super::labelled_combo(ui, ("text", "date"), 260.0, l, &mut s.date, dates);
             ui.end_row();
 
             ui.label("Words").on_hover_text("A word (or word pair) must appear in this many texts to count; stemming folds 'refunds' and 'refunded' into 'refund' (English).");
