@@ -79,3 +79,27 @@ pub fn labelled_combo<T: PartialEq + Clone>(
         .response
         .labelled_by(label);
 }
+
+/// Model's "Question" row as a room other than the customer models shows it: the customer
+/// questions (choosing one pushes `leave`, which ends this room, then the task) and the rooms'
+/// own questions. It wraps when the window is narrow.
+pub fn question_row_ui(
+    ui: &mut egui::Ui,
+    state: &crate::ui::app::AppState,
+    leave: crate::ui::app::Command,
+    cmds: &mut Vec<crate::ui::app::Command>,
+) {
+    use workbench_core::ml::Task;
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Question");
+        for t in Task::ALL {
+            if ui.radio(false, t.label()).clicked() {
+                cmds.push(leave.clone());
+                let mut settings = state.settings.clone();
+                settings.task = Some(t);
+                cmds.push(crate::ui::app::ModelCommand::Change(Box::new(settings)).into());
+            }
+        }
+        orders::question_choice_ui(ui, state, cmds);
+    });
+}

@@ -7,9 +7,8 @@ mod results;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 use workbench_core::data::profile::Profile;
 use workbench_core::forecast::{Agg, Freq, Method, Settings};
-use workbench_core::ml::Task;
 
-use crate::ui::app::{AppState, Command, ForecastCommand, ForecastStatus, ModelCommand};
+use crate::ui::app::{AppState, Command, ForecastCommand, ForecastStatus};
 use crate::ui::format;
 pub use results::{ForecastView, results_ui};
 
@@ -237,18 +236,7 @@ pub fn model_ui(ui: &mut egui::Ui, state: &AppState, busy: bool, cmds: &mut Vec<
     let mut edited = settings.clone();
     egui::ScrollArea::vertical().show(ui, |ui| {
         super::heading_ui(ui, "Model", "What do you want to know about your customers?");
-        ui.horizontal_wrapped(|ui| {
-            ui.label("Question");
-            for t in Task::ALL {
-                if ui.radio(false, t.label()).clicked() {
-                    cmds.push(ForecastCommand::SetActive(false).into());
-                    let mut settings = state.settings.clone();
-                    settings.task = Some(t);
-                    cmds.push(ModelCommand::Change(Box::new(settings)).into());
-                }
-            }
-            super::orders::question_choice_ui(ui, state, cmds);
-        });
+        super::question_row_ui(ui, state, ForecastCommand::SetActive(false).into(), cmds);
         ui.add_space(8.0);
         ui.columns(2, |cols| {
             series_grid_ui(&mut cols[0], profile, &mut edited);

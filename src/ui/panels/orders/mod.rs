@@ -11,11 +11,9 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 use workbench_core::clv::{PurchaseModel, Unit};
 use workbench_core::data::dates;
 use workbench_core::data::profile::Profile;
-use workbench_core::ml::Task;
 
 use crate::ui::app::{
-    AppState, Command, ModelCommand, OrdersCommand, OrdersQuestion, OrdersRun, OrdersSettings,
-    OrdersStatus,
+    AppState, Command, OrdersCommand, OrdersQuestion, OrdersRun, OrdersSettings, OrdersStatus,
 };
 use crate::ui::format;
 
@@ -180,18 +178,7 @@ pub fn model_ui(ui: &mut egui::Ui, state: &AppState, busy: bool, cmds: &mut Vec<
             "Model",
             "What do you want to know about your customers?",
         );
-        ui.horizontal_wrapped(|ui| {
-            ui.label("Question");
-            for t in Task::ALL {
-                if ui.radio(false, t.label()).clicked() {
-                    cmds.push(OrdersCommand::SetQuestion(None).into());
-                    let mut settings = state.settings.clone();
-                    settings.task = Some(t);
-                    cmds.push(ModelCommand::Change(Box::new(settings)).into());
-                }
-            }
-            question_choice_ui(ui, state, cmds);
-        });
+        super::question_row_ui(ui, state, OrdersCommand::SetQuestion(None).into(), cmds);
         ui.weak(question.help());
         ui.add_space(8.0);
         ui.strong("Columns");

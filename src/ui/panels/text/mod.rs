@@ -5,11 +5,10 @@
 mod results;
 
 use workbench_core::data::profile::{Flag, Profile};
-use workbench_core::ml::Task;
 use workbench_core::text::TextSettings;
 use workbench_core::text::tokens::Language;
 
-use crate::ui::app::{AppState, Command, ModelCommand, TextCommand, TextStatus};
+use crate::ui::app::{AppState, Command, TextCommand, TextStatus};
 use crate::ui::format;
 pub use results::{TextView, results_ui};
 
@@ -171,18 +170,7 @@ pub fn model_ui(ui: &mut egui::Ui, state: &AppState, busy: bool, cmds: &mut Vec<
             "Model",
             "What do you want to know about your customers?",
         );
-        ui.horizontal_wrapped(|ui| {
-            ui.label("Question");
-            for t in Task::ALL {
-                if ui.radio(false, t.label()).clicked() {
-                    cmds.push(TextCommand::SetActive(false).into());
-                    let mut settings = state.settings.clone();
-                    settings.task = Some(t);
-                    cmds.push(ModelCommand::Change(Box::new(settings)).into());
-                }
-            }
-            super::orders::question_choice_ui(ui, state, cmds);
-        });
+        super::question_row_ui(ui, state, TextCommand::SetActive(false).into(), cmds);
         ui.add_space(8.0);
         settings_grid_ui(ui, profile, &mut edited);
         ui.add_space(10.0);

@@ -6,13 +6,11 @@ mod results;
 
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 use workbench_core::data::profile::Profile;
-use workbench_core::ml::Task;
 use workbench_core::uplift::experiment::UNBALANCED_SMD;
 use workbench_core::uplift::{Criterion, Description, MODELS, Method, Part, Settings};
 
 use crate::ui::app::{
-    AppState, CheckStatus, Command, ModelCommand, OrdersCommand, UpliftCommand, UpliftRun,
-    UpliftStatus,
+    AppState, CheckStatus, Command, OrdersCommand, UpliftCommand, UpliftRun, UpliftStatus,
 };
 use crate::ui::format;
 pub use results::{UpliftView, results_ui};
@@ -104,18 +102,7 @@ pub fn model_ui(ui: &mut egui::Ui, state: &AppState, busy: bool, cmds: &mut Vec<
     let mut edited: Settings = state.uplift.settings.clone();
     egui::ScrollArea::vertical().show(ui, |ui| {
         super::heading_ui(ui, "Model", "What do you want to know about your customers?");
-        ui.horizontal_wrapped(|ui| {
-            ui.label("Question");
-            for t in Task::ALL {
-                if ui.radio(false, t.label()).clicked() {
-                    cmds.push(UpliftCommand::SetActive(false).into());
-                    let mut settings = state.settings.clone();
-                    settings.task = Some(t);
-                    cmds.push(ModelCommand::Change(Box::new(settings)).into());
-                }
-            }
-            super::orders::question_choice_ui(ui, state, cmds);
-        });
+        super::question_row_ui(ui, state, UpliftCommand::SetActive(false).into(), cmds);
         ui.add_space(8.0);
         egui::Grid::new("uplift_grid").num_columns(2).spacing([16.0, 8.0]).show(ui, |ui| {
             let name = ui.label("Treatment").on_hover_text("The column saying who got the offer (two values). It is never an input of the model.").id;
