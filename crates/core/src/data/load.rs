@@ -238,26 +238,59 @@ fn mem_available(meminfo: &str) -> Option<u64> {
     }
 }
 
-/// Bytes left under this process's cgroup v2 memory limit (`memory.max` less what is in use
-/// and can't be reclaimed); `None` without a limit or when anything is unreadable.
+/// Bytes left under this process's cgroup memory limit (the limit less what is in use and can't
+/// be reclaimed); `None` without a limit or when anything is unreadable.
 #[cfg(target_os = "linux")]
 fn cgroup_room() -> Option<u64> {
     let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
-    let rel = own.lines().find_map(|l| l.strip_prefix("0::"))?.trim();
-    let dir = Path::new("/sys/fs/cgroup").join(rel.trim_start_matches('/'));
-    let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
-    let limit: u64 = read("memory.max")?.trim().parse().ok()?; // "max": no limit
-    let current: u64 = read("memory.current")?.trim().parse().ok()?;
-    Some(limit.saturating_sub(
-        current.saturating_sub(read("memory.stat").map_or(0, |s| reclaimable_cache(&s))),
-    ))
+    cgroup_room_in(&own, &|p: &Path| std::fs::read_to_string(p).ok())
 }
 
-/// File cache counted in a cgroup's use that the kernel drops before it runs out (`inactive_file`).
-#[cfg(target_os = "linux")]
-fn reclaimable_cache(stat: &str) -> u64 {
+/// [`cgroup_room`] from the text of /proc/self/cgroup and a reader of the cgroup files. cgroup
+/// v2 (`0::/path`): `memory.max` ("max" is no limit), `memory.current`, `inactive_file` of
+/// `memory.stat`. cgroup v1 (`N:memory:/path`, or a line naming memory among other
+/// controllers): `memory.limit_in_bytes` (a number near 2^63 is no limit),
+/// `memory.usage_in_bytes`, `total_inactive_file`. The v2 limit is taken when both exist.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn cgroup_room_in(own: &str, read: &dyn Fn(&Path) -> Option<String>) -> Option<u64> {
+    let number =
+        |dir: &Path, name: &str| -> Option<u64> { read(&dir.join(name))?.trim().parse().ok() };
+    let cache = |dir: &Path, key: &str| {
+        read(&dir.join("memory.stat")).map_or(0, |s| reclaimable_cache(&s, key))
+    };
+    let room =
+        |limit: u64, current: u64, cache: u64| limit.saturating_sub(current.saturating_sub(cache));
+    if let Some(rel) = own.lines().find_map(|l| l.strip_prefix("0::")) {
+        let dir = Path::new("/sys/fs/cgroup").join(rel.trim().trim_start_matches('/'));
+        if let (Some(limit), Some(current)) =
+            (number(&dir, "memory.max"), number(&dir, "memory.current"))
+        {
+            return Some(room(limit, current, cache(&dir, "inactive_file")));
+        }
+    }
+    let rel = own.lines().find_map(|l| {
+        let mut parts = l.splitn(3, ':');
+        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        controllers
+            .split(',')
+            .any(|c| c == "memory")
+            .then_some(path)
+    })?;
+    let dir = Path::new("/sys/fs/cgroup/memory").join(rel.trim().trim_start_matches('/'));
+    let limit = number(&dir, "memory.limit_in_bytes")?;
+    if limit >= 1 << 60 {
+        return None; // v1 writes "no limit" as the largest page-aligned i64
+    }
+    let current = number(&dir, "memory.usage_in_bytes")?;
+    Some(room(limit, current, cache(&dir, "total_inactive_file")))
+}
+
+/// File cache counted in a cgroup's use that the kernel drops before it runs out (`key`:
+/// `inactive_file` in v2, `total_inactive_file` in v1).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn reclaimable_cache(stat: &str, key: &str) -> u64 {
     stat.lines()
-        .find_map(|l| l.strip_prefix("inactive_file "))
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(' '))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0)
 }

@@ -403,3 +403,70 @@ fn missing_texts_seen_as_whole_fields() {
     // Only the first lines are looked at.
     assert_eq!(null_texts_in(b"a\n1\n2\nNA\n", b',', 2), Vec::<&str>::new());
 }
+
+#[test]
+fn cgroup_limits_of_both_versions_are_read() {
+    use std::collections::HashMap;
+    use std::path::{Path, PathBuf};
+    let files = |entries: &[(&str, &str)]| -> HashMap<PathBuf, String> {
+        entries
+            .iter()
+            .map(|(p, v)| (PathBuf::from(p), (*v).to_owned()))
+            .collect()
+    };
+    // cgroup v2: limit 1,000 MB, 400 MB in use of which 100 MB is reclaimable file cache.
+    let v2 = files(&[
+        ("/sys/fs/cgroup/user.slice/app/memory.max", "1000000000\n"),
+        (
+            "/sys/fs/cgroup/user.slice/app/memory.current",
+            "400000000\n",
+        ),
+        (
+            "/sys/fs/cgroup/user.slice/app/memory.stat",
+            "anon 300000000\ninactive_file 100000000\n",
+        ),
+    ]);
+    let read = |m: &HashMap<PathBuf, String>| {
+        let m = m.clone();
+        move |p: &Path| m.get(p).cloned()
+    };
+    assert_eq!(
+        cgroup_room_in("0::/user.slice/app\n", &read(&v2)),
+        Some(700_000_000)
+    );
+    let unlimited = files(&[
+        ("/sys/fs/cgroup/memory.max", "max\n"),
+        ("/sys/fs/cgroup/memory.current", "5\n"),
+    ]);
+    assert_eq!(cgroup_room_in("0::/\n", &read(&unlimited)), None);
+    // cgroup v1, the case that went unseen: a 600 MB limit on the memory controller.
+    let own = "12:pids:/docker/abc\n4:memory:/docker/abc\n1:name=systemd:/docker/abc\n";
+    let v1 = files(&[
+        (
+            "/sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes",
+            "629145600\n",
+        ),
+        (
+            "/sys/fs/cgroup/memory/docker/abc/memory.usage_in_bytes",
+            "104857600\n",
+        ),
+        (
+            "/sys/fs/cgroup/memory/docker/abc/memory.stat",
+            "cache 1\ntotal_inactive_file 4857600\n",
+        ),
+    ]);
+    assert_eq!(
+        cgroup_room_in(own, &read(&v1)),
+        Some(629_145_600 - 100_000_000)
+    );
+    // A controller list names memory among others; no limit is a number near 2^63.
+    let v1_free = files(&[
+        (
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "9223372036854771712\n",
+        ),
+        ("/sys/fs/cgroup/memory/memory.usage_in_bytes", "1\n"),
+    ]);
+    assert_eq!(cgroup_room_in("3:cpu,memory:/\n", &read(&v1_free)), None);
+    assert_eq!(cgroup_room_in("", &read(&v1_free)), None);
+}
