@@ -117,6 +117,17 @@ fn the_sample_posts_are_read() {
     assert_eq!(header[9], "text_vec_1");
     assert_eq!(header[58], "text_vec_50");
     assert_eq!(written.lines().count(), text.lines().count());
+    // Or as the table itself, for Model.
+    h.state_mut().push(TextCommand::UseVectorsAsTable);
+    step_until(&mut h, "the table with vectors", |a| {
+        a.state
+            .dataset
+            .as_ref()
+            .is_some_and(|d| d.name.ends_with("+ text vectors"))
+    });
+    let ds = h.state().state.dataset.as_ref().unwrap();
+    assert_eq!(ds.frame.width(), 9 + 50);
+    assert!(ds.profile.columns.iter().any(|c| c.name == "text_vec_50"));
 
     // The CLI on the same posts with the same seed finds the same themes and sentiment.
     let (customers, posts, m) = (

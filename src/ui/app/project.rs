@@ -101,7 +101,7 @@ impl App {
         };
         if ds.derived.is_some() {
             self.notifications.error(
-                "Projects can't hold a table made in the app (an RFM summary, lifetime value added) yet: export it as CSV (train a model, or use the CLI) and open that",
+                "Projects can't hold a table made in the app (an RFM summary, lifetime value or text vectors added) yet: export it as CSV (train a model, or use the CLI) and open that",
             );
             return;
         }

@@ -79,6 +79,8 @@ pub enum Derived {
     Rfm([String; 3]),
     /// A customer table with lifetime value added from a table of purchases.
     LifetimeValue,
+    /// A table of texts with sentiment, theme and document vectors added.
+    TextVectors,
 }
 
 impl Dataset {

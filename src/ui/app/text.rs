@@ -7,12 +7,13 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use polars::prelude::{Column, DataFrame};
-use workbench_core::data::profile::{Flag, Profile};
+use workbench_core::data::profile::{Flag, Profile, correlations, profile};
 use workbench_core::error::{Error, Result};
 use workbench_core::jobs::{Job, JobContext, OnDrop, catch_panic};
 use workbench_core::text::{self, TextResult, TextSettings};
 
 use super::dialogs::FileChoice;
+use super::state::{Dataset, Derived};
 use super::{App, WorkflowStep};
 
 /// How a run ended, or that it hasn't.
@@ -113,6 +114,9 @@ pub enum TextCommand {
     /// Write the table with the added columns and the document vectors.
     ExportVectorsDialog,
     ExportVectorsTo(PathBuf),
+    /// Make the table with the added columns and the document vectors the loaded table, to
+    /// train models on.
+    UseVectorsAsTable,
 }
 
 /// Which table an export writes.
@@ -186,6 +190,7 @@ impl App {
             TextCommand::ExportTo(path) => self.export_text(path, TextExport::Texts),
             TextCommand::ExportTermsTo(path) => self.export_text(path, TextExport::Terms),
             TextCommand::ExportVectorsTo(path) => self.export_text(path, TextExport::Vectors),
+            TextCommand::UseVectorsAsTable => self.use_text_vectors(),
         }
     }
 
@@ -205,6 +210,48 @@ impl App {
         };
         match frame {
             Ok(frame) => self.export_csv(frame, path),
+            Err(e) => self.notifications.error(e.one_line()),
+        }
+    }
+
+    /// Replaces the loaded table by it with sentiment, theme and document vectors added, on
+    /// the load slot (profiled like any table), so Model can train on them.
+    fn use_text_vectors(&mut self) {
+        let (Some(ds), Some(done)) = (
+            &self.state.dataset,
+            self.state.text.run.as_ref().and_then(TextRun::done),
+        ) else {
+            self.notifications
+                .error("Read the texts first: there are no document vectors yet");
+            return;
+        };
+        let Some(frame) = done.with_vectors.clone() else {
+            self.notifications
+                .error("There are no word vectors: tick 'Word vectors' in Model and read again");
+            return;
+        };
+        let name = format!("{} + text vectors", ds.name);
+        let source = ds.source.clone();
+        let work = move |_: &JobContext<Result<Dataset>>| -> Result<Dataset> {
+            let profile = profile(&frame)?;
+            let correlations = correlations(&frame, 40)?;
+            Ok(Dataset {
+                name,
+                source,
+                sheets: Vec::new(),
+                frame,
+                profile,
+                correlations,
+                derived: Some(Derived::TextVectors),
+            })
+        };
+        match Job::compute(
+            "load",
+            "Adding the text vectors to the table",
+            self.waker.clone(),
+            work,
+        ) {
+            Ok(j) => self.jobs.load.set(j),
             Err(e) => self.notifications.error(e.one_line()),
         }
     }

@@ -119,6 +119,14 @@ pub fn results_ui(
         {
             cmds.push(TextCommand::ExportVectorsDialog.into());
         }
+        if r.words.is_some()
+            && ui
+                .add_enabled(!exporting, egui::Button::new("Use as the table"))
+                .on_hover_text("Load the texts with sentiment, theme and document vectors as the table, to train a model on them in Model (the text column stays, read as words too).")
+                .clicked()
+        {
+            cmds.push(TextCommand::UseVectorsAsTable.into());
+        }
     });
     ui.separator();
     egui::ScrollArea::vertical()
