@@ -250,17 +250,7 @@ impl App {
         let source = ds.source.clone();
         let work = move |_: &JobContext<Result<Dataset>>| -> Result<Dataset> {
             let frame = workbench_core::data::rfm::rfm(&frame, &customer, &date, &amount)?;
-            let profile = profile(&frame)?;
-            let correlations = correlations(&frame, 40)?;
-            Ok(Dataset {
-                name,
-                source,
-                sheets: Vec::new(),
-                frame,
-                profile,
-                correlations,
-                derived: Some(Derived::Rfm([customer, date, amount])),
-            })
+            Dataset::derived(name, source, frame, Derived::Rfm([customer, date, amount]))
         };
         match Job::compute(
             "rfm",

@@ -11,7 +11,7 @@ use workbench_core::basket;
 use workbench_core::clv::diagnostics::Diagnostics;
 use workbench_core::clv::{self, FitStep};
 use workbench_core::data::load;
-use workbench_core::data::profile::{Profile, correlations, profile};
+use workbench_core::data::profile::Profile;
 use workbench_core::data::transactions::{self, OrderColumns};
 use workbench_core::error::{Error, Result};
 use workbench_core::jobs::{Control, Job, JobContext, OnDrop, catch_panic};
@@ -463,21 +463,17 @@ impl App {
                 ));
             }
             ctx.set_progress(0.8);
-            let profile = profile(&frame)?;
-            let correlations = correlations(&frame, 40)?;
-            Ok(Dataset {
-                name: format!(
-                    "{file} + lifetime value ({} of {} matched)",
-                    format::count(matched),
-                    format::count(frame.height())
-                ),
-                source: DataSource::File { path, sheet: None },
-                sheets: Vec::new(),
+            let name = format!(
+                "{file} + lifetime value ({} of {} matched)",
+                format::count(matched),
+                format::count(frame.height())
+            );
+            Dataset::derived(
+                name,
+                DataSource::File { path, sheet: None },
                 frame,
-                profile,
-                correlations,
-                derived: Some(Derived::LifetimeValue),
-            })
+                Derived::LifetimeValue,
+            )
         };
         match Job::compute(
             "load",

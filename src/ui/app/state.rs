@@ -84,6 +84,27 @@ pub enum Derived {
 }
 
 impl Dataset {
+    /// A table the app made from another (`derived`), profiled like a loaded one. Runs on a
+    /// worker: profiling reads every value.
+    pub fn derived(
+        name: String,
+        source: DataSource,
+        frame: polars::prelude::DataFrame,
+        derived: Derived,
+    ) -> workbench_core::error::Result<Self> {
+        let profile = workbench_core::data::profile::profile(&frame)?;
+        let correlations = workbench_core::data::profile::correlations(&frame, 40)?;
+        Ok(Self {
+            name,
+            source,
+            sheets: Vec::new(),
+            frame,
+            profile,
+            correlations,
+            derived: Some(derived),
+        })
+    }
+
     /// The file it was read from (none for a bundled sample).
     pub fn path(&self) -> Option<&PathBuf> {
         match &self.source {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use polars::prelude::{Column, DataFrame};
-use workbench_core::data::profile::{Flag, Profile, correlations, profile};
+use workbench_core::data::profile::{Flag, Profile};
 use workbench_core::error::{Error, Result};
 use workbench_core::jobs::{Job, JobContext, OnDrop, catch_panic};
 use workbench_core::text::{self, TextResult, TextSettings};
@@ -233,17 +233,7 @@ impl App {
         let name = format!("{} + text vectors", ds.name);
         let source = ds.source.clone();
         let work = move |_: &JobContext<Result<Dataset>>| -> Result<Dataset> {
-            let profile = profile(&frame)?;
-            let correlations = correlations(&frame, 40)?;
-            Ok(Dataset {
-                name,
-                source,
-                sheets: Vec::new(),
-                frame,
-                profile,
-                correlations,
-                derived: Some(Derived::TextVectors),
-            })
+            Dataset::derived(name, source, frame, Derived::TextVectors)
         };
         match Job::compute(
             "load",
