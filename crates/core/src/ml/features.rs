@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::median;
 use crate::error::{Error, Result};
-use crate::text::tfidf::{TfidfSettings, Vectorizer, tokenize_all};
+use crate::ml::models::Rows;
+use crate::text::tfidf::{Csr, TfidfSettings, Vectorizer, tokenize_all};
 use crate::text::tokens::{TokenOptions, Tokenizer, detect};
 
 /// Text columns with more distinct values than this are not used as categories (IDs, free
@@ -23,6 +24,13 @@ pub const MAX_AUTO_CATEGORIES: usize = 30;
 /// `TfidfVectorizer(max_features=500, min_df=2, sublinear_tf=True)` keeps them. Every model
 /// reads them in its dense matrix (about 4 KB per row).
 pub const TEXT_TERMS: usize = 500;
+
+/// For the linear models ([`crate::ml::ModelKind::reads_words`]) a free-text column is its
+/// whole vocabulary instead — every word and pair in two or more training texts, up to this
+/// many, the most frequent — stored sparse (a row costs only its own terms: 100,000 posts of
+/// about 30 terms take 24 MB), as scikit-learn's `TfidfVectorizer(min_df=2)` feeds
+/// `LogisticRegression`.
+pub const WORD_TERMS: usize = 50_000;
 
 /// How one input column becomes features.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,7 +49,13 @@ pub enum Encoding {
     },
     /// Free text: one TF-IDF feature per term of the vocabulary fitted on the training texts
     /// (missing texts are all zeros).
-    Text { vectorizer: Box<Vectorizer> },
+    Text {
+        vectorizer: Box<Vectorizer>,
+        /// The whole vocabulary, sparse, after every dense feature (for linear models), rather
+        /// than the [`TEXT_TERMS`] most frequent terms as dense features; not standardised.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        sparse: bool,
+    },
 }
 
 impl Encoding {
@@ -49,9 +63,14 @@ impl Encoding {
     pub fn width(&self) -> usize {
         match self {
             Encoding::Categories { values, .. } => values.len(),
-            Encoding::Text { vectorizer } => vectorizer.terms.len(),
+            Encoding::Text { vectorizer, .. } => vectorizer.terms.len(),
             Encoding::Number { .. } | Encoding::Date { .. } => 1,
         }
+    }
+
+    /// Whether its features are sparse (after the dense ones).
+    pub fn is_sparse(&self) -> bool {
+        matches!(self, Encoding::Text { sparse: true, .. })
     }
 }
 
@@ -66,9 +85,11 @@ pub struct Input {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FeatureSchema {
     pub inputs: Vec<Input>,
-    /// Feature names, one per matrix column.
+    /// Feature names: one per dense matrix column, then one per sparse column (see
+    /// [`crate::ml::models::Rows`]).
     pub names: Vec<String>,
-    /// Training mean and standard deviation of each feature; features are standardised.
+    /// Training mean and standard deviation of each feature; dense features are standardised
+    /// (sparse ones keep 0 and 1).
     pub means: Vec<f64>,
     pub scales: Vec<f64>,
     /// Columns that were left out, with the reason.
@@ -77,8 +98,43 @@ pub struct FeatureSchema {
 
 /// A feature matrix and how many category values it had not seen in training.
 pub struct Matrix {
+    /// The dense features.
     pub x: Array2<f64>,
+    /// Free text read as the whole vocabulary, sparse (None without such an input).
+    pub words: Option<Csr>,
     pub unseen_categories: usize,
+}
+
+impl Matrix {
+    /// Dense and sparse features, as models read them.
+    pub fn rows(&self) -> Rows<'_> {
+        Rows::new(self.x.view(), self.words.as_ref())
+    }
+}
+
+/// The sparse matrices of several text inputs side by side (one row per row of data).
+fn side_by_side(parts: Vec<Csr>, rows: usize) -> Csr {
+    if parts.len() == 1 {
+        return parts.into_iter().next().unwrap_or_default();
+    }
+    let mut out = Csr {
+        rows,
+        indptr: Vec::with_capacity(rows + 1),
+        ..Csr::default()
+    };
+    out.indptr.push(0);
+    for i in 0..rows {
+        let mut offset = 0u32;
+        for m in &parts {
+            let (cols, values) = m.row(i);
+            out.indices.extend(cols.iter().map(|c| c + offset));
+            out.values.extend_from_slice(values);
+            offset += m.cols as u32;
+        }
+        out.indptr.push(out.indices.len());
+    }
+    out.cols = parts.iter().map(|m| m.cols).sum();
+    out
 }
 
 /// `m` with only `columns` (ascending), compacted within its own buffer: row r's kept values
@@ -133,8 +189,9 @@ fn as_text(c: &Column) -> Result<Column> {
     Ok(c.cast(&DataType::String)?)
 }
 
-/// The vocabulary of a free-text column: its language detected, words and word pairs.
-fn fit_text(c: &Column) -> Result<Vectorizer> {
+/// The vocabulary of a free-text column: its language detected, words and word pairs; the
+/// [`TEXT_TERMS`] most frequent, or [`WORD_TERMS`] for sparse features.
+fn fit_text(c: &Column, sparse: bool) -> Result<Vectorizer> {
     let text = as_text(c)?;
     let s = text.str()?;
     let tokens = TokenOptions::new(detect(s.iter().flatten()));
@@ -143,7 +200,7 @@ fn fit_text(c: &Column) -> Result<Vectorizer> {
     Vectorizer::fit(
         &docs,
         &TfidfSettings {
-            max_terms: TEXT_TERMS,
+            max_terms: if sparse { WORD_TERMS } else { TEXT_TERMS },
             ..TfidfSettings::new(tokens)
         },
     )
@@ -152,18 +209,20 @@ fn fit_text(c: &Column) -> Result<Vectorizer> {
 impl FeatureSchema {
     /// Chooses and fits the inputs: every column of `df` except those in `exclude`.
     pub fn fit(df: &DataFrame, exclude: &[&str]) -> Result<Self> {
-        Ok(Self::fit_matrix(df, exclude, &[])?.0)
+        Ok(Self::fit_matrix(df, exclude, &[], false)?.0)
     }
 
     /// [`FeatureSchema::fit`], also giving the standardised matrix of `df` (as
     /// [`FeatureSchema::matrix`] would, without encoding the rows again). Columns in `text`
     /// are read as free text whatever they look like; others are when they look like it
-    /// ([`crate::text::looks_like_text`]).
+    /// ([`crate::text::looks_like_text`]). With `words`, free text is its whole vocabulary,
+    /// sparse (for a model that [reads words](crate::ml::ModelKind::reads_words)).
     pub fn fit_matrix(
         df: &DataFrame,
         exclude: &[&str],
         text: &[&str],
-    ) -> Result<(Self, Array2<f64>)> {
+        words: bool,
+    ) -> Result<(Self, Matrix)> {
         let exclude: HashSet<&str> = exclude.iter().copied().collect();
         for t in text {
             if df.get_column_index(t).is_none() {
@@ -194,9 +253,10 @@ impl FeatureSchema {
                     && c.n_unique()? > MAX_AUTO_CATEGORIES
                     && crate::text::looks_like_text(&as_text(c)?))
             {
-                match fit_text(c) {
+                match fit_text(c, words) {
                     Ok(v) => Encoding::Text {
                         vectorizer: Box::new(v),
+                        sparse: words,
                     },
                     Err(Error::InvalidInput(why)) => {
                         skipped.push((name.to_owned(), format!("free text, but {why}")));
@@ -254,7 +314,7 @@ impl FeatureSchema {
         // row) has, and one category of each text column when the others cover every row (it is
         // implied by them, and would make linear models' equations singular).
         let probe = Self::with_inputs(inputs.clone(), Vec::new());
-        let raw = probe.encode(df)?.x;
+        let Matrix { x: raw, words, .. } = probe.encode(df)?;
         let sd = |j: usize| {
             let col = raw.column(j);
             let n = col.len().max(1) as f64;
@@ -289,7 +349,8 @@ impl FeatureSchema {
                     columns.extend((0..width).filter(|&k| keep[k]).map(|k| j + k));
                     j += width;
                 }
-                Encoding::Text { vectorizer } => {
+                Encoding::Text { sparse: true, .. } => {}
+                Encoding::Text { vectorizer, .. } => {
                     // Every term is in two or more training texts, so none is constant unless
                     // it is in all of them; such a term is kept (scaled by 1).
                     let width = vectorizer.terms.len();
@@ -343,19 +404,28 @@ impl FeatureSchema {
             schema.scales[j] = if sd > 1e-12 { sd } else { 1.0 };
         }
         schema.standardise(&mut x);
-        Ok((schema, x))
+        Ok((
+            schema,
+            Matrix {
+                x,
+                words,
+                unseen_categories: 0,
+            },
+        ))
     }
 
     /// A schema over `inputs`, not yet scaled.
     fn with_inputs(inputs: Vec<Input>, skipped: Vec<(String, String)>) -> Self {
-        let names = inputs
-            .iter()
+        let dense = inputs.iter().filter(|i| !i.encoding.is_sparse());
+        let sparse = inputs.iter().filter(|i| i.encoding.is_sparse());
+        let names = dense
+            .chain(sparse)
             .flat_map(|i| match &i.encoding {
                 Encoding::Categories { values, .. } => values
                     .iter()
                     .map(|v| format!("{}={v}", i.column))
                     .collect::<Vec<_>>(),
-                Encoding::Text { vectorizer } => vectorizer
+                Encoding::Text { vectorizer, .. } => vectorizer
                     .terms
                     .iter()
                     .map(|t| format!("{}:{t}", i.column))
@@ -375,7 +445,7 @@ impl FeatureSchema {
     /// Checks a schema read from a file: its inputs, names, means and scales agree in width.
     pub fn check(&self) -> Result<()> {
         for i in &self.inputs {
-            if let Encoding::Text { vectorizer } = &i.encoding {
+            if let Encoding::Text { vectorizer, .. } = &i.encoding {
                 vectorizer.check()?;
             }
         }
@@ -399,7 +469,34 @@ impl FeatureSchema {
         Ok(m)
     }
 
-    /// (x − mean) / scale for every feature, row by row.
+    /// How many features are dense (the first ones).
+    pub fn dense_width(&self) -> usize {
+        self.inputs
+            .iter()
+            .filter(|i| !i.encoding.is_sparse())
+            .map(|i| i.encoding.width())
+            .sum()
+    }
+
+    /// Where each input's features start among all the features (dense ones first, then the
+    /// sparse ones), in the order of [`FeatureSchema::inputs`].
+    pub fn starts(&self) -> Vec<usize> {
+        let (mut dense, mut sparse) = (0, self.dense_width());
+        self.inputs
+            .iter()
+            .map(|i| {
+                let at = if i.encoding.is_sparse() {
+                    &mut sparse
+                } else {
+                    &mut dense
+                };
+                *at += i.encoding.width();
+                *at - i.encoding.width()
+            })
+            .collect()
+    }
+
+    /// (x − mean) / scale for every dense feature, row by row.
     fn standardise(&self, x: &mut Array2<f64>) {
         for mut row in x.rows_mut() {
             for ((v, mean), scale) in row.iter_mut().zip(&self.means).zip(&self.scales) {
@@ -411,7 +508,8 @@ impl FeatureSchema {
     /// Unscaled features.
     fn encode(&self, df: &DataFrame) -> Result<Matrix> {
         let n = df.height();
-        let mut x = Array2::<f64>::zeros((n, self.names.len()));
+        let mut x = Array2::<f64>::zeros((n, self.dense_width()));
+        let mut sparse = Vec::new();
         let mut unseen = 0;
         let mut j = 0;
         for input in &self.inputs {
@@ -449,12 +547,19 @@ impl FeatureSchema {
                     }
                     j += values.len();
                 }
-                Encoding::Text { vectorizer } => {
+                Encoding::Text {
+                    vectorizer,
+                    sparse: s,
+                } => {
                     let text = as_text(c)?;
                     let texts: Vec<Option<&str>> = text.str()?.iter().collect();
                     let tokenizer = Tokenizer::new(&vectorizer.settings.tokens);
                     let docs = tokenize_all(&texts, &tokenizer, &AtomicBool::new(false))?;
                     let m = vectorizer.transform(&docs);
+                    if *s {
+                        sparse.push(m);
+                        continue;
+                    }
                     for i in 0..n {
                         let (cols, weights) = m.row(i);
                         for (&k, &w) in cols.iter().zip(weights) {
@@ -467,6 +572,7 @@ impl FeatureSchema {
         }
         Ok(Matrix {
             x,
+            words: (!sparse.is_empty()).then(|| side_by_side(sparse, n)),
             unseen_categories: unseen,
         })
     }
@@ -543,7 +649,7 @@ mod tests {
         )
         .unwrap();
         // Six distinct texts is below the automatic threshold: name the column.
-        let schema = FeatureSchema::fit_matrix(&train, &["code"], &["note"])
+        let schema = FeatureSchema::fit_matrix(&train, &["code"], &["note"], false)
             .unwrap()
             .0;
         assert!(schema.names.contains(&"note:late".to_owned()));
@@ -574,10 +680,58 @@ mod tests {
         let back: FeatureSchema =
             serde_json::from_str(&serde_json::to_string(&schema).unwrap()).unwrap();
         assert_eq!(back.encode(&new).unwrap().x, raw);
-        let err = FeatureSchema::fit_matrix(&train, &[], &["review"])
+        let err = FeatureSchema::fit_matrix(&train, &[], &["review"], false)
             .err()
             .unwrap();
         assert!(err.to_string().contains("'review'"), "{err}");
+    }
+
+    #[test]
+    fn for_linear_models_free_text_is_its_whole_vocabulary_sparse_after_the_dense_features() {
+        let train = df!(
+            "note" => [
+                "late delivery again and again",
+                "late delivery, very annoyed",
+                "great price and great quality",
+                "great quality for the price",
+                "the parcel was late",
+                "quality is great",
+            ],
+            "spend" => [10.0, 20.0, 30.0, 40.0, 50.0, 60.0],
+            "region" => ["N", "S", "N", "S", "N", "N"],
+        )
+        .unwrap();
+        let (schema, m) = FeatureSchema::fit_matrix(&train, &[], &["note"], true).unwrap();
+        let dense = schema.dense_width();
+        assert_eq!(dense, 2);
+        assert_eq!(schema.names[..2], ["spend", "region=N"]);
+        assert!(schema.names[2..].iter().all(|n| n.starts_with("note:")));
+        assert_eq!(
+            schema.starts(),
+            [2, 0, 1],
+            "note first among inputs, its terms last"
+        );
+        let words = m.words.as_ref().unwrap();
+        assert_eq!((m.x.ncols(), words.cols), (2, schema.names.len() - 2));
+        assert_eq!(m.rows().ncols(), schema.names.len());
+        // Sparse terms keep their TF-IDF values (rows of unit length), not standardised.
+        let (_, v) = words.row(0);
+        let norm: f64 = v.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-6);
+        assert_eq!(schema.means[2..].iter().sum::<f64>(), 0.0);
+        // Replayed from the model file on new rows: the same words, found by name.
+        let back: FeatureSchema =
+            serde_json::from_str(&serde_json::to_string(&schema).unwrap()).unwrap();
+        let new = df!(
+            "region" => ["S"],
+            "spend" => [35.0],
+            "note" => ["late, late and late"],
+        )
+        .unwrap();
+        let again = back.matrix(&new).unwrap();
+        let (cols, _) = again.words.as_ref().unwrap().row(0);
+        let late = schema.names.iter().position(|n| n == "note:late").unwrap();
+        assert_eq!(cols, [(late - dense) as u32]);
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! held-out quality drops when one input column's values are shuffled between customers — and,
 //! for linear models, the weights of the standardised features.
 
-use ndarray::ArrayView2;
 use polars::prelude::*;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -11,8 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use super::features::{Encoding, FeatureSchema};
 use super::metrics;
-use super::models::{Task, TrainedModel};
+use super::models::{Rows, Task, TrainedModel};
 use crate::error::Result;
+use crate::text::tfidf::Csr;
 
 /// Rows used for permutation importance (a seeded sample of the evaluated rows beyond this).
 pub const MAX_ROWS: usize = 20_000;
@@ -30,7 +30,7 @@ pub struct Importance {
 fn quality(
     task: Task,
     model: &TrainedModel,
-    x: ArrayView2<f64>,
+    x: Rows,
     truth: &[f64],
     classes: usize,
 ) -> Result<f64> {
@@ -94,12 +94,13 @@ pub fn words(
     }
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x3c4d);
     let (frame, truth) = sample(cleaned, truth, &mut rng)?;
-    let mut x = schema.matrix(&frame)?.x;
-    let base = quality(task, model, x.view(), &truth, classes)?;
+    let m = schema.matrix(&frame)?;
+    let base = quality(task, model, m.rows(), &truth, classes)?;
+    let mut x = m.x;
+    let dense = x.ncols();
     let mut out = Vec::new();
-    let mut start = 0;
-    for input in &schema.inputs {
-        if let Encoding::Text { vectorizer } = &input.encoding {
+    for (input, start) in schema.inputs.iter().zip(schema.starts()) {
+        if let Encoding::Text { vectorizer, .. } = &input.encoding {
             let mut order: Vec<usize> = (0..vectorizer.terms.len()).collect();
             order.sort_by(|&a, &b| {
                 vectorizer.documents[b]
@@ -108,22 +109,77 @@ pub fn words(
             });
             for t in order.into_iter().take(WORDS_TRIED) {
                 let j = start + t;
-                let kept: Vec<f64> = x.column(j).to_vec();
-                let mut shuffled = kept.clone();
-                shuffled.shuffle(&mut rng);
-                x.column_mut(j).assign(&ndarray::Array1::from(shuffled));
-                let q = quality(task, model, x.view(), &truth, classes)?;
-                x.column_mut(j).assign(&ndarray::Array1::from(kept));
+                let q = match &m.words {
+                    Some(words) if j >= dense => {
+                        let shuffled = shuffle_column(words, j - dense, &mut rng);
+                        quality(
+                            task,
+                            model,
+                            Rows::new(x.view(), Some(&shuffled)),
+                            &truth,
+                            classes,
+                        )?
+                    }
+                    words => {
+                        let kept: Vec<f64> = x.column(j).to_vec();
+                        let mut shuffled = kept.clone();
+                        shuffled.shuffle(&mut rng);
+                        x.column_mut(j).assign(&ndarray::Array1::from(shuffled));
+                        let q = quality(
+                            task,
+                            model,
+                            Rows::new(x.view(), words.as_ref()),
+                            &truth,
+                            classes,
+                        )?;
+                        x.column_mut(j).assign(&ndarray::Array1::from(kept));
+                        q
+                    }
+                };
                 out.push(Importance {
                     column: schema.names[j].clone(),
                     drop: base - q,
                 });
             }
         }
-        start += input.encoding.width();
     }
     out.sort_by(|a, b| b.drop.total_cmp(&a.drop));
     Ok(out)
+}
+
+/// `m` with column `col`'s values (zeros included) shuffled between rows.
+fn shuffle_column(m: &Csr, col: usize, rng: &mut Xoshiro256PlusPlus) -> Csr {
+    let mut values = vec![0.0f32; m.rows];
+    for (i, v) in values.iter_mut().enumerate() {
+        let (cols, vals) = m.row(i);
+        if let Ok(k) = cols.binary_search(&(col as u32)) {
+            *v = vals[k];
+        }
+    }
+    values.shuffle(rng);
+    let mut out = Csr {
+        rows: m.rows,
+        cols: m.cols,
+        indptr: Vec::with_capacity(m.rows + 1),
+        indices: Vec::with_capacity(m.nnz() + m.rows),
+        values: Vec::with_capacity(m.nnz() + m.rows),
+    };
+    out.indptr.push(0);
+    for (i, &new) in values.iter().enumerate() {
+        let (cols, vals) = m.row(i);
+        let at = cols.partition_point(|&c| (c as usize) < col);
+        let skip = usize::from(cols.get(at) == Some(&(col as u32)));
+        out.indices.extend_from_slice(&cols[..at]);
+        out.values.extend_from_slice(&vals[..at]);
+        if new != 0.0 {
+            out.indices.push(col as u32);
+            out.values.push(new);
+        }
+        out.indices.extend_from_slice(&cols[at + skip..]);
+        out.values.extend_from_slice(&vals[at + skip..]);
+        out.indptr.push(out.indices.len());
+    }
+    out
 }
 
 /// Permutation importance of every input column of `schema`, on `cleaned` rows with `truth`,
@@ -141,13 +197,7 @@ pub fn permutation(
     }
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x1a2b);
     let (frame, truth) = sample(cleaned, truth, &mut rng)?;
-    let base = quality(
-        task,
-        model,
-        schema.matrix(&frame)?.x.view(),
-        &truth,
-        classes,
-    )?;
+    let base = quality(task, model, schema.matrix(&frame)?.rows(), &truth, classes)?;
     let mut out = Vec::with_capacity(schema.inputs.len());
     for input in &schema.inputs {
         let mut perm: Vec<IdxSize> = (0..frame.height() as IdxSize).collect();
@@ -157,7 +207,7 @@ pub fn permutation(
             .take(&IdxCa::from_vec("p".into(), perm))?;
         let mut f = frame.clone();
         f.with_column(shuffled)?;
-        let q = quality(task, model, schema.matrix(&f)?.x.view(), &truth, classes)?;
+        let q = quality(task, model, schema.matrix(&f)?.rows(), &truth, classes)?;
         out.push(Importance {
             column: input.column.clone(),
             drop: base - q,
@@ -167,7 +217,11 @@ pub fn permutation(
     Ok(out)
 }
 
-/// The weights of a linear or logistic model per feature (standardised units), largest first.
+/// The most weights [`coefficients`] lists (free text can give 50,000).
+pub const MAX_COEFFICIENTS: usize = 200;
+
+/// The weights of a linear or logistic model per feature (standardised units), largest first,
+/// at most [`MAX_COEFFICIENTS`].
 pub fn coefficients(schema: &FeatureSchema, model: &TrainedModel) -> Vec<(String, f64)> {
     let weights = match model {
         TrainedModel::Logistic { weights, .. } | TrainedModel::Linear { weights, .. } => weights,
@@ -180,6 +234,7 @@ pub fn coefficients(schema: &FeatureSchema, model: &TrainedModel) -> Vec<(String
         .zip(weights.iter().copied())
         .collect();
     out.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    out.truncate(MAX_COEFFICIENTS);
     out
 }
 
@@ -200,6 +255,8 @@ mod tests {
         let empty = super::super::models::empty_matrix(m.x.ncols());
         let data = super::super::models::TrainData {
             x: m.x.view(),
+            words: None,
+            valid_words: None,
             y: &truth,
             weights: None,
             valid_x: empty.view(),
@@ -217,5 +274,48 @@ mod tests {
         assert!(imp[1].drop.abs() < 1e-6, "{imp:?}");
         let coef = coefficients(&schema, &fitted);
         assert_eq!(coef[0].0, "signal");
+    }
+
+    #[test]
+    fn a_shuffled_sparse_column_keeps_its_values_and_the_others() {
+        // Rows: {0: 1, 2: 2}, {}, {1: 3, 2: 4}, {0: 5}.
+        let m = Csr {
+            rows: 4,
+            cols: 3,
+            indptr: vec![0, 2, 2, 4, 5],
+            indices: vec![0, 2, 1, 2, 0],
+            values: vec![1.0, 2.0, 3.0, 4.0, 5.0],
+        };
+        let dense = |m: &Csr| -> Vec<Vec<f32>> {
+            (0..m.rows)
+                .map(|i| {
+                    let mut r = vec![0.0; m.cols];
+                    let (c, v) = m.row(i);
+                    for (&c, &v) in c.iter().zip(v) {
+                        r[c as usize] = v;
+                    }
+                    r
+                })
+                .collect()
+        };
+        let before = dense(&m);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let mut moved = false;
+        for _ in 0..10 {
+            let s = shuffle_column(&m, 2, &mut rng);
+            let after = dense(&s);
+            for (a, b) in before.iter().zip(&after) {
+                assert_eq!(a[..2], b[..2]);
+            }
+            let mut col: Vec<f32> = after.iter().map(|r| r[2]).collect();
+            moved |= col != [2.0, 0.0, 4.0, 0.0];
+            col.sort_by(f32::total_cmp);
+            assert_eq!(col, [0.0, 0.0, 2.0, 4.0]);
+            for i in 0..4 {
+                assert!(s.row(i).0.windows(2).all(|w| w[0] < w[1]), "sorted columns");
+                assert!(!s.row(i).1.contains(&0.0), "no stored zeros");
+            }
+        }
+        assert!(moved);
     }
 }

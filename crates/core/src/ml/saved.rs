@@ -120,7 +120,7 @@ impl SavedModel {
             .transform(&base.with_row_index(ROW_ID.into(), None)?)?;
         let m = self.features.matrix(&cleaned)?;
         if !self.labels.is_empty() {
-            let probs = self.model.predict_proba(m.x.view())?;
+            let probs = self.model.predict_proba(m.rows())?;
             if probs.ncols() != self.labels.len() {
                 return Err(Error::Model(format!(
                     "the model gives {} class probabilities for {} labels",
@@ -140,7 +140,7 @@ impl SavedModel {
                 removed_rows,
             });
         }
-        let scores = self.model.predict(m.x.view())?;
+        let scores = self.model.predict(m.rows())?;
         let removed_rows = base.height() - cleaned.height();
         let mut out = if removed_rows == 0 {
             base

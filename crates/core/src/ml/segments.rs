@@ -211,6 +211,8 @@ pub fn sweep_point(x: ArrayView2<f64>, k: usize, seed: u64) -> Result<Option<KPo
         ..KMeansParams::default()
     };
     let data = TrainData {
+        words: None,
+        valid_words: None,
         x: xs.view(),
         y: &[],
         weights: None,

@@ -10,7 +10,7 @@ use super::{RunControl, TrainEvent};
 use crate::data::recipe::Recipe;
 use crate::error::{Error, Result};
 use crate::ml::metrics::Metrics;
-use crate::ml::models::{self, Control};
+use crate::ml::models::{self, Control, Rows};
 use crate::ml::{ModelSettings, split};
 
 /// Mean and standard deviation of one metric over the folds.
@@ -176,7 +176,7 @@ pub fn fit_and_measure(
     metrics_of(
         &plan.question,
         &model,
-        prepared.valid_x.view(),
+        Rows::new(prepared.valid_x.view(), prepared.valid_words.as_ref()),
         &prepared.valid_y,
         settings.seed,
     )

@@ -9,9 +9,10 @@ use super::f64_values;
 use super::plan::Prepared;
 use crate::error::{Error, Result};
 use crate::ml::metrics::{self, Metrics};
-use crate::ml::models::TrainedModel;
+use crate::ml::models::{Rows, TrainedModel};
 use crate::ml::saved::{SCORE, SEGMENT, SavedModel, Scored};
 use crate::ml::{Answer, Question};
+use crate::text::tfidf::Csr;
 
 /// Silhouette is computed on at most this many customers (it is quadratic).
 const SILHOUETTE_SAMPLE: usize = 2_000;
@@ -39,6 +40,8 @@ pub struct Evaluation {
     /// The evaluated rows cleaned by the recipe and encoded as features.
     pub clean: DataFrame,
     pub x: Array2<f64>,
+    /// The evaluated rows' free text, sparse, for a model that reads words.
+    pub words: Option<Csr>,
     /// Category values in the evaluated rows that training never saw.
     pub unseen_categories: usize,
 }
@@ -57,14 +60,22 @@ pub fn evaluate(
         train_clean,
         hold_clean,
         x,
+        words,
         y,
         valid_x,
+        valid_words,
         valid_y,
         ..
     } = prepared;
-    let (evaluated_on, raw, truth, x, clean) = match hold_clean {
-        None => (EvaluatedOn::Training, train_raw, y, x, train_clean),
-        Some(h) => (EvaluatedOn::Holdout, hold_raw, valid_y, valid_x, h),
+    let (evaluated_on, raw, truth, (x, words), clean) = match hold_clean {
+        None => (EvaluatedOn::Training, train_raw, y, (x, words), train_clean),
+        Some(h) => (
+            EvaluatedOn::Holdout,
+            hold_raw,
+            valid_y,
+            (valid_x, valid_words),
+            h,
+        ),
     };
     // Scored through the very function `score` uses, so a saved model reproduces these rows.
     let Scored {
@@ -80,7 +91,13 @@ pub fn evaluate(
     .into_iter()
     .map(|v| v.unwrap_or(f64::NAN))
     .collect();
-    let metrics = metrics_of(question, &saved.model, x.view(), &truth, seed)?;
+    let metrics = metrics_of(
+        question,
+        &saved.model,
+        Rows::new(x.view(), words.as_ref()),
+        &truth,
+        seed,
+    )?;
     Ok(Evaluation {
         evaluated_on,
         metrics,
@@ -89,6 +106,7 @@ pub fn evaluate(
         truth,
         clean,
         x,
+        words,
         unseen_categories,
     })
 }
@@ -97,7 +115,7 @@ pub fn evaluate(
 pub fn metrics_of(
     question: &Question,
     model: &TrainedModel,
-    x: ArrayView2<f64>,
+    x: Rows,
     truth: &[f64],
     seed: u64,
 ) -> Result<Metrics> {
@@ -116,7 +134,7 @@ pub fn metrics_of(
             Metrics::Classification(metrics::classification(&model.predict(x)?, &labels, 0.5))
         }
         Answer::Amount => Metrics::Regression(metrics::regression(&model.predict(x)?, truth)),
-        Answer::Segment => segment_metrics(model, x, seed)?,
+        Answer::Segment => segment_metrics(model, x.dense_only()?, seed)?,
     })
 }
 

@@ -273,6 +273,8 @@ impl Prepared {
     pub fn train_data(&self, classes: usize) -> TrainData<'_> {
         TrainData {
             x: self.x.view(),
+            words: self.words.as_ref(),
+            valid_words: self.valid_words.as_ref(),
             y: &self.y,
             weights: self.weights.as_deref(),
             valid_x: self.valid_x.view(),

@@ -10,11 +10,12 @@ use super::f64_values;
 use crate::data::ROW_ID;
 use crate::data::recipe::{FittedRecipe, Recipe};
 use crate::error::{Error, Result};
-use crate::ml::features::FeatureSchema;
+use crate::ml::features::{FeatureSchema, Matrix};
 use crate::ml::models;
 use crate::ml::{
     Answer, Labels, ModelSettings, Question, Task, choose_classes, infer_task, labels_of, split,
 };
+use crate::text::tfidf::Csr;
 
 /// The settings, checked and resolved against one table.
 pub struct Plan {
@@ -27,6 +28,9 @@ pub struct Plan {
     /// Per usable row, 1 for "yes" (yes/no targets), to stratify splits.
     pub strata: Option<Vec<usize>>,
     pub notes: Vec<String>,
+    /// Free text as its whole vocabulary, sparse, when the model [reads
+    /// words](models::ModelKind::reads_words) (see [`Plan::dense_text`]).
+    pub sparse_text: bool,
 }
 
 /// Rows cleaned and encoded for a model: the training rows, and the held-out rows replayed
@@ -39,10 +43,13 @@ pub struct Prepared {
     pub train_clean: DataFrame,
     pub hold_clean: Option<DataFrame>,
     pub x: Array2<f64>,
+    /// Free text as its whole vocabulary, sparse, for a model that reads words.
+    pub words: Option<Csr>,
     pub y: Vec<f64>,
     /// Per training row, when classes are balanced.
     pub weights: Option<Vec<f64>>,
     pub valid_x: Array2<f64>,
+    pub valid_words: Option<Csr>,
     pub valid_y: Vec<f64>,
     pub notes: Vec<String>,
 }
@@ -164,6 +171,7 @@ impl Plan {
             usable,
             strata,
             notes,
+            sparse_text: kind.reads_words(),
         })
     }
 
@@ -181,6 +189,13 @@ impl Plan {
         }
         let to_rows = |p: &[usize]| p.iter().map(|&i| self.usable[i]).collect::<Vec<_>>();
         Ok((to_rows(&part.train), to_rows(&part.holdout)))
+    }
+
+    /// Free text as its most frequent terms, dense, whatever the model (for callers that
+    /// slice and combine the dense matrix themselves, as uplift does).
+    pub fn dense_text(mut self) -> Self {
+        self.sparse_text = false;
+        self
     }
 
     /// The number of classes a model sees: 2 for yes/no, K for several, 0 otherwise.
@@ -244,10 +259,22 @@ impl Plan {
         exclude.push(ROW_ID);
         exclude.extend(self.question.target.as_deref());
         let text: Vec<&str> = settings.text.iter().map(String::as_str).collect();
-        let (schema, x) = FeatureSchema::fit_matrix(&train_clean, &exclude, &text)?;
+        let (schema, Matrix { x, words, .. }) =
+            FeatureSchema::fit_matrix(&train_clean, &exclude, &text, self.sparse_text)?;
         for (col, why) in &schema.skipped {
             notes.push(format!("column '{col}' not used: {why}"));
         }
+        if let Some(w) = &words
+            && self.question.kind == models::ModelKind::Linear
+            && settings.params.linear.penalty <= 0.0
+        {
+            notes.push(format!(
+                "free text gives {} terms, many in only a few rows, and no penalty holds their weights: the fit is sound but single words' weights are not; a small penalty (Penalty in the Model step, e.g. 0.01) steadies them",
+                w.cols
+            ));
+        }
+        // Free text's thousands of sparse terms are the usual shape of text data (the penalty
+        // keeps them in check); the warning is about the other features.
         if x.ncols() >= x.nrows() {
             notes.push(format!(
                 "{} features for {} training rows: the model can memorise them; expect held-out results to be worse",
@@ -263,9 +290,20 @@ impl Plan {
         } else {
             Some(fitted_recipe.transform(&hold_raw)?)
         };
-        let (valid_x, valid_y) = match &hold_clean {
-            None => (models::empty_matrix(x.ncols()), Vec::new()),
-            Some(h) => (schema.matrix(h)?.x, self.truth(h)?),
+        let (valid_x, valid_words, valid_y) = match &hold_clean {
+            None => (
+                models::empty_matrix(x.ncols()),
+                words.as_ref().map(|w| Csr {
+                    cols: w.cols,
+                    indptr: vec![0],
+                    ..Csr::default()
+                }),
+                Vec::new(),
+            ),
+            Some(h) => {
+                let m = schema.matrix(h)?;
+                (m.x, m.words, self.truth(h)?)
+            }
         };
         Ok(Prepared {
             fitted_recipe,
@@ -275,9 +313,11 @@ impl Plan {
             train_clean,
             hold_clean,
             x,
+            words,
             y,
             weights,
             valid_x,
+            valid_words,
             valid_y,
             notes,
         })

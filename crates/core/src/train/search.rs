@@ -14,7 +14,7 @@ use crate::data::recipe::Recipe;
 use crate::error::{Error, Result};
 use crate::jobs::{Job, OnDrop, RunControl, Waker, catch_panic};
 use crate::ml::ModelSettings;
-use crate::ml::models::{self, Control, Hyperparams, ModelKind};
+use crate::ml::models::{self, Control, Hyperparams, ModelKind, Rows};
 
 /// How many settings a search varies at most (a grid of two keeps it small).
 pub const MAX_SEARCHED: usize = 2;
@@ -163,7 +163,7 @@ pub fn run(
             let m = metrics_of(
                 &plan.question,
                 &model,
-                p.valid_x.view(),
+                Rows::new(p.valid_x.view(), p.valid_words.as_ref()),
                 &p.valid_y,
                 settings.seed,
             )?;

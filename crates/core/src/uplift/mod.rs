@@ -367,7 +367,7 @@ impl Resolved {
         if !plan_settings.ignore.contains(&settings.treatment) {
             plan_settings.ignore.push(settings.treatment.clone());
         }
-        let mut plan = Plan::new(raw, &plan_settings)?;
+        let mut plan = Plan::new(raw, &plan_settings)?.dense_text();
         let Some(classes) = plan.question.classes.clone() else {
             return Err(Error::InvalidInput(format!(
                 "outcome '{target}' has more than two values: uplift needs a yes/no (name the yes with --positive)"
@@ -626,6 +626,8 @@ fn fit(
                 let (x, y) = subset(&p.x, &p.y, train_t, treated);
                 let (vx, vy) = subset(&p.valid_x, &p.valid_y, hold_t, treated);
                 let data = TrainData {
+                    words: None,
+                    valid_words: None,
                     x: x.view(),
                     y: &y,
                     weights: None,
@@ -659,6 +661,8 @@ fn fit(
                 .map(|(&y, &t)| f64::from(u8::from((y == 1.0) == t)))
                 .collect();
             let data = TrainData {
+                words: None,
+                valid_words: None,
                 x: p.x.view(),
                 y: &z,
                 weights: Some(&w),

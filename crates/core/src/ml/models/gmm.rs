@@ -422,6 +422,8 @@ mod tests {
         });
         let empty = empty_matrix(2);
         let data = TrainData {
+            words: None,
+            valid_words: None,
             x: x.view(),
             y: &[],
             weights: None,
@@ -489,6 +491,8 @@ mod tests {
         });
         let empty = empty_matrix(4);
         let data = TrainData {
+            words: None,
+            valid_words: None,
             x: x.view(),
             y: &[],
             weights: None,

@@ -363,6 +363,8 @@ mod tests {
         });
         let empty = empty_matrix(2);
         let data = TrainData {
+            words: None,
+            valid_words: None,
             x: x.view(),
             y: &[],
             weights: None,
@@ -406,6 +408,8 @@ mod tests {
         });
         let empty = empty_matrix(6);
         let data = TrainData {
+            words: None,
+            valid_words: None,
             x: x.view(),
             y: &[],
             weights: None,

@@ -1,13 +1,14 @@
 //! Logistic regression with an L2 penalty and optional per-row (class) weights, fitted by our
 //! L-BFGS ([`super::optim`]) one iteration per step, so the live curve shows every iteration
 //! without restarting the optimiser. The loss and gradient are one fused pass over the rows,
-//! in parallel (see ARCHITECTURE.md for why this replaces linfa-logistic).
+//! in parallel (see ARCHITECTURE.md for why this replaces linfa-logistic). Free text arrives
+//! as the sparse TF-IDF of its whole vocabulary ([`Rows`]): each row costs its own terms only.
 
 use rayon::prelude::*;
 
 use super::optim::{Lbfgs, Progress};
 use super::params::LogisticParams;
-use super::{Best, Reporter, TrainData, TrainedModel, Watch, ask};
+use super::{Best, Reporter, Rows, TrainData, TrainedModel, Watch, ask};
 use crate::error::{Error, Result};
 
 /// L-BFGS stops when no gradient component of the mean loss exceeds this (scikit-learn's tol).
@@ -38,7 +39,8 @@ fn loss_and_gradient(
     w: &[f64],
     grad: &mut [f64],
 ) -> f64 {
-    let (n, p) = (data.x.nrows(), data.x.ncols());
+    let x = data.rows();
+    let (n, p) = (x.nrows(), x.ncols());
     // Fixed chunks summed in order: the same numbers whatever the threads do.
     let parts: Vec<(f64, Vec<f64>)> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
@@ -46,14 +48,11 @@ fn loss_and_gradient(
             let mut loss = 0.0;
             let mut g = vec![0.0; p + 1];
             for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
-                let row = data.x.row(i);
-                let z = row.iter().zip(w).map(|(a, b)| a * b).sum::<f64>() + w[p];
+                let z = x.dot(i, w) + w[p];
                 let (y, wt) = (data.y[i], data.weight(i));
                 loss += wt * (softplus(z) - y * z);
                 let r = wt * (sigmoid(z) - y);
-                for (gj, xj) in g.iter_mut().zip(row.iter()) {
-                    *gj += r * xj;
-                }
+                x.add_to(i, r, &mut g);
                 g[p] += r;
             }
             (loss, g)
@@ -94,7 +93,8 @@ fn multinomial_loss(
     w: &[f64],
     grad: &mut [f64],
 ) -> f64 {
-    let (n, p, k) = (data.x.nrows(), data.x.ncols(), data.classes);
+    let x = data.rows();
+    let (n, p, k) = (x.nrows(), x.ncols(), data.classes);
     let parts: Vec<(f64, Vec<f64>)> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
@@ -102,10 +102,9 @@ fn multinomial_loss(
             let mut g = vec![0.0; k * (p + 1)];
             let mut z = vec![0.0; k];
             for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
-                let row = data.x.row(i);
                 for (c, zc) in z.iter_mut().enumerate() {
                     let wc = &w[c * (p + 1)..(c + 1) * (p + 1)];
-                    *zc = row.iter().zip(wc).map(|(a, b)| a * b).sum::<f64>() + wc[p];
+                    *zc = x.dot(i, wc) + wc[p];
                 }
                 let top = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 let sum: f64 = z.iter().map(|v| (v - top).exp()).sum();
@@ -115,9 +114,7 @@ fn multinomial_loss(
                 for (c, &zc) in z.iter().enumerate() {
                     let r = wt * ((zc - log_sum).exp() - f64::from(u8::from(c == y)));
                     let gc = &mut g[c * (p + 1)..(c + 1) * (p + 1)];
-                    for (gj, xj) in gc.iter_mut().zip(row.iter()) {
-                        *gj += r * xj;
-                    }
+                    x.add_to(i, r, gc);
                     gc[p] += r;
                 }
             }
@@ -148,15 +145,14 @@ fn multinomial_loss(
 }
 
 /// Class probabilities (rows × classes) of the rows `rows` of `x`.
-fn multinomial_probs(w: &[f64], k: usize, x: ndarray::ArrayView2<f64>, rows: &[usize]) -> Vec<f64> {
+fn multinomial_probs(w: &[f64], k: usize, x: Rows, rows: &[usize]) -> Vec<f64> {
     let p = x.ncols();
     let mut out = Vec::with_capacity(rows.len() * k);
     for &r in rows {
-        let row = x.row(r);
         let z: Vec<f64> = (0..k)
             .map(|c| {
                 let wc = &w[c * (p + 1)..(c + 1) * (p + 1)];
-                row.iter().zip(wc).map(|(a, b)| a * b).sum::<f64>() + wc[p]
+                x.dot(r, wc) + wc[p]
             })
             .collect();
         let top = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -183,7 +179,7 @@ fn train_multinomial(
     seed: u64,
     report: &mut Reporter,
 ) -> Result<TrainedModel> {
-    let (p, k) = (data.x.ncols(), data.classes);
+    let (p, k) = (data.ncols(), data.classes);
     let total_weight: f64 = (0..data.x.nrows()).map(|i| data.weight(i)).sum();
     if total_weight <= 0.0 || !total_weight.is_finite() {
         return Err(Error::InvalidInput(
@@ -202,8 +198,8 @@ fn train_multinomial(
         let r = watch.report_probs(
             step,
             total,
-            &multinomial_probs(&opt.w, k, data.x, &watch.train_rows),
-            &multinomial_probs(&opt.w, k, data.valid_x, &watch.valid_rows),
+            &multinomial_probs(&opt.w, k, data.rows(), &watch.train_rows),
+            &multinomial_probs(&opt.w, k, data.valid_rows(), &watch.valid_rows),
         );
         if best.offer(&r) {
             best_w.clone_from(&opt.w);
@@ -232,7 +228,7 @@ pub fn train(
     if data.is_multiclass() {
         return train_multinomial(params, data, seed, report);
     }
-    let p = data.x.ncols();
+    let p = data.ncols();
     let total_weight: f64 = (0..data.x.nrows()).map(|i| data.weight(i)).sum();
     if total_weight <= 0.0 || !total_weight.is_finite() {
         return Err(Error::InvalidInput(
@@ -243,10 +239,8 @@ pub fn train(
     let mut objective = |w: &[f64], g: &mut [f64]| loss_and_gradient(data, l2, total_weight, w, g);
     let mut opt = Lbfgs::new(vec![0.0; p + 1], 10, &mut objective);
     let watch = Watch::new(data, seed);
-    let scores = |w: &[f64], x: ndarray::ArrayView2<f64>, rows: &[usize]| -> Vec<f64> {
-        rows.iter()
-            .map(|&r| sigmoid(x.row(r).iter().zip(w).map(|(a, b)| a * b).sum::<f64>() + w[p]))
-            .collect()
+    let scores = |w: &[f64], x: Rows, rows: &[usize]| -> Vec<f64> {
+        rows.iter().map(|&r| sigmoid(x.dot(r, w) + w[p])).collect()
     };
     let total = params.max_iterations.max(1);
     let mut best = Best::default();
@@ -256,8 +250,8 @@ pub fn train(
         let r = watch.report(
             step,
             total,
-            &scores(&opt.w, data.x, &watch.train_rows),
-            &scores(&opt.w, data.valid_x, &watch.valid_rows),
+            &scores(&opt.w, data.rows(), &watch.train_rows),
+            &scores(&opt.w, data.valid_rows(), &watch.valid_rows),
         );
         if best.offer(&r) {
             best_w.clone_from(&opt.w);
@@ -275,4 +269,92 @@ pub fn train(
         ));
     }
     Ok(model_of(&opt.w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{dense_and_sparse, weights_of};
+    use super::super::{Control, TrainData, empty_matrix};
+    use super::*;
+
+    fn fit(
+        x: &ndarray::Array2<f64>,
+        words: Option<&Csr>,
+        y: &[f64],
+        classes: usize,
+    ) -> TrainedModel {
+        let empty = empty_matrix(x.ncols());
+        let empty_words = words.map(|w| Csr {
+            cols: w.cols,
+            indptr: vec![0],
+            ..Csr::default()
+        });
+        let data = TrainData {
+            x: x.view(),
+            words,
+            valid_words: empty_words.as_ref(),
+            y,
+            weights: None,
+            valid_x: empty.view(),
+            valid_y: &[],
+            classes,
+        };
+        train(&LogisticParams::default(), &data, 1, &mut |_| {
+            Control::Continue
+        })
+        .unwrap()
+    }
+
+    /// Trains on the same features held all dense, then with the last ones sparse.
+    fn both(y: &[f64], classes: usize) -> (TrainedModel, TrainedModel) {
+        let (all, head, words) = dense_and_sparse(y.len(), 7);
+        (
+            fit(&all, None, y, classes),
+            fit(&head, Some(&words), y, classes),
+        )
+    }
+
+    use crate::text::tfidf::Csr;
+
+    #[test]
+    fn sparse_text_gives_the_weights_of_the_same_features_dense() {
+        let (all, _, _) = dense_and_sparse(300, 7);
+        // A yes/no that leans on a dense feature and on two sparse ones.
+        let y: Vec<f64> = all
+            .rows()
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                f64::from(u8::from(
+                    r[0] + 2.0 * r[3] - 3.0 * r[5] + 0.3 * ((i % 7) as f64 - 3.0) > 0.0,
+                ))
+            })
+            .collect();
+        let (dense, sparse) = both(&y, 2);
+        let (a, b) = (weights_of(&dense), weights_of(&sparse));
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-6, "{a:?} vs {b:?}");
+        }
+        assert!(a[3] > 0.5 && a[5] < -0.5, "{a:?}");
+        // Several classes too.
+        let y3: Vec<f64> = all
+            .rows()
+            .into_iter()
+            .map(|r| {
+                if r[3] > 0.5 {
+                    2.0
+                } else if r[0] > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let (dense, sparse) = both(&y3, 3);
+        let (a, b) = (weights_of(&dense), weights_of(&sparse));
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-6, "{a:?} vs {b:?}");
+        }
+    }
 }

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 pub use super::question::Answer;
 use crate::error::{Error, Result};
 use crate::ml::metrics;
+use crate::text::tfidf::Csr;
 pub use params::{Hyperparams, ParamSpec};
 
 /// What a model is asked to predict.
@@ -202,6 +203,13 @@ impl ModelKind {
         true
     }
 
+    /// Whether it reads free text as the whole vocabulary stored sparse ([`Rows::words`]):
+    /// the linear models, which train by gradient on it. The others read the most frequent
+    /// terms as dense features.
+    pub fn reads_words(self) -> bool {
+        matches!(self, Self::Logistic | Self::Linear)
+    }
+
     /// The most steps a run with `params` takes (for the progress bar).
     pub fn planned_steps(self, params: &Hyperparams) -> usize {
         let n = match self {
@@ -252,10 +260,108 @@ pub fn ask(report: &mut Reporter, r: StepReport) -> Result<bool> {
     }
 }
 
+/// The rows a model reads: dense features (standardised, no missing values), then, for models
+/// that [read words](ModelKind::reads_words), the TF-IDF weights of free text over the whole
+/// vocabulary, stored sparse. Feature `j` is dense column `j` below `dense.ncols()`, and sparse
+/// column `j − dense.ncols()` from there.
+#[derive(Clone, Copy, Debug)]
+pub struct Rows<'a> {
+    pub dense: ArrayView2<'a, f64>,
+    pub words: Option<&'a Csr>,
+}
+
+impl<'a> From<ArrayView2<'a, f64>> for Rows<'a> {
+    fn from(dense: ArrayView2<'a, f64>) -> Self {
+        Self { dense, words: None }
+    }
+}
+
+impl<'a> Rows<'a> {
+    pub fn new(dense: ArrayView2<'a, f64>, words: Option<&'a Csr>) -> Self {
+        Self { dense, words }
+    }
+
+    pub fn nrows(&self) -> usize {
+        self.dense.nrows()
+    }
+
+    /// Dense and sparse features together.
+    pub fn ncols(&self) -> usize {
+        self.dense.ncols() + self.words.map_or(0, |w| w.cols)
+    }
+
+    /// Row `i` times `w` (which has [`Rows::ncols`] entries or more): the dense part summed
+    /// in column order, then the row's sparse entries.
+    #[inline]
+    pub fn dot(&self, i: usize, w: &[f64]) -> f64 {
+        let d = self.dense.ncols();
+        let mut s = self
+            .dense
+            .row(i)
+            .iter()
+            .zip(w)
+            .map(|(a, b)| a * b)
+            .sum::<f64>();
+        if let Some(m) = self.words {
+            let (cols, values) = m.row(i);
+            let ws = &w[d..];
+            for (&k, &v) in cols.iter().zip(values) {
+                s += f64::from(v) * ws[k as usize];
+            }
+        }
+        s
+    }
+
+    /// `g += r · row i`.
+    #[inline]
+    pub fn add_to(&self, i: usize, r: f64, g: &mut [f64]) {
+        let d = self.dense.ncols();
+        for (gj, xj) in g.iter_mut().zip(self.dense.row(i).iter()) {
+            *gj += r * xj;
+        }
+        if let Some(m) = self.words {
+            let (cols, values) = m.row(i);
+            let gs = &mut g[d..];
+            for (&k, &v) in cols.iter().zip(values) {
+                gs[k as usize] += r * f64::from(v);
+            }
+        }
+    }
+
+    /// The dense features, for a model that reads nothing else.
+    pub fn dense_only(&self) -> Result<ArrayView2<'a, f64>> {
+        match self.words {
+            None => Ok(self.dense),
+            Some(_) => Err(Error::Model(
+                "this model reads free text as its most frequent terms, not the whole vocabulary"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Checks that the sparse part has a row for every dense row.
+    fn check(&self) -> Result<()> {
+        match self.words {
+            Some(w) if w.rows != self.dense.nrows() || w.indptr.len() != w.rows + 1 => {
+                Err(Error::Model(format!(
+                    "the text features have {} rows for {} rows of data",
+                    w.rows,
+                    self.dense.nrows()
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Rows for training and for watching the holdout. Features are standardised (mean 0, sd 1 on
 /// the training rows) and have no missing values.
 pub struct TrainData<'a> {
     pub x: ArrayView2<'a, f64>,
+    /// Free text over the whole vocabulary, sparse, for models that [read
+    /// words](ModelKind::reads_words) (see [`Rows`]).
+    pub words: Option<&'a Csr>,
+    pub valid_words: Option<&'a Csr>,
     /// Target: 1.0 / 0.0 for yes/no; the class index (0..classes) for several classes; the
     /// amount for regression; empty for segments.
     pub y: &'a [f64],
@@ -267,7 +373,22 @@ pub struct TrainData<'a> {
     pub classes: usize,
 }
 
-impl TrainData<'_> {
+impl<'a> TrainData<'a> {
+    /// The training rows, dense and sparse.
+    pub fn rows(&self) -> Rows<'a> {
+        Rows::new(self.x, self.words)
+    }
+
+    /// The holdout rows, dense and sparse.
+    pub fn valid_rows(&self) -> Rows<'a> {
+        Rows::new(self.valid_x, self.valid_words)
+    }
+
+    /// Every feature, dense and sparse.
+    pub fn ncols(&self) -> usize {
+        self.rows().ncols()
+    }
+
     /// The weight of training row `i`.
     pub fn weight(&self, i: usize) -> f64 {
         self.weights.map_or(1.0, |w| w[i])
@@ -489,72 +610,76 @@ pub enum TrainedModel {
 
 impl TrainedModel {
     /// One number per row: probability, amount, or segment number (0-based).
-    pub fn predict(&self, x: ArrayView2<f64>) -> Result<Vec<f64>> {
+    pub fn predict<'a>(&self, rows: impl Into<Rows<'a>>) -> Result<Vec<f64>> {
+        let rows: Rows = rows.into();
+        rows.check()?;
         let width = |w: usize| {
-            if x.ncols() == w {
+            if rows.ncols() == w {
                 Ok(())
             } else {
                 Err(Error::Model(format!(
                     "the model takes {w} features, the data gives {}",
-                    x.ncols()
+                    rows.ncols()
                 )))
             }
         };
         match self {
             Self::Logistic { weights, intercept } => {
                 width(weights.len())?;
-                Ok(linear_scores(x, weights, *intercept)
+                Ok(linear_scores(rows, weights, *intercept)
                     .into_iter()
                     .map(logistic::sigmoid)
                     .collect())
             }
             Self::Linear { weights, intercept } => {
                 width(weights.len())?;
-                Ok(linear_scores(x, weights, *intercept))
+                Ok(linear_scores(rows, weights, *intercept))
             }
-            Self::Multinomial { .. } => Ok(most_likely(&self.predict_proba(x)?)),
+            Self::Multinomial { .. } => Ok(most_likely(&self.predict_proba(rows)?)),
             Self::KMeans { centroids } => {
                 width(centroids.first().map_or(0, Vec::len))?;
-                if centroids.iter().any(|c| c.len() != x.ncols()) {
+                if centroids.iter().any(|c| c.len() != rows.ncols()) {
                     return Err(Error::Model(
                         "the model's centroids differ in length".into(),
                     ));
                 }
-                Ok(kmeans::assign(x, centroids)
+                Ok(kmeans::assign(rows.dense_only()?, centroids)
                     .into_iter()
                     .map(|(c, _)| c as f64)
                     .collect())
             }
-            Self::DecisionTree(m) => m.predict(x),
-            Self::Forest(m) => m.predict(x),
-            Self::Boosting(m) => m.predict(x),
-            Self::Svm(m) => m.predict(x),
-            Self::NaiveBayes(m) => m.predict(x),
-            Self::Mlp(m) => m.predict(x),
-            Self::Gmm(m) => m.predict(x),
+            Self::DecisionTree(m) => m.predict(rows.dense_only()?),
+            Self::Forest(m) => m.predict(rows.dense_only()?),
+            Self::Boosting(m) => m.predict(rows.dense_only()?),
+            Self::Svm(m) => m.predict(rows.dense_only()?),
+            Self::NaiveBayes(m) => m.predict(rows.dense_only()?),
+            Self::Mlp(m) => m.predict(rows.dense_only()?),
+            Self::Gmm(m) => m.predict(rows.dense_only()?),
         }
     }
 
     /// Class probabilities, rows × classes: for a yes/no model `[P(no), P(yes)]`.
-    pub fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+    pub fn predict_proba<'a>(&self, rows: impl Into<Rows<'a>>) -> Result<Array2<f64>> {
+        let rows: Rows = rows.into();
+        rows.check()?;
         match self {
             Self::Multinomial {
                 weights,
                 intercepts,
             } => {
                 let k = weights.len();
-                if k < 2 || intercepts.len() != k || weights.iter().any(|w| w.len() != x.ncols()) {
+                if k < 2 || intercepts.len() != k || weights.iter().any(|w| w.len() != rows.ncols())
+                {
                     return Err(Error::Model(format!(
                         "the model takes {} features, the data gives {}",
                         weights.first().map_or(0, Vec::len),
-                        x.ncols()
+                        rows.ncols()
                     )));
                 }
-                let mut out = Array2::zeros((x.nrows(), k));
-                for (row, mut o) in x.rows().into_iter().zip(out.rows_mut()) {
+                let mut out = Array2::zeros((rows.nrows(), k));
+                for (i, mut o) in out.rows_mut().into_iter().enumerate() {
                     for c in 0..k {
-                        o[c] = row.iter().zip(&weights[c]).map(|(a, b)| a * b).sum::<f64>()
-                            + intercepts[c];
+                        o[c] = rows.dot(i, &weights[c]) + intercepts[c];
                     }
                     let top = o.fold(f64::NEG_INFINITY, |m, v| m.max(*v));
                     o.mapv_inplace(|v| (v - top).exp());
@@ -563,14 +688,14 @@ impl TrainedModel {
                 }
                 Ok(out)
             }
-            Self::Boosting(m) => m.predict_proba(x),
-            Self::NaiveBayes(m) => m.predict_proba(x),
-            Self::Mlp(m) => m.predict_proba(x),
+            Self::Boosting(m) => m.predict_proba(rows.dense_only()?),
+            Self::NaiveBayes(m) => m.predict_proba(rows.dense_only()?),
+            Self::Mlp(m) => m.predict_proba(rows.dense_only()?),
             Self::Linear { .. } | Self::KMeans { .. } | Self::Gmm(_) => {
                 Err(Error::Model("this model does not predict classes".into()))
             }
             _ => {
-                let p = self.predict(x)?;
+                let p = self.predict(rows)?;
                 let mut out = Array2::zeros((p.len(), 2));
                 for (i, v) in p.into_iter().enumerate() {
                     out[[i, 0]] = 1.0 - v;
@@ -609,19 +734,12 @@ pub fn most_likely(probs: &Array2<f64>) -> Vec<f64> {
         .collect()
 }
 
-fn linear_scores(x: ArrayView2<f64>, weights: &[f64], intercept: f64) -> Vec<f64> {
+fn linear_scores(rows: Rows, weights: &[f64], intercept: f64) -> Vec<f64> {
     use rayon::prelude::*;
-    (0..x.nrows())
+    (0..rows.nrows())
         .into_par_iter()
         .with_min_len(4096)
-        .map(|i| {
-            x.row(i)
-                .iter()
-                .zip(weights)
-                .map(|(a, b)| a * b)
-                .sum::<f64>()
-                + intercept
-        })
+        .map(|i| rows.dot(i, weights) + intercept)
         .collect()
 }
 
@@ -645,6 +763,14 @@ pub fn train(
     if data.x.nrows() == 0 {
         return Err(Error::InvalidInput("there are no training rows".into()));
     }
+    if data.words.is_some() && !kind.reads_words() {
+        return Err(Error::Model(format!(
+            "{} reads free text as its most frequent terms, not the whole vocabulary",
+            kind.label()
+        )));
+    }
+    data.rows().check()?;
+    data.valid_rows().check()?;
     if data.is_multiclass() && !kind.can_answer(Answer::SeveralClasses) {
         return Err(Error::InvalidInput(Answer::SeveralClasses.refusal(kind)));
     }
@@ -667,6 +793,78 @@ pub fn train(
             bayes::train(&params.naive_bayes, data, seed, report).map(TrainedModel::NaiveBayes)
         }
         ModelKind::Mlp => mlp::train(&params.mlp, data, seed, report).map(TrainedModel::Mlp),
+    }
+}
+
+/// Shared by the models' tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::TrainedModel;
+    use crate::text::tfidf::Csr;
+    use ndarray::Array2;
+
+    /// `n` rows of 3 dense features and `words` sparse ones (most entries zero), as one dense
+    /// matrix, and as its dense head with the rest sparse.
+    pub fn dense_and_sparse(n: usize, words: usize) -> (Array2<f64>, Array2<f64>, Csr) {
+        let all = Array2::from_shape_fn((n, 3 + words), |(i, j)| {
+            // splitmix64 of the cell: values that look independent.
+            let mut z = ((i * 64 + j) as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            let h = ((z ^ (z >> 31)) % 1_000) as f64 / 1_000.0;
+            if j < 3 {
+                h * 2.0 - 1.0
+            } else if h < 0.3 {
+                h * 3.0
+            } else {
+                0.0
+            }
+        });
+        let head = all.slice(ndarray::s![.., ..3]).to_owned();
+        let mut m = Csr {
+            rows: n,
+            cols: words,
+            indptr: vec![0],
+            ..Csr::default()
+        };
+        for r in all.rows() {
+            for (k, &v) in r.iter().skip(3).enumerate() {
+                if v != 0.0 {
+                    m.indices.push(k as u32);
+                    m.values.push(v as f32);
+                }
+            }
+            m.indptr.push(m.indices.len());
+        }
+        // The dense copy holds exactly the f32 values the sparse one does.
+        let all = Array2::from_shape_fn(all.dim(), |(i, j)| {
+            if j < 3 {
+                all[[i, j]]
+            } else {
+                f64::from(all[[i, j]] as f32)
+            }
+        });
+        (all, head, m)
+    }
+
+    /// Every weight and intercept of a linear model, flat.
+    pub fn weights_of(m: &TrainedModel) -> Vec<f64> {
+        match m {
+            TrainedModel::Logistic { weights, intercept }
+            | TrainedModel::Linear { weights, intercept } => {
+                weights.iter().copied().chain([*intercept]).collect()
+            }
+            TrainedModel::Multinomial {
+                weights,
+                intercepts,
+            } => weights
+                .iter()
+                .flatten()
+                .chain(intercepts)
+                .copied()
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 }
 

@@ -58,7 +58,14 @@ impl Lbfgs {
     }
 
     /// One iteration: a quasi-Newton direction and a backtracking (Armijo) line search.
+    /// Converged when the gradient is below `gtol` or the loss moves less than 1e-12 of itself.
     pub fn iterate(&mut self, f: &mut impl Objective, gtol: f64) -> Progress {
+        self.iterate_to(f, gtol, 1e-12)
+    }
+
+    /// [`Lbfgs::iterate`] with the loss's relative tolerance `ftol` (0: only the gradient
+    /// and a failed line search end it).
+    pub fn iterate_to(&mut self, f: &mut impl Objective, gtol: f64, ftol: f64) -> Progress {
         if !self.loss.is_finite() || self.gradient_norm() <= gtol {
             return Progress::Converged;
         }
@@ -104,7 +111,7 @@ impl Lbfgs {
                 std::mem::swap(&mut self.grad, &mut new_grad);
                 self.loss = new_loss;
                 // scipy's factr-style test: the loss barely moves relative to its size.
-                return if improved <= 1e-12 * self.loss.abs().max(1.0) {
+                return if improved <= ftol * self.loss.abs().max(1.0) {
                     Progress::Converged
                 } else {
                     Progress::Moved

@@ -23,6 +23,8 @@ fn data<'a>(
     classes: usize,
 ) -> TrainData<'a> {
     TrainData {
+        words: None,
+        valid_words: None,
         x: x.view(),
         y,
         weights: None,
