@@ -37,6 +37,12 @@ if [[ ! -s $data ]]; then
   "$venv/bin/python" bench/text_ref.py gen --bin "$bin" --rows "$ROWS" --out "$data"
 fi
 
-"$venv/bin/python" bench/text_ref.py bench --bin "$bin" --python "$venv/bin/python" --data "$data" \
+wide=$WORK/posts_wide_${ROWS}.csv
+if [[ ! -s $wide ]]; then
+  log "bench/text_ref.py gen-wide --rows $ROWS --out $wide"
+  "$venv/bin/python" bench/text_ref.py gen-wide --rows "$ROWS" --out "$wide"
+fi
+
+"$venv/bin/python" bench/text_ref.py bench --bin "$bin" --python "$venv/bin/python" --data "$data" --wide "$wide" \
   --work "$WORK/text" --reps "$REPS" \
   --command "$( [[ $REPS == 3 && $ROWS == 100000 ]] && echo bench/text.sh || echo "REPS=$REPS ROWS=$ROWS bench/text.sh")"
