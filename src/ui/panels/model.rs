@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use crate::ui::app::{AppState, Command, ModelCommand, SearchRun, SearchStatus, TrainCommand};
 use crate::ui::format;
 use workbench_core::data::profile::{ColumnProfile, Flag, Profile};
-use workbench_core::ml::features::TEXT_TERMS;
+use workbench_core::ml::features::{TEXT_TERMS, WORD_TERMS};
 use workbench_core::ml::leaks::Leak;
 use workbench_core::ml::models::{Hyperparams, ParamSpec};
 use workbench_core::ml::{Answer, ModelKind, ModelSettings, Task};
@@ -214,7 +214,9 @@ pub fn model_panel_ui(
                 }
             });
         });
-        free_text_ui(ui, profile, settings);
+        let task = settings.task.unwrap_or(Task::Classification);
+        let kind = settings.model.unwrap_or_else(|| task.default_model());
+        free_text_ui(ui, profile, settings, kind);
 
         ui.add_space(12.0);
         let waiting = if settings.task.is_none() && settings.target.is_none() {
@@ -253,7 +255,12 @@ pub fn model_panel_ui(
 /// Columns suspected of leaking the target, with one click to leave them out.
 /// Which text columns the model reads as free text: those that look like it always (while
 /// used), any other text column when ticked.
-fn free_text_ui(ui: &mut egui::Ui, profile: &Profile, settings: &mut ModelSettings) {
+fn free_text_ui(
+    ui: &mut egui::Ui,
+    profile: &Profile,
+    settings: &mut ModelSettings,
+    kind: ModelKind,
+) {
     let candidates: Vec<&ColumnProfile> = profile
         .columns
         .iter()
@@ -273,9 +280,14 @@ fn free_text_ui(ui: &mut egui::Ui, profile: &Profile, settings: &mut ModelSettin
     egui::CollapsingHeader::new(format!("Free text ({read} read as words)"))
         .default_open(read > 0)
         .show(ui, |ui| {
+            let terms = if kind.reads_words() {
+                format!("every word and word pair in two or more training texts (up to {}), stored sparse: {} trains on them directly", format::count(WORD_TERMS), kind.label().to_lowercase())
+            } else {
+                format!("its {TEXT_TERMS} most frequent words and word pairs (in two or more training texts); linear models read every term")
+            };
             ui.add(
                 egui::Label::new(egui::RichText::new(format!(
-                    "A free-text column becomes TF-IDF features: its {TEXT_TERMS} most frequent words and word pairs (in two or more training texts), fitted on the training rows and kept in the model file, so new texts score too. Linear models show each word's weight."
+                    "A free-text column becomes TF-IDF features: {terms}. They are fitted on the training rows and kept in the model file, so new texts score too. Linear models show each word's weight."
                 )).weak())
                 .wrap(),
             );

@@ -796,6 +796,11 @@ pub fn train(
     }
 }
 
+/// An empty matrix with `cols` columns (for "no holdout").
+pub fn empty_matrix(cols: usize) -> Array2<f64> {
+    Array2::zeros((0, cols))
+}
+
 /// Shared by the models' tests.
 #[cfg(test)]
 pub(crate) mod test_support {
@@ -866,9 +871,4 @@ pub(crate) mod test_support {
             _ => Vec::new(),
         }
     }
-}
-
-/// An empty matrix with `cols` columns (for "no holdout").
-pub fn empty_matrix(cols: usize) -> Array2<f64> {
-    Array2::zeros((0, cols))
 }
