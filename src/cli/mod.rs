@@ -98,6 +98,9 @@ pub enum Command {
     /// Read a text column: language, terms, VADER sentiment (English), themes, and the terms
     /// that set groups apart.
     Text(Box<TextArgs>),
+    /// Write a saved model for other engines: the whole pipeline as one SQL SELECT
+    /// (`--format sql`, in the dialect of `--dialect`) that scores a table where it lives.
+    ExportModel(Box<models::ExportModelArgs>),
 }
 
 pub(crate) fn parse_fraction(s: &str) -> std::result::Result<f64, String> {
@@ -149,5 +152,6 @@ pub fn run(command: Command) -> Result<()> {
         Command::Recommend(args) => transactions::recommend(*args),
         Command::Forecast(args) => forecast::forecast(*args),
         Command::Text(args) => text::text(*args),
+        Command::ExportModel(args) => models::export_model(&args),
     }
 }

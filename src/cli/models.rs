@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use workbench_core::data::{export, recipe::Recipe};
 use workbench_core::error::{Error, Result};
+use workbench_core::export_sql;
 use workbench_core::jobs::{RunControl, catch_panic};
 use workbench_core::ml::leaks::suspects;
 use workbench_core::ml::{ModelKind, ModelSettings, Task, profiled_label};
@@ -95,6 +96,71 @@ pub fn score(model_file: &Path, file: &Path, out: &Path) -> Result<()> {
         );
     }
     export::write_csv(&scored.frame, out)
+}
+
+/// What `export-model` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelFormat {
+    /// One SQL SELECT: recipe, features and model, returning score, prediction and decile.
+    Sql,
+    /// LightGBM's text model format (not built yet).
+    Lightgbm,
+    /// ONNX (not built yet).
+    Onnx,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportModelArgs {
+    /// A model file saved by `train --save-model` or the app.
+    pub model: PathBuf,
+    #[arg(long, value_enum)]
+    pub format: ModelFormat,
+    /// The SQL engine the statement is for.
+    #[arg(long, default_value = "duckdb", value_parser = ["duckdb", "postgres", "sqlite", "spark", "bigquery"])]
+    pub dialect: String,
+    /// The table to score (`schema.table` works).
+    #[arg(long, default_value = "customers")]
+    pub table: String,
+    /// A column that names each customer: kept in the output, and breaks ties in the deciles.
+    #[arg(long)]
+    pub id: Option<String>,
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `export-model`: a saved model as SQL for a warehouse engine.
+pub fn export_model(args: &ExportModelArgs) -> Result<()> {
+    let model = match AnyModel::load(&args.model)? {
+        AnyModel::Predictive(m) => m,
+        AnyModel::Uplift(_) => {
+            return Err(Error::InvalidInput(
+                "an uplift model has no export yet: export a model that predicts a yes/no or an amount".into(),
+            ));
+        }
+    };
+    let dialect = export_sql::Dialect::from_cli_name(&args.dialect)
+        .ok_or_else(|| Error::InvalidInput(format!("unknown SQL dialect '{}'", args.dialect)))?;
+    let out = match args.format {
+        ModelFormat::Sql => export_sql::export(&model, dialect, &args.table, args.id.as_deref())?,
+        ModelFormat::Lightgbm | ModelFormat::Onnx => {
+            return Err(Error::InvalidInput(format!(
+                "--format {} is not built yet: this version writes --format sql",
+                if args.format == ModelFormat::Onnx {
+                    "onnx"
+                } else {
+                    "lightgbm"
+                }
+            )));
+        }
+    };
+    for w in &out.warnings {
+        eprintln!("warning: {w}");
+    }
+    export::write_atomic(&args.out, |w| {
+        use std::io::Write as _;
+        w.write_all(out.sql.as_bytes())
+            .map_err(|e| Error::io(&args.out, e))
+    })
 }
 
 /// `train`: a model trained and measured, optionally saved with its metrics and predictions.

@@ -9,6 +9,7 @@ pub mod basket;
 pub mod clv;
 pub mod data;
 pub mod error;
+pub mod export_sql;
 pub mod forecast;
 pub mod jobs;
 pub mod ml;

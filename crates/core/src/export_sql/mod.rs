@@ -1,0 +1,678 @@
+//! Score where the data lives: a saved model — its recipe, its feature encoding and the model —
+//! as one SQL `SELECT` over the customers' table, for the warehouse's own engine to run.
+//!
+//! The statement mirrors [`SavedModel::score`] operation for operation, so each engine computes
+//! the same IEEE doubles the app does:
+//!
+//! - every number is written as a double-precision literal of the dialect, in the shortest form
+//!   that reads back to the same double (a bare `0.1` is an exact decimal in DuckDB, PostgreSQL
+//!   and Spark, which shifts scores and is slower);
+//! - features are `(value − mean) / spread` in the app's order of operations, sums of weights
+//!   and of trees run left to right as the app's do, and trees are compared `<=` / `>` against
+//!   their thresholds exactly as [`crate::ml::models::trees::Tree`] walks them;
+//! - each tree is one flat `CASE` of its leaves' rules (nested `CASE`s break SQLite at depth 25
+//!   and some parsers far sooner).
+//!
+//! What it can't write yet is refused with the reason; see [`export`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::recipe::{FillValue, FilterOp, FittedStep, Step};
+use crate::error::{Error, Result};
+use crate::ml::features::Encoding;
+use crate::ml::models::boosting::{Boosting, Link};
+use crate::ml::models::trees::Tree;
+use crate::ml::models::{Task, TrainedModel};
+use crate::ml::saved::{DECILE, PREDICTION, SCORE, SavedModel};
+
+/// Past this size the statement is still written, with a warning: some engines and tools
+/// choke on statements of several megabytes.
+pub const SIZE_WARNING: usize = 1 << 20;
+
+/// The SQL engines the statement is written for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    Duckdb,
+    Postgres,
+    Sqlite,
+    Spark,
+    Bigquery,
+}
+
+impl Dialect {
+    pub const ALL: [Self; 5] = [
+        Self::Duckdb,
+        Self::Postgres,
+        Self::Sqlite,
+        Self::Spark,
+        Self::Bigquery,
+    ];
+
+    /// The name the CLI takes (`--dialect`).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            Self::Duckdb => "duckdb",
+            Self::Postgres => "postgres",
+            Self::Sqlite => "sqlite",
+            Self::Spark => "spark",
+            Self::Bigquery => "bigquery",
+        }
+    }
+
+    pub fn from_cli_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.cli_name() == name)
+    }
+
+    /// The engine's name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Duckdb => "DuckDB",
+            Self::Postgres => "PostgreSQL",
+            Self::Sqlite => "SQLite",
+            Self::Spark => "Spark SQL",
+            Self::Bigquery => "BigQuery",
+        }
+    }
+
+    /// A column or table name, quoted.
+    fn ident(self, name: &str) -> String {
+        match self {
+            Self::Spark | Self::Bigquery => format!("`{}`", name.replace('`', "``")),
+            _ => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+
+    /// A table name: `schema.table` stays two names.
+    fn table(self, name: &str) -> String {
+        name.split('.')
+            .map(|part| self.ident(part))
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+
+    /// A text literal.
+    fn text(self, s: &str) -> String {
+        match self {
+            // BigQuery and Spark read backslashes in literals as escapes.
+            Self::Spark | Self::Bigquery => {
+                format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+            }
+            _ => format!("'{}'", s.replace('\'', "''")),
+        }
+    }
+
+    /// A double-precision literal that reads back to exactly `x`.
+    fn num(self, x: f64) -> Result<String> {
+        if !x.is_finite() {
+            return Err(Error::Model(format!(
+                "the model holds a value SQL can't write ({x})"
+            )));
+        }
+        // Rust's `{:e}` is the shortest form that round-trips; the exponent makes it a double
+        // (not a decimal) in DuckDB, SQLite, Spark and BigQuery.
+        let lit = format!("{x:e}");
+        let lit = match self {
+            Self::Postgres => format!("{lit}::float8"),
+            _ => lit,
+        };
+        Ok(if x.is_sign_negative() {
+            format!("({lit})")
+        } else {
+            lit
+        })
+    }
+
+    /// The double-precision type.
+    fn double(self) -> &'static str {
+        match self {
+            Self::Duckdb | Self::Spark => "DOUBLE",
+            Self::Postgres => "DOUBLE PRECISION",
+            Self::Sqlite => "REAL",
+            Self::Bigquery => "FLOAT64",
+        }
+    }
+
+    /// The text type.
+    fn text_type(self) -> &'static str {
+        match self {
+            Self::Duckdb | Self::Postgres => "VARCHAR",
+            Self::Sqlite => "TEXT",
+            Self::Spark | Self::Bigquery => "STRING",
+        }
+    }
+
+    /// The integer type of the decile.
+    fn integer(self) -> &'static str {
+        match self {
+            Self::Bigquery => "INT64",
+            _ => "INTEGER",
+        }
+    }
+
+    /// Days since 1970-01-01 of a date (or date-time) expression, as a double.
+    fn days(self, e: &str) -> String {
+        match self {
+            Self::Duckdb => format!("(epoch(CAST({e} AS TIMESTAMP)) / 86400e0)"),
+            Self::Postgres => format!(
+                "(CAST(EXTRACT(EPOCH FROM CAST({e} AS TIMESTAMP)) AS DOUBLE PRECISION) / 86400e0::float8)"
+            ),
+            Self::Sqlite => format!("(julianday({e}) - 2440587.5e0)"),
+            Self::Spark => {
+                format!("(CAST(unix_timestamp(CAST({e} AS TIMESTAMP)) AS DOUBLE) / 86400e0)")
+            }
+            Self::Bigquery => {
+                format!("(CAST(UNIX_MILLIS(CAST({e} AS TIMESTAMP)) AS FLOAT64) / 86400000e0)")
+            }
+        }
+    }
+
+    /// Session settings the statement needs, before it.
+    fn preamble(self) -> &'static str {
+        match self {
+            // JIT-compiling expressions of this size takes minutes for a few rows (measured:
+            // 300 s for 200k rows); interpreting them takes seconds.
+            Self::Postgres => "SET jit = off;\n",
+            _ => "",
+        }
+    }
+}
+
+/// The statement and what the user should know about it.
+#[derive(Clone, Debug)]
+pub struct SqlExport {
+    pub sql: String,
+    pub warnings: Vec<String>,
+}
+
+/// The columns of the table at one point of the recipe, each as an SQL expression over the
+/// original table's columns.
+struct Columns {
+    dialect: Dialect,
+    /// (name, expression); a name not listed is an original column, used as it is.
+    exprs: Vec<(String, String)>,
+    /// Original columns in the order the pipeline first reads them.
+    read: Vec<String>,
+    /// Names dropped or renamed away: reading one is an error.
+    gone: Vec<String>,
+}
+
+impl Columns {
+    fn get(&mut self, name: &str) -> Result<String> {
+        if let Some((_, e)) = self.exprs.iter().find(|(n, _)| n == name) {
+            return Ok(e.clone());
+        }
+        if self.gone.iter().any(|g| g == name) {
+            return Err(Error::missing_column(name, "the recipe removes it"));
+        }
+        if !self.read.iter().any(|r| r == name) {
+            self.read.push(name.to_owned());
+        }
+        Ok(self.dialect.ident(name))
+    }
+
+    fn set(&mut self, name: &str, expr: String) {
+        self.gone.retain(|g| g != name);
+        match self.exprs.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = expr,
+            None => self.exprs.push((name.to_owned(), expr)),
+        }
+    }
+
+    fn remove(&mut self, name: &str) {
+        self.exprs.retain(|(n, _)| n != name);
+        self.gone.push(name.to_owned());
+    }
+
+    fn number(&mut self, name: &str) -> Result<String> {
+        let e = self.get(name)?;
+        Ok(format!("CAST({e} AS {})", self.dialect.double()))
+    }
+}
+
+/// The recipe's steps applied to the expressions; rows it removes go to `filters`.
+fn apply_recipe(model: &SavedModel, cols: &mut Columns, filters: &mut Vec<String>) -> Result<()> {
+    let d = cols.dialect;
+    for step in &model.recipe.steps {
+        match step {
+            FittedStep::FillMissing {
+                column,
+                value: FillValue::Number(v),
+                add_flag,
+            } => {
+                let e = cols.get(column)?;
+                if *add_flag {
+                    cols.set(
+                        &format!("{column}_was_missing"),
+                        format!("CASE WHEN {e} IS NULL THEN 1 ELSE 0 END"),
+                    );
+                }
+                let n = cols.number(column)?;
+                cols.set(column, format!("COALESCE({n}, {})", d.num(*v)?));
+            }
+            FittedStep::Scale { columns } => {
+                for (name, offset, divisor) in columns {
+                    let n = cols.number(name)?;
+                    cols.set(
+                        name,
+                        format!("(({n} - {}) / {})", d.num(*offset)?, d.num(*divisor)?),
+                    );
+                }
+            }
+            FittedStep::Clip { column, low, high } => {
+                let n = cols.number(column)?;
+                let (lo, hi) = (d.num(*low)?, d.num(*high)?);
+                cols.set(
+                    column,
+                    format!(
+                        "(CASE WHEN {n} < {lo} THEN {lo} WHEN {n} > {hi} THEN {hi} ELSE {n} END)"
+                    ),
+                );
+            }
+            FittedStep::OneHot {
+                column,
+                categories,
+                other,
+            } => {
+                let e = cols.get(column)?;
+                let text = format!("CAST({e} AS {})", d.text_type());
+                let listed = categories
+                    .iter()
+                    .map(|c| d.text(c))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                for c in categories {
+                    cols.set(
+                        &format!("{column}={c}"),
+                        format!("CASE WHEN {text} = {} THEN 1 ELSE 0 END", d.text(c)),
+                    );
+                }
+                if *other {
+                    cols.set(
+                        &format!("{column}=other"),
+                        format!(
+                            "CASE WHEN {text} IS NOT NULL AND {text} NOT IN ({listed}) THEN 1 ELSE 0 END"
+                        ),
+                    );
+                }
+                cols.remove(column);
+            }
+            FittedStep::Bin { column, edges } => {
+                let n = cols.number(column)?;
+                // The bin is 1 + the number of edges below the value.
+                let mut e = String::from("(1");
+                for edge in edges {
+                    e.push_str(&format!(
+                        " + CASE WHEN {} < {n} THEN 1 ELSE 0 END",
+                        d.num(*edge)?
+                    ));
+                }
+                e.push(')');
+                cols.set(
+                    &format!("{column}_bin"),
+                    format!("CASE WHEN {n} IS NULL THEN NULL ELSE {e} END"),
+                );
+            }
+            FittedStep::Plain {
+                step: Step::DropColumns { columns },
+            } => {
+                for c in columns {
+                    cols.remove(c);
+                }
+            }
+            FittedStep::Plain {
+                step: Step::Rename { from, to },
+            } => {
+                let e = cols.get(from)?;
+                cols.remove(from);
+                cols.set(to, e);
+            }
+            FittedStep::Plain {
+                step: Step::LogTransform { column },
+            } => {
+                let n = cols.number(column)?;
+                // ln(1 + x): engines have no ln_1p, so values below about 1e-8 may differ from
+                // the app's in their last digits.
+                cols.set(
+                    column,
+                    format!("(CASE WHEN {n} > -1e0 THEN LN(1e0 + {n}) ELSE NULL END)"),
+                );
+            }
+            FittedStep::Plain {
+                step: Step::DropMissingRows { columns },
+            } if !columns.is_empty() => {
+                for c in columns {
+                    let e = cols.get(c)?;
+                    filters.push(format!("{e} IS NOT NULL"));
+                }
+            }
+            FittedStep::Plain {
+                step: Step::FilterRows { column, op, value },
+            } if matches!(op, FilterOp::IsMissing | FilterOp::IsNotMissing)
+                || comparison(*op).is_some() =>
+            {
+                let condition = match comparison(*op) {
+                    None if *op == FilterOp::IsMissing => format!("{} IS NULL", cols.get(column)?),
+                    None => format!("{} IS NOT NULL", cols.get(column)?),
+                    Some(sign) => {
+                        let v: f64 = value.trim().parse().map_err(|_| {
+                            Error::InvalidInput(format!(
+                                "the recipe keeps rows where {column} {} '{value}': the SQL export compares numbers only",
+                                op.label()
+                            ))
+                        })?;
+                        format!("{} {sign} {}", cols.number(column)?, d.num(v)?)
+                    }
+                };
+                filters.push(condition);
+            }
+            other => {
+                return Err(Error::InvalidInput(format!(
+                    "the recipe step '{}' has no SQL form yet: the SQL export covers filling with a number, clipping, log, standardising, min-max, bins, one-hot, dropping and renaming columns and dropping rows with missing values",
+                    describe_fitted(other)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The SQL operator of a row filter comparing numbers.
+fn comparison(op: FilterOp) -> Option<&'static str> {
+    match op {
+        FilterOp::Less => Some("<"),
+        FilterOp::LessOrEqual => Some("<="),
+        FilterOp::Greater => Some(">"),
+        FilterOp::GreaterOrEqual => Some(">="),
+        _ => None,
+    }
+}
+
+fn describe_fitted(step: &FittedStep) -> String {
+    match step {
+        FittedStep::Plain { step } => step.describe(),
+        FittedStep::FillMissing { column, .. } => format!("Fill missing {column} with text"),
+        FittedStep::DateParts { column, .. } => format!("Date parts of {column}"),
+        FittedStep::Themes { column, .. } => format!("Themes of {column}"),
+        FittedStep::OneHot { column, .. } => format!("One-hot {column}"),
+        FittedStep::Scale { .. } => "Rescale".into(),
+        FittedStep::Clip { column, .. } => format!("Clip {column}"),
+        FittedStep::Bin { column, .. } => format!("Bin {column}"),
+    }
+}
+
+/// Each feature's expression, standardised, in the model's feature order.
+fn feature_exprs(model: &SavedModel, cols: &mut Columns) -> Result<Vec<String>> {
+    let d = cols.dialect;
+    let schema = &model.features;
+    schema.check()?;
+    let mut raw = Vec::with_capacity(schema.names.len());
+    for input in &schema.inputs {
+        match &input.encoding {
+            Encoding::Number { fill } => {
+                let n = cols.number(&input.column)?;
+                raw.push(format!("COALESCE({n}, {})", d.num(*fill)?));
+            }
+            Encoding::Date { fill } => {
+                let e = cols.get(&input.column)?;
+                raw.push(format!("COALESCE({}, {})", d.days(&e), d.num(*fill)?));
+            }
+            Encoding::Categories { values, .. } => {
+                let e = cols.get(&input.column)?;
+                let text = format!("CAST({e} AS {})", d.text_type());
+                for v in values {
+                    raw.push(format!(
+                        "CASE WHEN {text} = {} THEN 1e0 ELSE 0e0 END",
+                        d.text(v)
+                    ));
+                }
+            }
+            Encoding::Text { .. } => {
+                return Err(Error::InvalidInput(format!(
+                    "column '{}' is read as free text (TF-IDF of its words), which SQL can't compute: train without it (ignore it) to score in the database",
+                    input.column
+                )));
+            }
+        }
+    }
+    raw.into_iter()
+        .zip(schema.means.iter().zip(&schema.scales))
+        .map(|(e, (m, s))| Ok(format!("(({e} - {}) / {})", d.num(*m)?, d.num(*s)?)))
+        .collect()
+}
+
+/// The feature column names inside the statement.
+fn feature_name(j: usize) -> String {
+    format!("mw_f{j}")
+}
+
+/// One tree as a flat `CASE`: one `WHEN` per leaf with the conditions on its path.
+fn tree_case(d: Dialect, tree: &Tree) -> Result<String> {
+    if tree.feature.first().is_none_or(|&f| f < 0) {
+        return d.num(tree.value.first().copied().unwrap_or(0.0));
+    }
+    let mut leaves: Vec<(Vec<String>, f64)> = Vec::new();
+    // Depth first, left before right: leaves in the tree's own order.
+    let mut stack: Vec<(usize, Vec<String>)> = vec![(0, Vec::new())];
+    while let Some((node, path)) = stack.pop() {
+        let f = tree.feature[node];
+        if f < 0 {
+            leaves.push((path, tree.value[node]));
+            continue;
+        }
+        let t = d.num(tree.threshold[node])?;
+        let name = feature_name(f as usize);
+        let left = tree.left[node] as usize;
+        let mut right_path = path.clone();
+        right_path.push(format!("{name} > {t}"));
+        let mut left_path = path;
+        left_path.push(format!("{name} <= {t}"));
+        stack.push((left + 1, right_path));
+        stack.push((left, left_path));
+    }
+    let mut out = String::from("CASE");
+    let last = leaves.len().saturating_sub(1);
+    for (i, (path, value)) in leaves.iter().enumerate() {
+        let v = d.num(*value)?;
+        if i == last {
+            out.push_str(&format!(" ELSE {v} END"));
+        } else {
+            out.push_str(&format!(" WHEN {} THEN {v}", path.join(" AND ")));
+        }
+    }
+    Ok(out)
+}
+
+/// `(t0 + t1 + …)`, summed left to right as the app sums trees.
+fn tree_sum(count: usize) -> String {
+    let terms: Vec<String> = (0..count).map(|i| format!("mw_t{i}")).collect();
+    format!("({})", terms.join(" + "))
+}
+
+/// The score expression over the feature columns (and tree columns, filled into `trees`).
+fn score_expr(model: &SavedModel, d: Dialect, trees: &mut Vec<String>) -> Result<String> {
+    let weighted = |weights: &[f64], intercept: f64| -> Result<String> {
+        let mut terms = Vec::with_capacity(weights.len());
+        for (j, w) in weights.iter().enumerate() {
+            terms.push(format!("{} * {}", feature_name(j), d.num(*w)?));
+        }
+        if terms.is_empty() {
+            terms.push("0e0".into());
+        }
+        Ok(format!("({}) + {}", terms.join(" + "), d.num(intercept)?))
+    };
+    let logistic = |z: String| format!("1e0 / (1e0 + EXP(-({z})))");
+    let mut add_trees = |list: &[Tree]| -> Result<usize> {
+        for t in list {
+            trees.push(tree_case(d, t)?);
+        }
+        Ok(list.len())
+    };
+    Ok(match &model.model {
+        TrainedModel::Logistic { weights, intercept } => logistic(weighted(weights, *intercept)?),
+        TrainedModel::Linear { weights, intercept } => weighted(weights, *intercept)?,
+        TrainedModel::DecisionTree(m) => {
+            let n = add_trees(std::slice::from_ref(&m.tree))?;
+            tree_sum(n)
+        }
+        TrainedModel::Forest(m) => {
+            let n = add_trees(&m.trees)?;
+            format!("{} / {}", tree_sum(n), d.num(n.max(1) as f64)?)
+        }
+        TrainedModel::Boosting(Boosting {
+            base,
+            link,
+            trees: list,
+            ..
+        }) if *link != Link::Softmax => {
+            let n = add_trees(list)?;
+            let z = format!("{} + {}", d.num(*base)?, tree_sum(n));
+            match link {
+                Link::Logistic => logistic(z),
+                _ => z,
+            }
+        }
+        TrainedModel::Svm(_) => {
+            return Err(Error::InvalidInput(
+                "a support vector machine scores each customer against every stored support vector: as SQL that is one term per support vector and feature, far past what engines parse well; export a logistic regression or boosting model instead".into(),
+            ));
+        }
+        _ => {
+            return Err(Error::InvalidInput(format!(
+                "{} has no SQL form yet: the SQL export covers linear and logistic regression, the decision tree, the random forest and gradient boosting for a yes/no or an amount",
+                model.kind.label()
+            )));
+        }
+    })
+}
+
+/// The statement scoring `table` with `model`: the id column (when given) and every original
+/// column the model reads, then `score`, `prediction` and `decile`, as `score` writes them.
+/// Deciles rank by score, ties by the id column (the app ranks ties by row order: the same when
+/// the ids are in file order).
+pub fn export(
+    model: &SavedModel,
+    dialect: Dialect,
+    table: &str,
+    id: Option<&str>,
+) -> Result<SqlExport> {
+    let d = dialect;
+    if table.trim().is_empty() {
+        return Err(Error::InvalidInput("the table name is empty".into()));
+    }
+    if model.task == Task::Segments || !model.labels.is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "{}: the SQL export covers a yes/no or an amount so far, not segments or several classes",
+            model.kind.label()
+        )));
+    }
+    let mut cols = Columns {
+        dialect: d,
+        exprs: Vec::new(),
+        read: Vec::new(),
+        gone: Vec::new(),
+    };
+    let mut filters = Vec::new();
+    if let Some(id) = id {
+        cols.get(id)?;
+    }
+    apply_recipe(model, &mut cols, &mut filters)?;
+    let features = feature_exprs(model, &mut cols)?;
+    let mut trees = Vec::new();
+    let score = score_expr(model, d, &mut trees)?;
+
+    let added = [SCORE, PREDICTION, DECILE];
+    let passed: Vec<String> = cols
+        .read
+        .iter()
+        .filter(|c| !added.contains(&c.as_str()))
+        .map(|c| d.ident(c))
+        .collect();
+    let passed_list = if passed.is_empty() {
+        String::new()
+    } else {
+        format!("{}, ", passed.join(", "))
+    };
+
+    let mut sql = String::new();
+    let target = model.target.as_deref().unwrap_or("");
+    sql.push_str(&format!(
+        "-- Marketing Workbench: {} predicting '{}', scoring {} in {}.\n",
+        model.kind.label(),
+        target.replace('\n', " "),
+        table.replace('\n', " "),
+        d.label()
+    ));
+    sql.push_str(&format!(
+        "-- {} features, {} trees; numbers are double precision, computed in the app's order.\n",
+        features.len(),
+        trees.len()
+    ));
+    sql.push_str(d.preamble());
+    sql.push_str("WITH mw_features AS (\n  SELECT ");
+    sql.push_str(&passed_list);
+    let feature_list: Vec<String> = features
+        .iter()
+        .enumerate()
+        .map(|(j, e)| format!("{e} AS {}", feature_name(j)))
+        .collect();
+    sql.push_str(&feature_list.join(",\n    "));
+    sql.push_str(&format!("\n  FROM {}", d.table(table)));
+    if !filters.is_empty() {
+        sql.push_str(&format!("\n  WHERE {}", filters.join(" AND ")));
+    }
+    sql.push_str("\n)");
+    let mut source = "mw_features";
+    if !trees.is_empty() {
+        sql.push_str(",\nmw_trees AS (\n  SELECT *,\n    ");
+        let list: Vec<String> = trees
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!("{t} AS mw_t{i}"))
+            .collect();
+        sql.push_str(&list.join(",\n    "));
+        sql.push_str("\n  FROM mw_features\n)");
+        source = "mw_trees";
+    }
+    sql.push_str(&format!(
+        ",\nmw_scored AS (\n  SELECT {passed_list}{score} AS mw_score\n  FROM {source}\n)\n"
+    ));
+    let prediction = match (model.task, &model.classes) {
+        (Task::Classification, Some(c)) => format!(
+            "CASE WHEN mw_score >= {} THEN {} ELSE {} END",
+            d.num(model.threshold)?,
+            d.text(&c.positive),
+            d.text(&c.negative)
+        ),
+        (Task::Classification, None) => {
+            return Err(Error::Model("yes/no model without its labels".into()));
+        }
+        _ => "mw_score".to_owned(),
+    };
+    let order = match id {
+        Some(id) => format!("mw_score DESC, {}", d.ident(id)),
+        None => "mw_score DESC".to_owned(),
+    };
+    sql.push_str(&format!("SELECT {passed_list}mw_score AS {score_col},\n  {prediction} AS {prediction_col},\n  CAST(FLOOR(CAST(ROW_NUMBER() OVER (ORDER BY {order}) - 1 AS {double}) * 10 / COUNT(*) OVER ()) AS {int}) + 1 AS {decile_col}\nFROM mw_scored",
+        score_col = d.ident(SCORE),
+        prediction_col = d.ident(PREDICTION),
+        decile_col = d.ident(DECILE),
+        double = d.double(),
+        int = d.integer(),
+    ));
+    if let Some(id) = id {
+        sql.push_str(&format!("\nORDER BY {}", d.ident(id)));
+    }
+    sql.push_str(";\n");
+    let mut warnings = Vec::new();
+    if sql.len() > SIZE_WARNING {
+        warnings.push(format!(
+            "the statement is {} long: some engines and editors are slow with statements this big (fewer trees or leaves make it smaller)",
+            crate::data::load::byte_size(sql.len() as u64)
+        ));
+    }
+    Ok(SqlExport { sql, warnings })
+}
+
+#[cfg(test)]
+mod tests;

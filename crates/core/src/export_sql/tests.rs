@@ -1,0 +1,145 @@
+use polars::prelude::*;
+use sqlparser::dialect::{
+    BigQueryDialect, DatabricksDialect, DuckDbDialect, PostgreSqlDialect, SQLiteDialect,
+};
+use sqlparser::parser::Parser;
+
+use super::*;
+use crate::data::recipe::Recipe;
+use crate::ml::ModelSettings;
+use crate::ml::models::ModelKind;
+
+/// Parses `sql` with the dialect's own grammar (sqlparser's), or panics with the error.
+fn parses(d: Dialect, sql: &str) {
+    let result = match d {
+        Dialect::Duckdb => Parser::parse_sql(&DuckDbDialect {}, sql),
+        Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, sql),
+        Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, sql),
+        Dialect::Spark => Parser::parse_sql(&DatabricksDialect {}, sql),
+        Dialect::Bigquery => Parser::parse_sql(&BigQueryDialect {}, sql),
+    };
+    if let Err(e) = result {
+        panic!(
+            "{} does not parse: {e}\n{}",
+            d.label(),
+            &sql[..sql.len().min(3000)]
+        );
+    }
+}
+
+#[test]
+fn numbers_are_doubles_that_read_back_exactly() {
+    assert_eq!(Dialect::Duckdb.num(0.1).unwrap(), "1e-1");
+    assert_eq!(Dialect::Sqlite.num(1.5).unwrap(), "1.5e0");
+    assert_eq!(Dialect::Postgres.num(0.1).unwrap(), "1e-1::float8");
+    assert_eq!(Dialect::Duckdb.num(-2.25).unwrap(), "(-2.25e0)");
+    for x in [0.1, 1.0 / 3.0, -7.123456789012345e-300, 1e300, 123456789.0] {
+        let lit = Dialect::Duckdb.num(x).unwrap();
+        let back: f64 = lit.trim_matches(['(', ')']).parse().unwrap();
+        assert_eq!(back.to_bits(), x.to_bits(), "{lit}");
+    }
+    assert!(Dialect::Duckdb.num(f64::NAN).is_err());
+}
+
+#[test]
+fn a_tree_is_one_flat_case_of_its_leaves() {
+    let mut t = Tree::leaf(0.5);
+    let l = t.split(0, 2, 1.5, 0.2, 0.8);
+    t.split(l + 1, 0, -1.0, 0.6, 0.9);
+    let sql = tree_case(Dialect::Sqlite, &t).unwrap();
+    assert_eq!(
+        sql,
+        "CASE WHEN mw_f2 <= 1.5e0 THEN 2e-1 WHEN mw_f2 > 1.5e0 AND mw_f0 <= (-1e0) THEN 6e-1 ELSE 9e-1 END"
+    );
+    assert_eq!(
+        tree_case(Dialect::Sqlite, &Tree::leaf(0.25)).unwrap(),
+        "2.5e-1"
+    );
+}
+
+/// A small table with numbers, a category, a date and missing values.
+fn table(n: usize) -> DataFrame {
+    let age: Vec<Option<f64>> = (0..n)
+        .map(|i| (i % 11 != 0).then_some(20.0 + (i * 7 % 50) as f64))
+        .collect();
+    let spend: Vec<f64> = (0..n).map(|i| (i * 37 % 1000) as f64 / 3.0).collect();
+    let region: Vec<&str> = (0..n).map(|i| ["N", "S", "E", "W"][i % 4]).collect();
+    let bought: Vec<i32> = (0..n)
+        .map(|i| i32::from((i * 37 % 1000) as f64 / 3.0 + (i % 4) as f64 * 40.0 > 200.0))
+        .collect();
+    let id: Vec<String> = (0..n).map(|i| format!("C{i:05}")).collect();
+    df!("id" => id, "age" => age, "spend" => spend, "region" => region, "bought" => bought).unwrap()
+}
+
+fn trained(kind: ModelKind, recipe: &str) -> SavedModel {
+    let df = table(400);
+    let settings = ModelSettings {
+        target: Some("bought".into()),
+        ignore: vec!["id".into()],
+        model: Some(kind),
+        ..ModelSettings::default()
+    };
+    let recipe = Recipe::from_json(recipe).unwrap();
+    let outcome = crate::train::run(
+        &df,
+        &recipe,
+        &settings,
+        crate::train::Detail::Metrics,
+        &mut |_| true,
+        &crate::jobs::RunControl::default(),
+    )
+    .unwrap();
+    outcome.model
+}
+
+const RECIPE: &str = r#"{"steps":[
+    {"step":"fill_missing","column":"age","strategy":"median","add_flag":true},
+    {"step":"clip_outliers","column":"spend","method":{"method":"iqr","k":1.5}},
+    {"step":"filter_rows","column":"spend","op":"greater_or_equal","value":"0"},
+    {"step":"log_transform","column":"spend"},
+    {"step":"standardize","columns":["age"]},
+    {"step":"bin","column":"spend","bins":4},
+    {"step":"one_hot","column":"region"}
+]}"#;
+
+#[test]
+fn every_dialect_parses_for_each_model_kind() {
+    for kind in [
+        ModelKind::Logistic,
+        ModelKind::Tree,
+        ModelKind::Forest,
+        ModelKind::Boosting,
+    ] {
+        let model = trained(kind, RECIPE);
+        for d in Dialect::ALL {
+            let out = export(&model, d, "crm.customers", Some("id")).unwrap();
+            parses(d, &out.sql);
+            assert!(out.warnings.is_empty());
+            assert!(out.sql.contains("mw_score"));
+        }
+    }
+    let postgres = export(
+        &trained(ModelKind::Logistic, RECIPE),
+        Dialect::Postgres,
+        "t",
+        None,
+    )
+    .unwrap()
+    .sql;
+    assert!(postgres.contains("SET jit = off;"));
+}
+
+#[test]
+fn what_sql_cannot_do_is_refused_with_the_reason() {
+    let svm = trained(ModelKind::Svm, r#"{"steps":[]}"#);
+    let err = export(&svm, Dialect::Duckdb, "t", None).unwrap_err();
+    assert!(err.to_string().contains("support vector"), "{err}");
+    let dedupe = trained(
+        ModelKind::Logistic,
+        r#"{"steps":[{"step":"remove_duplicates","columns":["id"]}]}"#,
+    );
+    let err = export(&dedupe, Dialect::Duckdb, "t", None).unwrap_err();
+    assert!(err.to_string().contains("no SQL form yet"), "{err}");
+    let model = trained(ModelKind::Logistic, r#"{"steps":[]}"#);
+    assert!(export(&model, Dialect::Duckdb, " ", None).is_err());
+}

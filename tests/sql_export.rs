@@ -1,0 +1,279 @@
+//! `export-model --format sql` run in real engines: the statement scores the customers table
+//! inside SQLite (Python's sqlite3), DuckDB (the `duckdb` package) and PostgreSQL (when
+//! `PGHOST` names a server, as .ci/run starts one), and every row must get the app's own
+//! `score` output: the same rows, scores (and amounts) within 1e-12, the same yes/no and decile.
+//!
+//! The engines run through tests/data/sql/run_sql.py with `MW_PYTHON` (set by .ci/run, with
+//! DuckDB installed), else `python3`; without `MW_PYTHON` an engine that is missing is skipped
+//! with a note on stderr, with it every one is required.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at the first broken expectation"
+)]
+
+mod common;
+
+use common::{run, stderr};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn python() -> (String, bool) {
+    match std::env::var("MW_PYTHON") {
+        Ok(p) => (p, true),
+        Err(_) => ("python3".to_owned(), false),
+    }
+}
+
+/// The engines to check, with the dialect each reads.
+fn engines() -> Vec<(&'static str, &'static str)> {
+    let (python, required) = python();
+    let has = |module: &str| {
+        Command::new(&python)
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let mut out = Vec::new();
+    for (engine, module, dialect) in [
+        ("sqlite", "sqlite3", "sqlite"),
+        ("duckdb", "duckdb", "duckdb"),
+    ] {
+        if has(module) {
+            out.push((engine, dialect));
+        } else {
+            assert!(!required, "MW_PYTHON has no {module}");
+            eprintln!("note: {engine} skipped ({python} has no {module})");
+        }
+    }
+    if std::env::var("PGHOST").is_ok() {
+        out.push(("postgres", "postgres"));
+    } else {
+        assert!(
+            std::env::var("MW_REQUIRE_POSTGRES").is_err(),
+            "PostgreSQL is required but PGHOST is not set"
+        );
+        eprintln!("note: postgres skipped (no PGHOST)");
+    }
+    out
+}
+
+/// Rows of a CSV by the `customer_id` column.
+fn by_id(path: &Path) -> HashMap<String, HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let names: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .map(|l| {
+            let row: HashMap<String, String> = names
+                .iter()
+                .map(|n| n.to_string())
+                .zip(l.split(',').map(str::to_owned))
+                .collect();
+            (row["customer_id"].clone(), row)
+        })
+        .collect()
+}
+
+fn path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
+
+#[test]
+fn exported_sql_scores_every_row_as_the_app_does_in_every_engine() {
+    let engines = engines();
+    let dir = tempfile::tempdir().unwrap();
+    let data = path(dir.path(), "customers.csv");
+    let data_s = data.to_str().unwrap();
+    let o = run(&["sample", "--rows", "3000", "--seed", "11", "--out", data_s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // PostgreSQL's server reads the file as its own user.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    // Fill, clip, log, standardise, one-hot and a row filter (the benchmark's recipe), then a
+    // bin.
+    let recipe = path(dir.path(), "recipe.json");
+    std::fs::write(
+        &recipe,
+        r#"{"steps": [
+  {"step": "fill_missing", "column": "age", "strategy": "median", "add_flag": true},
+  {"step": "clip_outliers", "column": "avg_order_value", "method": {"method": "iqr", "k": 1.5}},
+  {"step": "log_transform", "column": "total_spend"},
+  {"step": "standardize", "columns": ["total_spend", "avg_order_value", "visits_30d"]},
+  {"step": "one_hot", "column": "region", "max_categories": 3},
+  {"step": "filter_rows", "column": "tenure_months", "op": "greater_or_equal", "value": "6"},
+  {"step": "bin", "column": "email_opens", "bins": 4}
+]}"#,
+    )
+    .unwrap();
+    let models: [(&str, &str, &[&str]); 6] = [
+        ("boosting", "responded", &["--param", "rounds=60"]),
+        ("logistic", "responded", &[]),
+        ("forest", "responded", &["--param", "trees=15"]),
+        ("tree", "churned", &[]),
+        ("linear", "spend_next_90d", &[]),
+        ("boosting", "spend_next_90d", &["--param", "rounds=30"]),
+    ];
+    let (python, _) = python();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sql/run_sql.py");
+    for (i, (kind, target, params)) in models.iter().enumerate() {
+        let model = path(dir.path(), &format!("m{i}.json"));
+        let mut args = vec![
+            "train",
+            data_s,
+            "--target",
+            target,
+            "--model",
+            kind,
+            "--recipe",
+            recipe.to_str().unwrap(),
+            "--save-model",
+            model.to_str().unwrap(),
+        ];
+        // The other outcomes and the id are not inputs.
+        for c in ["customer_id", "churned", "spend_next_90d", "responded"] {
+            if c != *target {
+                args.extend(["--ignore", c]);
+            }
+        }
+        args.extend(params.iter());
+        let o = run(&args);
+        assert!(o.status.success(), "{kind}: {}", stderr(&o));
+        let ours = path(dir.path(), &format!("m{i}.scored.csv"));
+        let o = run(&[
+            "score",
+            model.to_str().unwrap(),
+            data_s,
+            "--out",
+            ours.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let ours = by_id(&ours);
+        assert!(
+            ours.len() > 2000 && ours.len() < 3000,
+            "the filter keeps most rows"
+        );
+        for (engine, dialect) in &engines {
+            let sql = path(dir.path(), &format!("m{i}.{engine}.sql"));
+            let o = run(&[
+                "export-model",
+                model.to_str().unwrap(),
+                "--format",
+                "sql",
+                "--dialect",
+                dialect,
+                "--id",
+                "customer_id",
+                "--out",
+                sql.to_str().unwrap(),
+            ]);
+            assert!(o.status.success(), "{}", stderr(&o));
+            let out = path(dir.path(), &format!("m{i}.{engine}.csv"));
+            let o = Command::new(&python)
+                .arg(&script)
+                .args([
+                    *engine,
+                    data_s,
+                    sql.to_str().unwrap(),
+                    out.to_str().unwrap(),
+                ])
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{engine}: {}", stderr(&o));
+            let theirs = by_id(&out);
+            assert_eq!(
+                theirs.len(),
+                ours.len(),
+                "{kind} in {engine}: the same rows"
+            );
+            let mut largest: f64 = 0.0;
+            for (id, mine) in &ours {
+                let row = &theirs[id];
+                let (a, b): (f64, f64) = (
+                    mine["score"].parse().unwrap(),
+                    row["score"].parse().unwrap(),
+                );
+                largest = largest.max((a - b).abs());
+                if *target == "spend_next_90d" {
+                    // The amount itself: as close as the score.
+                    let (a, b): (f64, f64) = (
+                        mine["prediction"].parse().unwrap(),
+                        row["prediction"].parse().unwrap(),
+                    );
+                    assert!(
+                        (a - b).abs() <= 1e-12,
+                        "{kind} in {engine}, {id}: {a} vs {b}"
+                    );
+                } else {
+                    assert_eq!(
+                        mine["prediction"], row["prediction"],
+                        "{kind} in {engine}, {id}"
+                    );
+                }
+                assert_eq!(mine["decile"], row["decile"], "{kind} in {engine}, {id}");
+                assert_eq!(
+                    mine["tenure_months"], row["tenure_months"],
+                    "{id}: the input columns pass through"
+                );
+            }
+            assert!(
+                largest <= 1e-12,
+                "{kind} {target} in {engine}: scores differ by {largest:e}"
+            );
+            eprintln!(
+                "{kind} {target} in {engine}: {} rows, largest score difference {largest:e}",
+                ours.len()
+            );
+        }
+    }
+}
+
+#[test]
+fn export_model_says_what_it_cannot_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = path(dir.path(), "customers.csv");
+    let data_s = data.to_str().unwrap();
+    assert!(
+        run(&["sample", "--rows", "800", "--seed", "2", "--out", data_s])
+            .status
+            .success()
+    );
+    let model = path(dir.path(), "svm.json");
+    let o = run(&[
+        "train",
+        data_s,
+        "--target",
+        "responded",
+        "--model",
+        "svm",
+        "--ignore",
+        "customer_id",
+        "--ignore",
+        "churned",
+        "--ignore",
+        "spend_next_90d",
+        "--save-model",
+        model.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = path(dir.path(), "svm.sql");
+    for (format, needle) in [("sql", "support vector"), ("lightgbm", "not built yet")] {
+        let o = run(&[
+            "export-model",
+            model.to_str().unwrap(),
+            "--format",
+            format,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1));
+        let e = stderr(&o);
+        assert!(e.contains(needle) && e.lines().count() == 1, "{e}");
+        assert!(!out.exists(), "nothing written");
+    }
+}
