@@ -167,6 +167,18 @@ impl Dialect {
         }
     }
 
+    /// How the statement's steps (features, trees, score) are kept from being inlined into
+    /// every reference. PostgreSQL (since version 12) substitutes a CTE's expressions at each
+    /// use: every feature would be recomputed in every tree condition naming it and the score
+    /// three times, and the whole expression planned as often. Measured on 2,246 rows and a
+    /// 100-tree model: 7.5 s planning + 1.5 s running inlined, 0.06 s + 0.28 s materialised.
+    fn materialized(self) -> &'static str {
+        match self {
+            Self::Postgres => "MATERIALIZED ",
+            _ => "",
+        }
+    }
+
     /// Session settings the statement needs, before it.
     fn preamble(self) -> &'static str {
         match self {
@@ -609,7 +621,10 @@ pub fn export(
         trees.len()
     ));
     sql.push_str(d.preamble());
-    sql.push_str("WITH mw_features AS (\n  SELECT ");
+    sql.push_str(&format!(
+        "WITH mw_features AS {}(\n  SELECT ",
+        d.materialized()
+    ));
     sql.push_str(&passed_list);
     let feature_list: Vec<String> = features
         .iter()
@@ -624,7 +639,10 @@ pub fn export(
     sql.push_str("\n)");
     let mut source = "mw_features";
     if !trees.is_empty() {
-        sql.push_str(",\nmw_trees AS (\n  SELECT *,\n    ");
+        sql.push_str(&format!(
+            ",\nmw_trees AS {}(\n  SELECT *,\n    ",
+            d.materialized()
+        ));
         let list: Vec<String> = trees
             .iter()
             .enumerate()
@@ -635,7 +653,8 @@ pub fn export(
         source = "mw_trees";
     }
     sql.push_str(&format!(
-        ",\nmw_scored AS (\n  SELECT {passed_list}{score} AS mw_score\n  FROM {source}\n)\n"
+        ",\nmw_scored AS {}(\n  SELECT {passed_list}{score} AS mw_score\n  FROM {source}\n)\n",
+        d.materialized()
     ));
     let prediction = match (model.task, &model.classes) {
         (Task::Classification, Some(c)) => format!(

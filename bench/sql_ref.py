@@ -1,0 +1,154 @@
+"""The SQL-export benchmark (bench/sql.sh): train a 100-round boosting model (untimed), then time
+scoring every customer three ways — the app's `score` (whole process: load, recipe, features,
+trees, deciles, CSV written), the exported SQL inside DuckDB and inside PostgreSQL with the table
+already loaded (the query's run time, results fetched; PostgreSQL's written by COPY to
+/dev/null) — and compare the engines' scores with the app's, row by row."""
+
+import argparse
+import csv
+import datetime
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests" / "data" / "sql"))
+import run_sql  # noqa: E402  (the tests' loader: the same typing of columns)
+
+RECIPE = {"steps": [
+    {"step": "fill_missing", "column": "age", "strategy": "median"},
+    {"step": "clip_outliers", "column": "avg_order_value", "method": {"method": "iqr", "k": 1.5}},
+    {"step": "log_transform", "column": "total_spend"},
+    {"step": "standardize", "columns": ["total_spend", "avg_order_value", "visits_30d"]},
+    {"step": "one_hot", "column": "region", "max_categories": 20},
+]}
+
+
+def timed(cmd):
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{p.stderr.read().decode()}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def scores(path):
+    with open(path, newline="") as f:
+        return {r["customer_id"]: (float(r["score"]), r["prediction"], r["decile"]) for r in csv.DictReader(f)}
+
+
+def compare(ours, theirs):
+    worst = max(abs(ours[k][0] - v[0]) for k, v in theirs.items())
+    labels = sum(ours[k][1] != v[1] for k, v in theirs.items())
+    deciles = sum(ours[k][2] != v[2] for k, v in theirs.items())
+    return {"rows": len(theirs), "same_rows": set(ours) == set(theirs), "max_diff": worst,
+            "prediction_mismatches": labels, "decile_mismatches": deciles}
+
+
+def main():
+    import benchmd
+    import duckdb
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--command", default="bench/sql.sh")
+    o = ap.parse_args()
+    work = Path(o.work)
+    work.mkdir(parents=True, exist_ok=True)
+    recipe = work / "recipe.json"
+    recipe.write_text(json.dumps(RECIPE))
+    model = work / "boosting.model.json"
+    print("[sql] training (untimed)", flush=True)
+    subprocess.run([o.bin, "train", o.data, "--target", "responded", "--ignore", "customer_id",
+                    "--ignore", "churned", "--ignore", "spend_next_90d", "--model", "boosting",
+                    "--param", "rounds=100", "--recipe", str(recipe), "--save-model", str(model)],
+                   check=True, stdout=subprocess.DEVNULL)
+    sql = {}
+    for d in ("duckdb", "postgres"):
+        path = work / f"boosting.{d}.sql"
+        subprocess.run([o.bin, "export-model", str(model), "--format", "sql", "--dialect", d,
+                        "--id", "customer_id", "--out", str(path)], check=True)
+        sql[d] = path.read_text()
+
+    print("[sql] loading the table into DuckDB and PostgreSQL (untimed)", flush=True)
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE customers AS SELECT * FROM read_csv_auto('{o.data}')")
+    names, kinds, _ = run_sql.typed_columns(o.data)
+    types = {"INTEGER": "BIGINT", "REAL": "DOUBLE PRECISION", "DATE": "DATE", "TEXT": "TEXT"}
+    cols = ", ".join(f'"{n}" {types[k]}' for n, k in zip(names, kinds))
+    psql = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"]
+    subprocess.run(psql + ["-c", "DROP TABLE IF EXISTS customers", "-c", f"CREATE TABLE customers ({cols})",
+                           "-c", f"\\copy customers FROM '{o.data}' WITH (FORMAT csv, HEADER true)",
+                           "-c", "VACUUM ANALYZE customers"], check=True)
+    statements = [s for s in sql["postgres"].split(";\n") if s.strip()]
+    pg_query = statements[-1].strip().rstrip(";")
+    pg_script = work / "pg_timed.sql"
+    pg_script.write_text("SET jit = off;\n" + f"COPY ({pg_query}) TO STDOUT WITH (FORMAT csv, HEADER true);\n")
+
+    runs = {"ours": [], "duckdb": [], "postgres": []}
+    rss = {"ours": 0.0}
+    ours_out = work / "scored.csv"
+    for rep in range(o.reps):
+        print(f"[sql {rep + 1}/{o.reps}] ours", flush=True)
+        wall, mb = timed([o.bin, "score", str(model), o.data, "--out", str(ours_out)])
+        runs["ours"].append(wall)
+        rss["ours"] = max(rss["ours"], mb)
+        print(f"[sql {rep + 1}/{o.reps}] duckdb", flush=True)
+        t = time.perf_counter()
+        rows = con.execute(sql["duckdb"]).fetchall()
+        runs["duckdb"].append(time.perf_counter() - t)
+        print(f"[sql {rep + 1}/{o.reps}] postgres", flush=True)
+        t = time.perf_counter()
+        with open(work / "postgres.csv", "wb") as f:
+            subprocess.run(psql + ["-f", str(pg_script)], check=True, stdout=f)
+        runs["postgres"].append(time.perf_counter() - t)
+    names = [d[0] for d in con.description]
+    duck_out = work / "duckdb.csv"
+    run_sql.write(duck_out, names, rows)
+    ours = scores(ours_out)
+    checks = {"duckdb": compare(ours, scores(duck_out)), "postgres": compare(ours, scores(work / "postgres.csv"))}
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    (work / "results.json").write_text(json.dumps({"runs": runs, "median": med, "checks": checks,
+                                                   "sql_bytes": len(sql["duckdb"])}, indent=1))
+    n = len(ours)
+
+    def check(c):
+        same = "same rows" if c["same_rows"] else "DIFFERENT rows"
+        return (f"{same}; scores differ by at most {c['max_diff']:.1e}; "
+                f"{c['prediction_mismatches']} predictions and {c['decile_mismatches']} deciles differ")
+
+    body = "\n".join([
+        f"## Scoring where the data lives: the exported SQL in DuckDB and PostgreSQL ({datetime.date.today()})",
+        "",
+        f"`{o.command}`: `sample --rows {n:,} --seed 7`, a 100-round boosting model for `responded` "
+        "(recipe: fill, clip, log, standardise, one-hot), exported with `export-model --format sql "
+        f"--id customer_id` ({len(sql['duckdb']) / 1e6:.1f} MB of SQL). Ours: the whole `score` process "
+        "(load the CSV, recipe, features, trees, deciles, write the CSV). The engines: the query alone, "
+        "the table already in the engine (as in a warehouse), every row fetched (DuckDB: into Python; "
+        "PostgreSQL: `COPY (query) TO STDOUT`, JIT off, through psql). "
+        f"Median of {o.reps} runs. Machine: {benchmd.machine()}.",
+        "",
+        "| scorer | time | rows | against the app's scores |",
+        "|---|---|---|---|",
+        f"| the app's `score` (whole process, peak RSS {rss['ours']:.0f} MB) | {med['ours']:.2f} s | {n:,} | — |",
+        f"| the SQL in DuckDB {duckdb.__version__} | {med['duckdb']:.2f} s | {checks['duckdb']['rows']:,} | {check(checks['duckdb'])} |",
+        f"| the SQL in PostgreSQL | {med['postgres']:.2f} s | {checks['postgres']['rows']:,} | {check(checks['postgres'])} |",
+        "",
+        "Not measured yet: LightGBM's scorer on an exported LightGBM file and reading from "
+        "PostgreSQL (neither is built), Spark SQL.",
+    ])
+    benchmd.replace_section(HERE.parent / "BENCHMARKS.md", "sql", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
