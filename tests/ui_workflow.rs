@@ -128,6 +128,25 @@ fn sample_to_trained_model_to_exported_csv() {
     let names: Vec<&str> = out.get_column_names().iter().map(|n| n.as_str()).collect();
     assert_eq!(names.len(), 17 + 3);
     assert!(names.ends_with(&["score", "prediction", "decile"]));
+
+    // Score in your database: the statement shown, then saved as the save dialog would.
+    h.get_by_label("Score in your database…").click();
+    h.run_steps(2);
+    assert!(h.query_all_by_label_contains(" lines, ").count() > 0);
+    let sql_path = dir.path().join("score.sql");
+    h.state_mut().push(ExportCommand::SqlTo(sql_path.clone()));
+    step_until(&mut h, "the SQL file", |a| {
+        a.state.exported.as_ref() == Some(&sql_path)
+    });
+    let sql = std::fs::read_to_string(&sql_path).unwrap();
+    assert!(
+        sql.starts_with(
+            "-- Marketing Workbench: Logistic regression predicting 'responded', scoring customers in DuckDB."
+        ),
+        "{}",
+        &sql[..200]
+    );
+    assert!(sql.contains("SELECT \"customer_id\", ") && sql.contains("AS \"decile\""));
     assert!(h.state().notifications.errors().is_empty());
 }
 

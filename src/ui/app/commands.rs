@@ -137,6 +137,10 @@ pub enum ExportCommand {
         name: String,
         rect: egui::Rect,
     },
+    /// Ask where to save the model as SQL (the Predictions step's SQL window's settings).
+    SqlDialog,
+    /// Write the model as SQL, as the SQL window is set.
+    SqlTo(PathBuf),
     /// Screenshot the window and save the part at `rect` as a PNG.
     SaveChartPng {
         path: PathBuf,

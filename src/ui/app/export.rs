@@ -57,6 +57,20 @@ impl App {
                 move |path| ExportCommand::SaveChartPng { path, rect }.into(),
             ),
             ExportCommand::SaveChartPng { path, rect } => self.save_chart_png(path, rect, ctx),
+            ExportCommand::SqlDialog => {
+                let sql = &self.panels.predictions.sql;
+                let name = format!(
+                    "score_{}_{}.sql",
+                    sql.table.replace(['.', '/', '\\'], "_"),
+                    sql.dialect.cli_name()
+                );
+                self.file_dialog(
+                    "sql",
+                    FileChoice::save("Save the model as SQL", "SQL", vec!["sql"], name),
+                    |p| ExportCommand::SqlTo(p).into(),
+                );
+            }
+            ExportCommand::SqlTo(path) => self.export_sql(path),
         }
     }
 
@@ -78,6 +92,29 @@ impl App {
             Ok(j) => self.jobs.export.set(j),
             Err(e) => self.notifications.error(e.one_line()),
         }
+    }
+
+    /// Writes the trained model as SQL (the SQL window's dialect, table and id) on the export
+    /// worker.
+    fn export_sql(&mut self, path: PathBuf) {
+        let Some(outcome) = self.state.training.as_ref().and_then(TrainingRun::outcome) else {
+            self.notifications
+                .error("Train a model first: there is no model to write as SQL");
+            return;
+        };
+        let model = outcome.model.clone();
+        let sql = &self.panels.predictions.sql;
+        let (dialect, table, id) = (sql.dialect, sql.table.clone(), sql.id.clone());
+        let label = format!("Writing {}", path.display());
+        self.spawn_export(label, move |_| {
+            let made = workbench_core::export_sql::export(&model, dialect, &table, id.as_deref())?;
+            export::write_atomic(&path, |w| {
+                use std::io::Write as _;
+                w.write_all(made.sql.as_bytes())
+                    .map_err(|e| workbench_core::error::Error::io(&path, e))
+            })?;
+            Ok(path)
+        });
     }
 
     fn export(&mut self, path: PathBuf) {

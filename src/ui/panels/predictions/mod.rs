@@ -1,12 +1,16 @@
 //! Predictions: how good the model is and whom to contact, one view per question — yes/no
 //! (yes_no.rs), several classes (several.rs), amounts (amount.rs), segments (segments.rs) — plus
-//! the export window (export_window.rs) and the scored customers' table (here).
+//! the export window (export_window.rs), "Score in your database…" (sql_window.rs) and the
+//! scored customers' table (here).
 
 mod amount;
 mod export_window;
 mod segments;
 mod several;
+mod sql_window;
 mod yes_no;
+
+pub use sql_window::SqlView;
 
 use egui_plot::{Bar, BarChart, Corner, Legend, Plot};
 use workbench_core::ml::metrics::Metrics;
@@ -41,6 +45,8 @@ pub struct PredictionsView {
     pub export_open: bool,
     pub export_excluded: Vec<String>,
     pub export_format: workbench_core::data::export::TableFormat,
+    /// "Score in your database…": the SQL window's settings.
+    pub sql: SqlView,
     /// The sort and filter being edited for the scored customers.
     pub table: workbench_core::data::view::TableView,
     pub filter_on: bool,
@@ -71,6 +77,7 @@ impl Default for PredictionsView {
             table: Default::default(),
             filter_on: false,
             export_open: false,
+            sql: SqlView::default(),
             export_excluded: Vec::new(),
             export_format: workbench_core::data::export::TableFormat::Csv,
             shown_run: 0,
@@ -107,6 +114,12 @@ pub fn predictions_panel_ui(
             {
                 view.export_open = true;
             }
+            let in_database = ui.button("Score in your database…").on_hover_text(
+                "The model as one SQL statement (DuckDB, PostgreSQL, SQLite, Spark SQL, BigQuery) that scores your customers table where it is",
+            );
+            if in_database.clicked() {
+                view.sql.open = true;
+            }
             if exporting {
                 ui.spinner();
             }
@@ -128,6 +141,7 @@ pub fn predictions_panel_ui(
     });
     ui.add_space(4.0);
     export_window::export_window_ui(ui, o, view, cmds);
+    sql_window::sql_window_ui(ui, run_id, o, &mut view.sql, cmds);
     let display = state.training.as_ref().and_then(|r| r.display.as_ref());
     let table = display.unwrap_or(&o.predictions);
     match (&o.metrics, &o.insights) {
