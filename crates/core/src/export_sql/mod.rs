@@ -23,7 +23,7 @@ use crate::ml::features::Encoding;
 use crate::ml::models::boosting::{Boosting, Link};
 use crate::ml::models::trees::Tree;
 use crate::ml::models::{Task, TrainedModel};
-use crate::ml::saved::{DECILE, PREDICTION, SCORE, SavedModel};
+use crate::ml::saved::{DECILE, PREDICTION, SCORE, SEGMENT, SavedModel};
 
 /// Past this size the statement is still written, with a warning: some engines and tools
 /// choke on statements of several megabytes.
@@ -561,7 +561,8 @@ fn score_expr(model: &SavedModel, d: Dialect, trees: &mut Vec<String>) -> Result
 }
 
 /// The statement scoring `table` with `model`: the id column (when given) and every original
-/// column the model reads, then `score`, `prediction` and `decile`, as `score` writes them.
+/// column the model reads, then `score`, `prediction` and `decile` (k-means: `segment`), as
+/// `score` writes them.
 /// Deciles rank by score, ties by the id column (the app ranks ties by row order: the same when
 /// the ids are in file order).
 pub fn export(
@@ -574,9 +575,13 @@ pub fn export(
     if table.trim().is_empty() {
         return Err(Error::InvalidInput("the table name is empty".into()));
     }
-    if model.task == Task::Segments || !model.labels.is_empty() {
+    let centroids = match &model.model {
+        TrainedModel::KMeans { centroids } => Some(centroids),
+        _ => None,
+    };
+    if (model.task == Task::Segments && centroids.is_none()) || !model.labels.is_empty() {
         return Err(Error::InvalidInput(format!(
-            "{}: the SQL export covers a yes/no or an amount so far, not segments or several classes",
+            "{}: the SQL export covers a yes/no, an amount and k-means segments so far, not mixtures or several classes",
             model.kind.label()
         )));
     }
@@ -593,9 +598,12 @@ pub fn export(
     apply_recipe(model, &mut cols, &mut filters)?;
     let features = feature_exprs(model, &mut cols)?;
     let mut trees = Vec::new();
-    let score = score_expr(model, d, &mut trees)?;
+    let score = match centroids {
+        Some(_) => String::new(),
+        None => score_expr(model, d, &mut trees)?,
+    };
 
-    let added = [SCORE, PREDICTION, DECILE];
+    let added = [SCORE, PREDICTION, DECILE, SEGMENT];
     let passed: Vec<String> = cols
         .read
         .iter()
@@ -639,6 +647,10 @@ pub fn export(
         sql.push_str(&format!("\n  WHERE {}", filters.join(" AND ")));
     }
     sql.push_str("\n)");
+    if let Some(centroids) = centroids {
+        sql.push_str(&segments_sql(d, centroids, features.len(), &passed_list)?);
+        return finish(sql, d, id);
+    }
     let mut source = "mw_features";
     if !trees.is_empty() {
         sql.push_str(&format!(
@@ -681,6 +693,61 @@ pub fn export(
         double = d.double(),
         int = d.integer(),
     ));
+    finish(sql, d, id)
+}
+
+/// The last select over `mw_scored` for k-means: each centre's squared distance (summed in
+/// the app's order), then the first nearest centre as `segment` (1-based), as
+/// `kmeans::assign` picks it.
+fn segments_sql(
+    d: Dialect,
+    centroids: &[Vec<f64>],
+    features: usize,
+    passed: &str,
+) -> Result<String> {
+    let k = centroids.len();
+    if k == 0 || centroids.iter().any(|c| c.len() != features) {
+        return Err(Error::Model(
+            "the model's centroids do not match its features".into(),
+        ));
+    }
+    let mut distances = Vec::with_capacity(k);
+    for (c, centre) in centroids.iter().enumerate() {
+        let mut terms = Vec::with_capacity(features);
+        for (j, v) in centre.iter().enumerate() {
+            let (f, v) = (feature_name(j), d.num(*v)?);
+            terms.push(format!("({f} - {v}) * ({f} - {v})"));
+        }
+        distances.push(format!("({}) AS mw_d{c}", terms.join(" + ")));
+    }
+    // Centre c wins when it is no farther than every later one and (having got this far)
+    // strictly nearer than every earlier one: the first of equally near centres.
+    let segment = if k == 1 {
+        "1".to_owned()
+    } else {
+        let mut case = String::from("CASE");
+        for c in 0..k - 1 {
+            let conditions: Vec<String> =
+                (c + 1..k).map(|j| format!("mw_d{c} <= mw_d{j}")).collect();
+            case.push_str(&format!(
+                " WHEN {} THEN {}",
+                conditions.join(" AND "),
+                c + 1
+            ));
+        }
+        case.push_str(&format!(" ELSE {k} END"));
+        case
+    };
+    Ok(format!(
+        ",\nmw_scored AS {}(\n  SELECT {passed}{}\n  FROM mw_features\n)\nSELECT {passed}{segment} AS {}\nFROM mw_scored",
+        d.materialized(),
+        distances.join(",\n    "),
+        d.ident(SEGMENT)
+    ))
+}
+
+/// The statement's end (order by the id when there is one) and the size warning.
+fn finish(mut sql: String, d: Dialect, id: Option<&str>) -> Result<SqlExport> {
     if let Some(id) = id {
         sql.push_str(&format!("\nORDER BY {}", d.ident(id)));
     }

@@ -73,9 +73,14 @@ fn table(n: usize) -> DataFrame {
 
 fn trained(kind: ModelKind, recipe: &str) -> SavedModel {
     let df = table(400);
+    let segments = kind == ModelKind::KMeans;
     let settings = ModelSettings {
-        target: Some("bought".into()),
-        ignore: vec!["id".into()],
+        target: (!segments).then(|| "bought".into()),
+        ignore: if segments {
+            vec!["id".into(), "bought".into()]
+        } else {
+            vec!["id".into()]
+        },
         model: Some(kind),
         ..ModelSettings::default()
     };
@@ -109,13 +114,18 @@ fn every_dialect_parses_for_each_model_kind() {
         ModelKind::Tree,
         ModelKind::Forest,
         ModelKind::Boosting,
+        ModelKind::KMeans,
     ] {
         let model = trained(kind, RECIPE);
         for d in Dialect::ALL {
             let out = export(&model, d, "crm.customers", Some("id")).unwrap();
             parses(d, &out.sql);
             assert!(out.warnings.is_empty());
-            assert!(out.sql.contains("mw_score"));
+            assert!(out.sql.contains(if kind == ModelKind::KMeans {
+                "mw_d0"
+            } else {
+                "mw_score"
+            }));
         }
     }
     let postgres = export(
