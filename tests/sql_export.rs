@@ -80,6 +80,46 @@ fn path(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
 
+/// `model` exported for `dialect` and run in `engine` on `data` (as the table `customers`):
+/// its rows by customer. The statement and the result go beside `stem` (`stem.ENGINE.sql`,
+/// `stem.ENGINE.csv`).
+fn scored_in(
+    engine: &str,
+    dialect: &str,
+    model: &Path,
+    data: &Path,
+    stem: &Path,
+) -> HashMap<String, HashMap<String, String>> {
+    let sql = stem.with_extension(format!("{engine}.sql"));
+    let out = stem.with_extension(format!("{engine}.csv"));
+    let o = run(&[
+        "export-model",
+        model.to_str().unwrap(),
+        "--format",
+        "sql",
+        "--dialect",
+        dialect,
+        "--id",
+        "customer_id",
+        "--out",
+        sql.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sql/run_sql.py");
+    let o = Command::new(python().0)
+        .arg(&script)
+        .args([
+            engine,
+            data.to_str().unwrap(),
+            sql.to_str().unwrap(),
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{engine}: {}", stderr(&o));
+    by_id(&out)
+}
+
 #[test]
 fn exported_sql_scores_every_row_as_the_app_does_in_every_engine() {
     let engines = engines();
@@ -121,8 +161,6 @@ fn exported_sql_scores_every_row_as_the_app_does_in_every_engine() {
         ("boosting", "spend_next_90d", &["--param", "rounds=30"]),
         ("kmeans", "", &["--k", "5"]),
     ];
-    let (python, _) = python();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sql/run_sql.py");
     for (i, (kind, target, params)) in models.iter().enumerate() {
         let model = path(dir.path(), &format!("m{i}.json"));
         let question: [&str; 2] = if target.is_empty() {
@@ -166,33 +204,13 @@ fn exported_sql_scores_every_row_as_the_app_does_in_every_engine() {
             "the filter keeps most rows"
         );
         for (engine, dialect) in &engines {
-            let sql = path(dir.path(), &format!("m{i}.{engine}.sql"));
-            let o = run(&[
-                "export-model",
-                model.to_str().unwrap(),
-                "--format",
-                "sql",
-                "--dialect",
+            let theirs = scored_in(
+                engine,
                 dialect,
-                "--id",
-                "customer_id",
-                "--out",
-                sql.to_str().unwrap(),
-            ]);
-            assert!(o.status.success(), "{}", stderr(&o));
-            let out = path(dir.path(), &format!("m{i}.{engine}.csv"));
-            let o = Command::new(&python)
-                .arg(&script)
-                .args([
-                    *engine,
-                    data_s,
-                    sql.to_str().unwrap(),
-                    out.to_str().unwrap(),
-                ])
-                .output()
-                .unwrap();
-            assert!(o.status.success(), "{engine}: {}", stderr(&o));
-            let theirs = by_id(&out);
+                &model,
+                &data,
+                &dir.path().join(format!("m{i}")),
+            );
             assert_eq!(
                 theirs.len(),
                 ours.len(),
@@ -403,36 +421,14 @@ fn rows_on_either_side_of_every_threshold_go_where_the_app_sends_them() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let ours = by_id(&ours);
-    let (python, _) = python();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sql/run_sql.py");
     for (engine, dialect) in &engines {
-        let sql = path(dir.path(), &format!("{engine}.sql"));
-        let o = run(&[
-            "export-model",
-            model_path.to_str().unwrap(),
-            "--format",
-            "sql",
-            "--dialect",
+        let theirs = scored_in(
+            engine,
             dialect,
-            "--id",
-            "customer_id",
-            "--out",
-            sql.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        let result = path(dir.path(), &format!("{engine}.csv"));
-        let o = Command::new(&python)
-            .arg(&script)
-            .args([
-                *engine,
-                data.to_str().unwrap(),
-                sql.to_str().unwrap(),
-                result.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{engine}: {}", stderr(&o));
-        let theirs = by_id(&result);
+            &model_path,
+            &data,
+            &dir.path().join("boundaries"),
+        );
         assert_eq!(theirs.len(), rows);
         for (id, mine) in &ours {
             // Every tree's leaf the same: the sums are the same to the bit.
