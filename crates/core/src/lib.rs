@@ -12,6 +12,7 @@ pub mod error;
 pub mod export_sql;
 pub mod forecast;
 pub mod jobs;
+pub mod lightgbm;
 pub mod ml;
 pub mod project;
 pub mod recommend;

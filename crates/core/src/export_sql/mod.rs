@@ -415,6 +415,13 @@ fn describe_fitted(step: &FittedStep) -> String {
     }
 }
 
+/// Why a model read from a LightGBM file has no SQL yet.
+fn routes_missing() -> Error {
+    Error::InvalidInput(
+        "this model was read from a LightGBM file and sends missing values its own way at each split, which the SQL export doesn't write yet: score it in the app, or export it as a LightGBM file".into(),
+    )
+}
+
 /// Each feature's expression, standardised, in the model's feature order.
 fn feature_exprs(model: &SavedModel, cols: &mut Columns) -> Result<Vec<String>> {
     let d = cols.dialect;
@@ -423,6 +430,9 @@ fn feature_exprs(model: &SavedModel, cols: &mut Columns) -> Result<Vec<String>> 
     let mut raw = Vec::with_capacity(schema.names.len());
     for input in &schema.inputs {
         match &input.encoding {
+            Encoding::Number { fill } | Encoding::Date { fill } if fill.is_nan() => {
+                return Err(routes_missing());
+            }
             Encoding::Number { fill } => {
                 let n = cols.number(&input.column)?;
                 raw.push(format!("COALESCE({n}, {})", d.num(*fill)?));
@@ -462,6 +472,9 @@ fn feature_name(j: usize) -> String {
 
 /// One tree as a flat `CASE`: one `WHEN` per leaf with the conditions on its path.
 fn tree_case(d: Dialect, tree: &Tree) -> Result<String> {
+    if !tree.nan_right.is_empty() {
+        return Err(routes_missing());
+    }
     if tree.feature.first().is_none_or(|&f| f < 0) {
         return d.num(tree.value.first().copied().unwrap_or(0.0));
     }
@@ -763,4 +776,4 @@ fn finish(mut sql: String, d: Dialect, id: Option<&str>) -> Result<SqlExport> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -58,7 +58,7 @@ fn a_tree_is_one_flat_case_of_its_leaves() {
 }
 
 /// A small table with numbers, a category, a date and missing values.
-fn table(n: usize) -> DataFrame {
+pub(crate) fn table(n: usize) -> DataFrame {
     let age: Vec<Option<f64>> = (0..n)
         .map(|i| (i % 11 != 0).then_some(20.0 + (i * 7 % 50) as f64))
         .collect();
@@ -71,7 +71,7 @@ fn table(n: usize) -> DataFrame {
     df!("id" => id, "age" => age, "spend" => spend, "region" => region, "bought" => bought).unwrap()
 }
 
-fn trained(kind: ModelKind, recipe: &str) -> SavedModel {
+pub(crate) fn trained(kind: ModelKind, recipe: &str) -> SavedModel {
     let df = table(400);
     let segments = kind == ModelKind::KMeans;
     let settings = ModelSettings {

@@ -36,10 +36,17 @@ pub const WORD_TERMS: usize = 50_000;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Encoding {
-    /// A number (or yes/no); missing values take `fill`, the training median.
-    Number { fill: f64 },
+    /// A number (or yes/no); missing values take `fill`, the training median (NaN, written
+    /// `null`, for a model read from a LightGBM file, whose trees route missing values).
+    Number {
+        #[serde(with = "nan_as_null")]
+        fill: f64,
+    },
     /// A date or time, as days since 1970-01-01; missing values take `fill`.
-    Date { fill: f64 },
+    Date {
+        #[serde(with = "nan_as_null")]
+        fill: f64,
+    },
     /// One 0/1 feature per category listed; other and missing values are all zeros.
     Categories {
         values: Vec<String>,
@@ -71,6 +78,23 @@ impl Encoding {
     /// Whether its features are sparse (after the dense ones).
     pub fn is_sparse(&self) -> bool {
         matches!(self, Encoding::Text { sparse: true, .. })
+    }
+}
+
+/// A number that may be NaN, written as JSON `null` (JSON has no NaN).
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_nan() {
+            s.serialize_none()
+        } else {
+            s.serialize_f64(*v)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
     }
 }
 
@@ -314,7 +338,7 @@ impl FeatureSchema {
         // row) has, and one category of each text column when the others cover every row (it is
         // implied by them, and would make linear models' equations singular).
         let probe = Self::with_inputs(inputs.clone(), Vec::new());
-        let Matrix { x: raw, words, .. } = probe.encode(df)?;
+        let Matrix { x: raw, words, .. } = probe.encode(df, true)?;
         let sd = |j: usize| {
             let col = raw.column(j);
             let n = col.len().max(1) as f64;
@@ -464,9 +488,17 @@ impl FeatureSchema {
     /// The standardised feature matrix of `df`, which must have every input column.
     pub fn matrix(&self, df: &DataFrame) -> Result<Matrix> {
         self.check()?;
-        let mut m = self.encode(df)?;
+        let mut m = self.encode(df, true)?;
         self.standardise(&mut m.x);
         Ok(m)
+    }
+
+    /// The dense features of `df` before standardising, with missing numbers and dates left
+    /// as NaN rather than filled (missing categories are zeros, as always): what another
+    /// engine's copy of the model reads (see [`crate::lightgbm`]).
+    pub fn unscaled_matrix(&self, df: &DataFrame) -> Result<Array2<f64>> {
+        self.check()?;
+        Ok(self.encode(df, false)?.x)
     }
 
     /// How many features are dense (the first ones).
@@ -505,8 +537,8 @@ impl FeatureSchema {
         }
     }
 
-    /// Unscaled features.
-    fn encode(&self, df: &DataFrame) -> Result<Matrix> {
+    /// Unscaled features; missing numbers take their fill, or NaN without `fill_missing`.
+    fn encode(&self, df: &DataFrame, fill_missing: bool) -> Result<Matrix> {
         let n = df.height();
         let mut x = Array2::<f64>::zeros((n, self.dense_width()));
         let mut sparse = Vec::new();
@@ -526,7 +558,11 @@ impl FeatureSchema {
                         ))
                     })?;
                     for (i, v) in values.into_iter().enumerate() {
-                        x[[i, j]] = v.unwrap_or(*fill);
+                        x[[i, j]] = match v {
+                            Some(v) => v,
+                            None if fill_missing => *fill,
+                            None => f64::NAN,
+                        };
                     }
                     j += 1;
                 }
@@ -662,7 +698,7 @@ mod tests {
         // A new text: known terms weigh by their idf, unknown ones are ignored, rows are unit
         // length before scaling.
         let new = df!("note" => [Some("late late delivery, broken"), None]).unwrap();
-        let raw = schema.encode(&new).unwrap().x;
+        let raw = schema.encode(&new, true).unwrap().x;
         let late = schema.names.iter().position(|n| n == "note:late").unwrap();
         let pair = schema
             .names
@@ -679,7 +715,7 @@ mod tests {
         // The vocabulary travels with the schema.
         let back: FeatureSchema =
             serde_json::from_str(&serde_json::to_string(&schema).unwrap()).unwrap();
-        assert_eq!(back.encode(&new).unwrap().x, raw);
+        assert_eq!(back.encode(&new, true).unwrap().x, raw);
         let err = FeatureSchema::fit_matrix(&train, &[], &["review"], false)
             .err()
             .unwrap();

@@ -21,6 +21,11 @@ pub struct Tree {
     pub threshold: Vec<f64>,
     pub left: Vec<u32>,
     pub value: Vec<f64>,
+    /// Per node, whether a missing value (NaN) goes right. Only trees read from another
+    /// engine's file (LightGBM) have it; our own trees see filled inputs, and would send a NaN
+    /// left (`NaN > t` is false). Empty, or one entry per node.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nan_right: Vec<bool>,
 }
 
 impl Tree {
@@ -31,6 +36,7 @@ impl Tree {
             threshold: vec![0.0],
             left: vec![0],
             value: vec![value],
+            nan_right: Vec::new(),
         }
     }
 
@@ -52,6 +58,9 @@ impl Tree {
             self.threshold.push(0.0);
             self.left.push(0);
             self.value.push(v);
+            if !self.nan_right.is_empty() {
+                self.nan_right.push(false);
+            }
         }
         left
     }
@@ -67,6 +76,9 @@ impl Tree {
     /// [`Tree::value_of`] for a row stored contiguously (plain slice indexing: the hot loop of
     /// scoring).
     pub fn value_at(&self, row: &[f64]) -> f64 {
+        if !self.nan_right.is_empty() {
+            return self.value_routing_missing(|f| row[f]);
+        }
         let mut i = 0;
         loop {
             let f = self.feature[i];
@@ -79,6 +91,9 @@ impl Tree {
 
     /// The value of the leaf `row` lands in.
     pub fn value_of(&self, row: ArrayView1<f64>) -> f64 {
+        if !self.nan_right.is_empty() {
+            return self.value_routing_missing(|f| row[f]);
+        }
         let mut i = 0;
         loop {
             let f = self.feature[i];
@@ -89,11 +104,34 @@ impl Tree {
         }
     }
 
+    /// The value of the leaf a row lands in when missing values go their node's own way.
+    fn value_routing_missing(&self, get: impl Fn(usize) -> f64) -> f64 {
+        let mut i = 0;
+        loop {
+            let f = self.feature[i];
+            if f < 0 {
+                return self.value[i];
+            }
+            let x = get(f as usize);
+            let right = if x.is_nan() {
+                self.nan_right[i]
+            } else {
+                x > self.threshold[i]
+            };
+            i = self.left[i] as usize + usize::from(right);
+        }
+    }
+
     /// Checks a tree read from a file before it is used: consistent lengths, features within
     /// `features`, children after their parent (so no cycles) and inside the tree.
     pub fn validate(&self, features: usize) -> Result<()> {
         let n = self.feature.len();
-        if n == 0 || self.threshold.len() != n || self.left.len() != n || self.value.len() != n {
+        if n == 0
+            || self.threshold.len() != n
+            || self.left.len() != n
+            || self.value.len() != n
+            || !(self.nan_right.is_empty() || self.nan_right.len() == n)
+        {
             return Err(Error::Model("a tree in the model file is malformed".into()));
         }
         for i in 0..n {
@@ -119,6 +157,9 @@ impl Tree {
             kept[n] = true;
         }
         let mut out = Tree::leaf(self.value[0]);
+        if !self.nan_right.is_empty() {
+            out.nan_right.push(false);
+        }
         // (node in self, node in out)
         let mut stack = vec![(0usize, 0usize)];
         while let Some((src, dst)) = stack.pop() {
@@ -133,6 +174,9 @@ impl Tree {
                 self.value[l],
                 self.value[l + 1],
             );
+            if !self.nan_right.is_empty() {
+                out.nan_right[dst] = self.nan_right[src];
+            }
             stack.push((l, new_left));
             stack.push((l + 1, new_left + 1));
         }
@@ -196,6 +240,7 @@ mod tests {
             threshold: vec![0.0; 3],
             left: vec![0, 0, 0],
             value: vec![0.0; 3],
+            nan_right: Vec::new(),
         };
         assert!(cyclic.validate(1).is_err());
         let short = Tree {
@@ -203,6 +248,7 @@ mod tests {
             threshold: vec![],
             left: vec![1],
             value: vec![0.0],
+            nan_right: Vec::new(),
         };
         assert!(short.validate(1).is_err());
     }
