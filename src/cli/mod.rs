@@ -99,8 +99,12 @@ pub enum Command {
     /// that set groups apart.
     Text(Box<TextArgs>),
     /// Write a saved model for other engines: the whole pipeline as one SQL SELECT
-    /// (`--format sql`, in the dialect of `--dialect`) that scores a table where it lives.
+    /// (`--format sql`, in the dialect of `--dialect`) that scores a table where it lives, or a
+    /// LightGBM text model (`--format lightgbm`) of a tree, forest or boosting model.
     ExportModel(Box<models::ExportModelArgs>),
+    /// Read a model trained elsewhere (`--format lightgbm`: a LightGBM text model) as a model
+    /// file that `score`, `export-model` and the app use like one of ours.
+    ImportModel(Box<models::ImportModelArgs>),
 }
 
 pub(crate) fn parse_fraction(s: &str) -> std::result::Result<f64, String> {
@@ -153,5 +157,6 @@ pub fn run(command: Command) -> Result<()> {
         Command::Forecast(args) => forecast::forecast(*args),
         Command::Text(args) => text::text(*args),
         Command::ExportModel(args) => models::export_model(&args),
+        Command::ImportModel(args) => models::import_model(&args),
     }
 }

@@ -6,6 +6,7 @@ use workbench_core::data::{export, recipe::Recipe};
 use workbench_core::error::{Error, Result};
 use workbench_core::export_sql;
 use workbench_core::jobs::{RunControl, catch_panic};
+use workbench_core::lightgbm;
 use workbench_core::ml::leaks::suspects;
 use workbench_core::ml::{ModelKind, ModelSettings, Task, profiled_label};
 use workbench_core::train;
@@ -103,7 +104,8 @@ pub fn score(model_file: &Path, file: &Path, out: &Path) -> Result<()> {
 pub enum ModelFormat {
     /// One SQL SELECT: recipe, features and model, returning score, prediction and decile.
     Sql,
-    /// LightGBM's text model format (not built yet).
+    /// LightGBM's text model format (trees, forests, boosting), reading the recipe-applied
+    /// columns unscaled.
     Lightgbm,
     /// ONNX (not built yet).
     Onnx,
@@ -140,27 +142,78 @@ pub fn export_model(args: &ExportModelArgs) -> Result<()> {
     };
     let dialect = export_sql::Dialect::from_cli_name(&args.dialect)
         .ok_or_else(|| Error::InvalidInput(format!("unknown SQL dialect '{}'", args.dialect)))?;
-    let out = match args.format {
-        ModelFormat::Sql => export_sql::export(&model, dialect, &args.table, args.id.as_deref())?,
-        ModelFormat::Lightgbm | ModelFormat::Onnx => {
-            return Err(Error::InvalidInput(format!(
-                "--format {} is not built yet: this version writes --format sql",
-                if args.format == ModelFormat::Onnx {
-                    "onnx"
-                } else {
-                    "lightgbm"
-                }
-            )));
+    let text = match args.format {
+        ModelFormat::Sql => {
+            let out = export_sql::export(&model, dialect, &args.table, args.id.as_deref())?;
+            for w in &out.warnings {
+                eprintln!("warning: {w}");
+            }
+            out.sql
+        }
+        ModelFormat::Lightgbm => {
+            let out = lightgbm::export(&model)?;
+            eprintln!(
+                "note: the file reads {} features in this order: {} (numbers as they are after the recipe, dates as days since 1970-01-01, categories as 0/1 columns, missing values as NaN)",
+                out.features.len(),
+                out.features.join(", ")
+            );
+            out.text
+        }
+        ModelFormat::Onnx => {
+            return Err(Error::InvalidInput(
+                "--format onnx is not built yet: this version writes --format sql and --format lightgbm".into(),
+            ));
         }
     };
-    for w in &out.warnings {
-        eprintln!("warning: {w}");
-    }
     export::write_atomic(&args.out, |w| {
         use std::io::Write as _;
-        w.write_all(out.sql.as_bytes())
+        w.write_all(text.as_bytes())
             .map_err(|e| Error::io(&args.out, e))
     })
+}
+
+/// What `import-model` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportFormat {
+    /// LightGBM's text model format (`save_model`), numerical splits.
+    Lightgbm,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportModelArgs {
+    /// A model file written by another tool.
+    pub file: PathBuf,
+    #[arg(long, value_enum)]
+    pub format: ImportFormat,
+    /// The column the model predicts (to evaluate it on a table that has it).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Where to write it as a model file of ours.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `import-model`: a model trained elsewhere, as a model file `score` and the app read.
+pub fn import_model(args: &ImportModelArgs) -> Result<()> {
+    let model = match args.format {
+        ImportFormat::Lightgbm => lightgbm::import(&args.file, args.target.as_deref())?,
+    };
+    eprintln!(
+        "note: a {} over {} features ({}), {} trees",
+        model.kind.label().to_lowercase(),
+        model.features.names.len(),
+        match model.task {
+            Task::Classification if model.labels.is_empty() => "P(label 1)",
+            Task::Classification => "class probabilities",
+            _ => "an amount",
+        },
+        match &model.model {
+            workbench_core::ml::models::TrainedModel::Boosting(b) => b.trees.len(),
+            workbench_core::ml::models::TrainedModel::Forest(f) => f.trees.len(),
+            _ => 0,
+        }
+    );
+    model.save(&args.out)
 }
 
 /// `train`: a model trained and measured, optionally saved with its metrics and predictions.

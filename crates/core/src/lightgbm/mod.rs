@@ -76,10 +76,13 @@ pub fn export(model: &SavedModel) -> Result<LightGbmExport> {
             if k == 0 || !trees.len().is_multiple_of(k) {
                 return Err(Error::Model("the boosting model is malformed".into()));
             }
-            // The starting score(s) last: every row's sum ends with them.
+            // The starting score(s) last: every row's sum ends with them (none when they
+            // are all 0, as in a model read from LightGBM).
             if b.link == Link::Softmax {
-                trees.extend(b.class_bases.iter().map(|&v| Tree::leaf(v)));
-            } else {
+                if b.class_bases.iter().any(|&v| v != 0.0) {
+                    trees.extend(b.class_bases.iter().map(|&v| Tree::leaf(v)));
+                }
+            } else if b.base != 0.0 {
                 trees.push(Tree::leaf(b.base));
             }
             (trees, objective, k, false)
@@ -692,7 +695,14 @@ fn read_tree(s: &Section, width: usize) -> Result<Tree> {
     }
     let n = leaves - 1;
     let feature: Vec<usize> = s.list("split_feature", n)?;
-    let threshold: Vec<f64> = s.list("threshold", n)?;
+    // LightGBM writes `inf` for a split that only sets missing values apart; the model file
+    // (JSON) holds finite numbers, so ±inf become the largest finite doubles (the same side
+    // for every number but ±inf itself, which no table holds).
+    let threshold: Vec<f64> = s
+        .list::<f64>("threshold", n)?
+        .into_iter()
+        .map(|t| t.clamp(f64::MIN, f64::MAX))
+        .collect();
     finite(&threshold, "threshold")?;
     let decision: Vec<u8> = s.list("decision_type", n)?;
     let left: Vec<i64> = s.list("left_child", n)?;
