@@ -43,7 +43,11 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", e.one_line());
+            // A database URL given with its password is never echoed with it.
+            eprintln!(
+                "error: {}",
+                workbench_core::data::postgres::redact_all(&e.one_line())
+            );
             ExitCode::FAILURE
         }
     }

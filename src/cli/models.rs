@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use workbench_core::data::{export, recipe::Recipe};
+use workbench_core::data::{export, postgres, recipe::Recipe};
 use workbench_core::error::{Error, Result};
 use workbench_core::export_sql;
 use workbench_core::jobs::{RunControl, catch_panic};
@@ -73,7 +73,8 @@ pub struct TrainArgs {
     pub predictions: Option<PathBuf>,
 }
 
-/// `score`: a saved model applied to a new file.
+/// `score`: a saved model applied to a new file; a `postgresql://…?table=NAME` output is
+/// written to that table (replaced in one transaction).
 pub fn score(model_file: &Path, file: &Path, out: &Path) -> Result<()> {
     let model = AnyModel::load(model_file)?;
     let data = load_file(file)?;
@@ -96,7 +97,15 @@ pub fn score(model_file: &Path, file: &Path, out: &Path) -> Result<()> {
             scored.removed_rows
         );
     }
-    export::write_csv(&scored.frame, out)
+    match out.to_str().filter(|s| postgres::is_url(s)) {
+        Some(url) => {
+            let location = postgres::Location::parse(url)?;
+            let rows = postgres::write(&location, &scored.frame)?;
+            eprintln!("note: {rows} rows written to {}", location.shown);
+            Ok(())
+        }
+        None => export::write_csv(&scored.frame, out),
+    }
 }
 
 /// What `export-model` writes.

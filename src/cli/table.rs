@@ -49,7 +49,7 @@ pub fn profile(file: &Path, json: bool) -> Result<()> {
 fn print_profile(file: &Path, p: &profile::Profile) {
     println!(
         "{}: {} rows, {} columns",
-        file.display(),
+        workbench_core::data::postgres::redact_all(&file.display().to_string()),
         p.rows,
         p.columns.len()
     );

@@ -86,7 +86,7 @@ pub fn sheet_names(path: &Path) -> Result<Vec<String>> {
     Ok(wb.sheet_names().to_vec())
 }
 
-/// Loads the table at `path`, reporting bytes read as `(read, total)` and stopping early (with
+/// Loads the table at `path` (a file, or a `postgresql://` URL), reporting bytes read as `(read, total)` and stopping early (with
 /// [`Error::Cancelled`]) once `cancel` is set.
 pub fn load_path(
     path: &Path,
@@ -94,6 +94,11 @@ pub fn load_path(
     on_progress: &mut dyn FnMut(u64, u64),
     cancel: &AtomicBool,
 ) -> Result<DataFrame> {
+    // A `postgresql://` URL reads from the database (see [`super::postgres`]).
+    if let Some(url) = path.to_str().filter(|s| super::postgres::is_url(s)) {
+        let location = super::postgres::Location::parse(url)?;
+        return super::postgres::read(&location, on_progress, cancel);
+    }
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => {
             Error::bad_file(path, "not found: check the name and folder")

@@ -3,6 +3,7 @@
 pub mod dates;
 pub mod export;
 pub mod load;
+pub mod postgres;
 pub mod profile;
 pub mod recipe;
 pub mod rfm;

@@ -1,0 +1,668 @@
+//! PostgreSQL as a source and a destination.
+//!
+//! A location is a URL, `postgresql://user[:password]@host[:port]/db` with `?table=NAME`
+//! (`schema.table` works) or `?query=SELECT…`, and optionally `&sample=PERCENT` (a table read
+//! as `TABLESAMPLE BERNOULLI (PERCENT) REPEATABLE (42)`: the same rows each time). libpq's other
+//! settings may follow (`host=/socket/dir`, `port=`, `connect_timeout=`…). A host that is a path
+//! (written `%2Fsocket%2Fdir`, or `host=/socket/dir`) is a Unix socket directory. What the URL
+//! leaves out comes from `PGHOST`, `PGPORT`, `PGUSER` and `PGDATABASE`, as libpq does; the
+//! password from the URL, else `PGPASSWORD`, else `~/.pgpass` (or `PGPASSFILE`).
+//!
+//! The password is never shown: messages, project files and logs carry [`Location::shown`],
+//! the URL without it.
+//!
+//! Reading runs `COPY (SELECT …) TO STDOUT` as CSV into the same text loader as a file (so
+//! types, dates and missing values are read the same way), not row by row. Writing creates a
+//! new table under a temporary name, copies the rows in with `COPY … FROM STDIN`, then drops
+//! the old table and renames the new one, all in one transaction: the table is either the old
+//! one or the whole new one.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use polars::prelude::*;
+use postgres::types::Type;
+use postgres::{Client, Config, NoTls};
+
+use crate::error::{Error, Result};
+
+/// The URL schemes of a PostgreSQL location.
+const SCHEMES: [&str; 2] = ["postgresql://", "postgres://"];
+
+/// Whether `source` (a file name or a URL) names a PostgreSQL location.
+pub fn is_url(source: &str) -> bool {
+    SCHEMES.iter().any(|s| source.starts_with(s))
+}
+
+/// What a location reads or writes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum What {
+    /// A table (possibly `schema.table`).
+    Table(String),
+    /// A query (reading only).
+    Query(String),
+    /// Only the database (listing its tables).
+    Database,
+}
+
+/// A parsed PostgreSQL location.
+#[derive(Clone, Debug)]
+pub struct Location {
+    config: Config,
+    pub what: What,
+    /// A table read as a random share of its rows, in percent.
+    pub sample: Option<f64>,
+    /// The URL without its password: what messages and saved projects show.
+    pub shown: String,
+}
+
+/// The seed of `TABLESAMPLE … REPEATABLE`: the same sample on every read.
+const SAMPLE_SEED: u32 = 42;
+
+impl Location {
+    /// Parses a `postgresql://` URL (see the module documentation).
+    pub fn parse(url: &str) -> Result<Self> {
+        let Some(scheme) = SCHEMES.iter().find(|s| url.starts_with(**s)) else {
+            return Err(Error::InvalidInput(format!(
+                "'{}' is not a PostgreSQL URL (postgresql://user@host:port/database?table=NAME)",
+                redact(url)
+            )));
+        };
+        let shown = redact(url);
+        let bad = |m: String| Error::InvalidInput(format!("{shown}: {m}"));
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let (mut what, mut sample) = (What::Database, None);
+        let mut rest = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = percent_decode(v).map_err(bad)?;
+            match k {
+                "table" => what = What::Table(value),
+                "query" => what = What::Query(value),
+                "sample" => {
+                    let p: f64 = value
+                        .trim_end_matches('%')
+                        .parse()
+                        .map_err(|_| bad(format!("sample={value} is not a percentage")))?;
+                    if !(p > 0.0 && p <= 100.0) {
+                        return Err(bad(format!("sample={p} is not between 0 and 100")));
+                    }
+                    sample = Some(p);
+                }
+                _ => rest.push(pair),
+            }
+        }
+        if sample.is_some() && !matches!(what, What::Table(_)) {
+            return Err(bad(
+                "sample= reads a share of a table: give ?table=NAME with it".into(),
+            ));
+        }
+        let mut to_parse = base.to_owned();
+        if !rest.is_empty() {
+            to_parse.push('?');
+            to_parse.push_str(&rest.join("&"));
+        }
+        // rust-postgres reads `postgresql://`; `postgres://` is the same to libpq.
+        if *scheme == "postgres://" {
+            to_parse = format!("postgresql://{}", &to_parse[scheme.len()..]);
+        }
+        let mut config: Config = to_parse
+            .parse()
+            .map_err(|e| bad(format!("is not a usable connection URL ({e})")))?;
+        fill_from_environment(&mut config);
+        Ok(Self {
+            config,
+            what,
+            sample,
+            shown,
+        })
+    }
+
+    /// The same database with another table or query.
+    pub fn with(&self, what: What, sample: Option<f64>) -> Self {
+        let mut out = self.clone();
+        let base = self.shown.split('?').next().unwrap_or_default();
+        let keep: Vec<&str> = self
+            .shown
+            .split_once('?')
+            .map(|(_, q)| q)
+            .unwrap_or_default()
+            .split('&')
+            .filter(|p| {
+                !p.is_empty()
+                    && !["table=", "query=", "sample="]
+                        .iter()
+                        .any(|k| p.starts_with(k))
+            })
+            .collect();
+        let mut params: Vec<String> = keep.iter().map(|s| (*s).to_owned()).collect();
+        match &what {
+            What::Table(t) => params.push(format!("table={}", percent_encode(t))),
+            What::Query(q) => params.push(format!("query={}", percent_encode(q))),
+            What::Database => {}
+        }
+        if let Some(p) = sample {
+            params.push(format!("sample={p}"));
+        }
+        out.shown = if params.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{}", params.join("&"))
+        };
+        out.what = what;
+        out.sample = sample;
+        out
+    }
+
+    fn connect(&self) -> Result<Client> {
+        let mut config = self.config.clone();
+        if config.get_password().is_none()
+            && let Some(p) = password_from_environment(&config)
+        {
+            config.password(p);
+        }
+        config
+            .connect(NoTls)
+            .map_err(|e| self.error("can't connect", &e))
+    }
+
+    /// A database error as one line naming the location (never the password).
+    fn error(&self, doing: &str, e: &postgres::Error) -> Error {
+        let detail = match e.as_db_error() {
+            Some(db) => db.message().to_owned(),
+            None => {
+                let mut s = e.to_string();
+                let mut source = std::error::Error::source(e);
+                while let Some(inner) = source {
+                    s = format!("{s}: {inner}");
+                    source = inner.source();
+                }
+                s
+            }
+        };
+        Error::InvalidInput(format!("{}: {doing}: {detail}", self.shown))
+    }
+
+    /// The `SELECT` that reads this location.
+    fn select(&self) -> Result<String> {
+        match &self.what {
+            What::Table(t) => {
+                let mut s = format!("SELECT * FROM {}", quote_table(t)?);
+                if let Some(p) = self.sample {
+                    s.push_str(&format!(
+                        " TABLESAMPLE BERNOULLI ({p}) REPEATABLE ({SAMPLE_SEED})"
+                    ));
+                }
+                Ok(s)
+            }
+            What::Query(q) => {
+                let q = q.trim().trim_end_matches(';').trim();
+                if q.is_empty() {
+                    return Err(Error::InvalidInput(format!(
+                        "{}: the query is empty",
+                        self.shown
+                    )));
+                }
+                Ok(q.to_owned())
+            }
+            What::Database => Err(Error::InvalidInput(format!(
+                "{}: name what to read: add ?table=NAME or ?query=SELECT…",
+                self.shown
+            ))),
+        }
+    }
+
+    /// What the sampling of this read is, said for people ("all rows" without one).
+    pub fn sampling(&self) -> String {
+        match self.sample {
+            Some(p) => format!(
+                "a random {p}% of the table's rows (TABLESAMPLE BERNOULLI, repeatable seed {SAMPLE_SEED})"
+            ),
+            None => "all rows".to_owned(),
+        }
+    }
+}
+
+/// The URL without its password (`user:secret@` becomes `user@`, `password=` goes).
+pub fn redact(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let mut out = base.to_owned();
+    if let Some(start) = base.find("://").map(|i| i + 3) {
+        let authority_end = base[start..].find('/').map_or(base.len(), |i| start + i);
+        if let Some(at) = base[start..authority_end].rfind('@').map(|i| start + i)
+            && let Some(colon) = base[start..at].find(':').map(|i| start + i)
+        {
+            out = format!("{}{}", &base[..colon], &base[at..]);
+        }
+    }
+    if let Some(q) = query {
+        let kept: Vec<&str> = q
+            .split('&')
+            .filter(|p| !p.starts_with("password="))
+            .collect();
+        if !kept.is_empty() {
+            out.push('?');
+            out.push_str(&kept.join("&"));
+        }
+    }
+    out
+}
+
+/// `text` with every PostgreSQL URL in it redacted (see [`redact`]): for messages that may
+/// quote a URL as it was given.
+pub fn redact_all(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = SCHEMES.iter().filter_map(|s| rest.find(s)).min() {
+        out.push_str(&rest[..at]);
+        let end = rest[at..]
+            .find(|c: char| c.is_whitespace() || c == '\'' || c == '"')
+            .map_or(rest.len(), |i| at + i);
+        out.push_str(&redact(&rest[at..end]));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn percent_decode(s: &str) -> std::result::Result<String, String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = s
+                    .get(i + 1..i + 3)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| format!("'{s}' has a broken %-escape"))?;
+                out.push(hex);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|_| format!("'{s}' is not UTF-8 once decoded"))
+}
+
+/// `s` with everything but unreserved characters %-escaped (for a URL's query).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// libpq's environment defaults for what the URL leaves out.
+fn fill_from_environment(config: &mut Config) {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if config.get_hosts().is_empty() {
+        match env("PGHOST") {
+            Some(h) if h.starts_with('/') => {
+                config.host_path(h);
+            }
+            Some(h) => {
+                config.host(&h);
+            }
+            None if Path::new("/var/run/postgresql").is_dir() => {
+                config.host_path("/var/run/postgresql");
+            }
+            None => {
+                config.host("localhost");
+            }
+        }
+    }
+    if config.get_ports().is_empty()
+        && let Some(p) = env("PGPORT").and_then(|p| p.parse().ok())
+    {
+        config.port(p);
+    }
+    if config.get_user().is_none()
+        && let Some(u) = env("PGUSER").or_else(|| env("USER"))
+    {
+        config.user(&u);
+    }
+    if config.get_dbname().is_none()
+        && let Some(d) = env("PGDATABASE").or_else(|| config.get_user().map(str::to_owned))
+    {
+        config.dbname(&d);
+    }
+}
+
+/// The password from `PGPASSWORD`, else the first matching line of the password file.
+fn password_from_environment(config: &Config) -> Option<String> {
+    if let Ok(p) = std::env::var("PGPASSWORD") {
+        return Some(p);
+    }
+    let file = std::env::var_os("PGPASSFILE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".pgpass")))?;
+    let text = std::fs::read_to_string(file).ok()?;
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        // libpq matches a socket connection as "localhost".
+        _ => "localhost".to_owned(),
+    };
+    let port = config
+        .get_ports()
+        .first()
+        .copied()
+        .unwrap_or(5432)
+        .to_string();
+    let db = config.get_dbname().unwrap_or_default();
+    let user = config.get_user().unwrap_or_default();
+    pgpass_lookup(&text, [&host, &port, db, user])
+}
+
+/// The password of the first `host:port:database:user:password` line matching `want` (`*`
+/// matches anything; `\:` and `\\` are escapes).
+fn pgpass_lookup(text: &str, want: [&str; 4]) -> Option<String> {
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let mut fields = Vec::new();
+        let mut cur = String::new();
+        let mut chars = line.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => cur.extend(chars.next()),
+                ':' if fields.len() < 4 => fields.push(std::mem::take(&mut cur)),
+                c => cur.push(c),
+            }
+        }
+        fields.push(cur);
+        if fields.len() == 5
+            && fields[..4]
+                .iter()
+                .zip(want)
+                .all(|(f, w)| f == "*" || f == w)
+        {
+            return fields.pop();
+        }
+    }
+    None
+}
+
+/// A double-quoted identifier.
+fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// `table` or `schema.table`, each part quoted.
+fn quote_table(t: &str) -> Result<String> {
+    let parts: Vec<&str> = t.split('.').collect();
+    if parts.len() > 2 || parts.iter().any(|p| p.is_empty()) {
+        return Err(Error::InvalidInput(format!(
+            "'{t}' is not a table name (NAME or SCHEMA.NAME)"
+        )));
+    }
+    Ok(parts
+        .iter()
+        .map(|p| quote_ident(p))
+        .collect::<Vec<_>>()
+        .join("."))
+}
+
+/// One column of a query's result, as the loader will read it from CSV.
+fn column_expr(name: &str, ty: &Type) -> String {
+    let q = quote_ident(name);
+    // Booleans come out of COPY as t/f; the loader reads true/false as yes/no.
+    if *ty == Type::BOOL {
+        return format!("CASE WHEN {q} THEN 'true' WHEN NOT {q} THEN 'false' END AS {q}");
+    }
+    q
+}
+
+/// Reads a location into a table, reporting bytes read (`total` 0: unknown) and stopping
+/// early when `cancel` is set.
+pub fn read(
+    loc: &Location,
+    on_progress: &mut dyn FnMut(u64, u64),
+    cancel: &AtomicBool,
+) -> Result<DataFrame> {
+    let select = loc.select()?;
+    let mut client = loc.connect()?;
+    // Doubles as text that reads back to the same double on any server version (the
+    // default since PostgreSQL 12 already is).
+    client
+        .batch_execute("SET extra_float_digits = 3")
+        .map_err(|e| loc.error("can't set up the session", &e))?;
+    let described = client
+        .prepare(&format!("SELECT * FROM ({select}) AS mw_q LIMIT 0"))
+        .map_err(|e| loc.error("can't read", &e))?;
+    if described.columns().is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "{}: the query returns no columns",
+            loc.shown
+        )));
+    }
+    let columns: Vec<String> = described
+        .columns()
+        .iter()
+        .map(|c| column_expr(c.name(), c.type_()))
+        .collect();
+    let copy = format!(
+        "COPY (SELECT {} FROM ({select}) AS mw_q) TO STDOUT WITH (FORMAT csv, HEADER true)",
+        columns.join(", ")
+    );
+    let mut reader = client
+        .copy_out(copy.as_str())
+        .map_err(|e| loc.error("can't read", &e))?;
+    let mut bytes = Vec::new();
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        let n = reader
+            .read(&mut chunk)
+            .map_err(|e| Error::InvalidInput(format!("{}: reading stopped: {e}", loc.shown)))?;
+        if n == 0 {
+            break;
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+        on_progress(bytes.len() as u64, 0);
+    }
+    drop(reader);
+    let header_only = bytes.iter().filter(|&&b| b == b'\n').count() <= 1;
+    if header_only {
+        return Err(Error::InvalidInput(format!(
+            "{}: no rows to read",
+            loc.shown
+        )));
+    }
+    super::load::read_text(bytes, Path::new(&loc.shown))
+}
+
+/// The tables and views of the database, as `schema.name` (plain `name` in `public`).
+pub fn tables(loc: &Location) -> Result<Vec<String>> {
+    let mut client = loc.connect()?;
+    let rows = client
+        .query(
+            "SELECT table_schema, table_name FROM information_schema.tables \
+             WHERE table_schema NOT IN ('pg_catalog', 'information_schema') \
+             ORDER BY table_schema <> 'public', table_schema, table_name",
+            &[],
+        )
+        .map_err(|e| loc.error("can't list the tables", &e))?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let (schema, name): (String, String) = (r.get(0), r.get(1));
+            if schema == "public" {
+                name
+            } else {
+                format!("{schema}.{name}")
+            }
+        })
+        .collect())
+}
+
+/// The PostgreSQL type a column is written as.
+fn sql_type(dtype: &DataType) -> &'static str {
+    match dtype {
+        DataType::Boolean => "boolean",
+        DataType::Int8 | DataType::Int16 | DataType::UInt8 => "smallint",
+        DataType::Int32 | DataType::UInt16 => "integer",
+        d if d.is_integer() => "bigint",
+        d if d.is_float() => "double precision",
+        DataType::Date => "date",
+        DataType::Datetime(_, _) => "timestamp",
+        _ => "text",
+    }
+}
+
+/// Writes `df` as the table of `loc`, replacing it in one transaction (see the module
+/// documentation); returns the rows written.
+pub fn write(loc: &Location, df: &DataFrame) -> Result<u64> {
+    let What::Table(table) = &loc.what else {
+        return Err(Error::InvalidInput(format!(
+            "{}: name the table to write: add ?table=NAME",
+            loc.shown
+        )));
+    };
+    let target = quote_table(table)?;
+    let (schema, name) = match table.split_once('.') {
+        Some((s, n)) => (Some(s), n),
+        None => (None, table.as_str()),
+    };
+    let temp_name = format!("{name}_mw_new");
+    let temp = match schema {
+        Some(s) => format!("{}.{}", quote_ident(s), quote_ident(&temp_name)),
+        None => quote_ident(&temp_name),
+    };
+    let columns: Vec<String> = df
+        .columns()
+        .iter()
+        .map(|c| format!("{} {}", quote_ident(c.name()), sql_type(c.dtype())))
+        .collect();
+    let mut client = loc.connect()?;
+    let mut tx = client
+        .transaction()
+        .map_err(|e| loc.error("can't start a transaction", &e))?;
+    tx.batch_execute(&format!(
+        "DROP TABLE IF EXISTS {temp}; CREATE TABLE {temp} ({})",
+        columns.join(", ")
+    ))
+    .map_err(|e| loc.error("can't create the table", &e))?;
+    let mut writer = tx
+        .copy_in(format!("COPY {temp} FROM STDIN WITH (FORMAT csv, HEADER true)").as_str())
+        .map_err(|e| loc.error("can't write", &e))?;
+    let mut frame = df.clone();
+    CsvWriter::new(&mut writer)
+        .include_header(true)
+        .finish(&mut frame)
+        .map_err(|e| Error::InvalidInput(format!("{}: writing stopped: {e}", loc.shown)))?;
+    writer
+        .flush()
+        .map_err(|e| Error::InvalidInput(format!("{}: writing stopped: {e}", loc.shown)))?;
+    let rows = writer.finish().map_err(|e| loc.error("can't write", &e))?;
+    tx.batch_execute(&format!(
+        "DROP TABLE IF EXISTS {target}; ALTER TABLE {temp} RENAME TO {}",
+        quote_ident(name)
+    ))
+    .map_err(|e| loc.error("can't replace the table", &e))?;
+    tx.commit()
+        .map_err(|e| loc.error("can't commit the new table", &e))?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_read_and_the_password_never_shown() {
+        let l = Location::parse(
+            "postgresql://ann:s3cr%40t@db.example.com:6543/shop?table=crm.customers&sample=5",
+        )
+        .unwrap();
+        assert_eq!(l.what, What::Table("crm.customers".into()));
+        assert_eq!(l.sample, Some(5.0));
+        assert!(!l.shown.contains("s3cr"), "{}", l.shown);
+        assert_eq!(
+            l.shown,
+            "postgresql://ann@db.example.com:6543/shop?table=crm.customers&sample=5"
+        );
+        assert_eq!(l.config.get_password(), Some(&b"s3cr@t"[..]));
+        assert_eq!(l.config.get_ports(), &[6543]);
+        assert_eq!(
+            l.select().unwrap(),
+            "SELECT * FROM \"crm\".\"customers\" TABLESAMPLE BERNOULLI (5) REPEATABLE (42)"
+        );
+        let q = Location::parse(
+            "postgres://bob@%2Ftmp%2Fpg/db?query=SELECT%20a%2C%20b%20FROM%20t%3B&password=x",
+        )
+        .unwrap();
+        assert_eq!(q.what, What::Query("SELECT a, b FROM t;".into()));
+        assert_eq!(q.select().unwrap(), "SELECT a, b FROM t");
+        assert!(!q.shown.contains("password"), "{}", q.shown);
+        assert!(matches!(
+            q.config.get_hosts().first(),
+            Some(postgres::config::Host::Unix(p)) if p == Path::new("/tmp/pg")
+        ));
+        // Another table of the same database keeps the connection, not the old table.
+        let other = l.with(What::Table("orders".into()), None);
+        assert_eq!(
+            other.shown,
+            "postgresql://ann@db.example.com:6543/shop?table=orders"
+        );
+        for bad in [
+            "postgresql://h/db?sample=5",
+            "postgresql://h/db?table=t&sample=0",
+            "postgresql://h/db?table=t&sample=abc",
+            "mysql://h/db",
+            "postgresql://h/db?table=%zz",
+        ] {
+            assert!(Location::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            redact_all("error: 'postgres://u:pw@h/db?table=t' and postgresql://v:pw2@h/db"),
+            "error: 'postgres://u@h/db?table=t' and postgresql://v@h/db"
+        );
+        let e = Location::parse("postgresql://u:pw@h/db?table=t&sample=0")
+            .err()
+            .unwrap();
+        assert!(!e.to_string().contains("pw"), "{e}");
+    }
+
+    #[test]
+    fn the_password_file_matches_as_libpq_does() {
+        let file =
+            "# comment\nother:5432:*:ann:no\n*:5432:shop:ann:pa\\:ss\nlocalhost:*:*:*:fallback\n";
+        assert_eq!(
+            pgpass_lookup(file, ["db", "5432", "shop", "ann"]).as_deref(),
+            Some("pa:ss")
+        );
+        assert_eq!(
+            pgpass_lookup(file, ["localhost", "6000", "x", "y"]).as_deref(),
+            Some("fallback")
+        );
+        assert_eq!(pgpass_lookup(file, ["db", "6000", "shop", "ann"]), None);
+    }
+
+    #[test]
+    fn table_names_are_quoted() {
+        assert_eq!(quote_table("a.b").unwrap(), "\"a\".\"b\"");
+        assert_eq!(quote_table("we\"ird").unwrap(), "\"we\"\"ird\"");
+        assert!(quote_table("a.b.c").is_err());
+        assert!(quote_table("").is_err());
+    }
+}

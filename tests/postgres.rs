@@ -1,0 +1,181 @@
+//! PostgreSQL as a source and a destination, against a real server (`PGHOST`, as .ci/run
+//! starts one; without it the tests say so and stop, unless `MW_REQUIRE_POSTGRES` is set):
+//! the sample customers go into a table, come back equal, train a boosting model read from the
+//! database, are scored from the database into a new table (replaced atomically), and the
+//! scores equal those of the same model on the CSV file.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at the first broken expectation"
+)]
+
+mod common;
+
+use common::{run, stderr};
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use polars::prelude::*;
+use workbench_core::data::load::{LoadOptions, load_path};
+use workbench_core::data::postgres::{Location, What, write};
+
+/// A URL of the test server's database (host, user and database from the environment).
+fn server() -> Option<String> {
+    if std::env::var("PGHOST").is_err() {
+        assert!(
+            std::env::var("MW_REQUIRE_POSTGRES").is_err(),
+            "PostgreSQL is required but PGHOST is not set"
+        );
+        eprintln!("note: skipped (no PGHOST)");
+        return None;
+    }
+    Some("postgresql:///".to_owned() + &std::env::var("PGDATABASE").unwrap_or("postgres".into()))
+}
+
+fn load(source: &str) -> DataFrame {
+    load_path(
+        Path::new(source),
+        &LoadOptions::default(),
+        &mut |_, _| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap()
+}
+
+/// Each table's rows sorted by `customer_id`, for comparing tables read different ways.
+fn sorted(df: &DataFrame) -> DataFrame {
+    df.sort(["customer_id"], SortMultipleOptions::default())
+        .unwrap()
+}
+
+#[test]
+fn customers_round_trip_train_and_score_in_the_database() {
+    let Some(db) = server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("customers.csv");
+    let csv_s = csv.to_str().unwrap();
+    let o = run(&["sample", "--rows", "2000", "--seed", "5", "--out", csv_s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let file = load(csv_s);
+
+    // Into a table and back: the same columns, types and values.
+    let table = format!("{db}?table=mw_test_customers");
+    let rows = write(&Location::parse(&table).unwrap(), &file).unwrap();
+    assert_eq!(rows, 2000);
+    let back = load(&table);
+    assert_eq!(back.get_column_names(), file.get_column_names());
+    for (a, b) in file.columns().iter().zip(back.columns()) {
+        assert_eq!(a.dtype(), b.dtype(), "{}", a.name());
+    }
+    assert!(sorted(&file).equals_missing(&sorted(&back)));
+
+    // A query and a sample read too; the sample is repeatable.
+    let query = format!(
+        "{db}?query=SELECT%20customer_id%2C%20age%20FROM%20mw_test_customers%20WHERE%20age%20%3E%2040"
+    );
+    let q = load(&query);
+    assert_eq!(q.width(), 2);
+    let older = file
+        .column("age")
+        .unwrap()
+        .as_materialized_series()
+        .gt(40)
+        .unwrap()
+        .sum()
+        .unwrap_or(0);
+    assert_eq!(q.height(), older as usize);
+    let sample = format!("{table}&sample=20");
+    let (s1, s2) = (load(&sample), load(&sample));
+    assert!(s1.height() > 250 && s1.height() < 550, "{}", s1.height());
+    assert!(s1.equals_missing(&s2));
+
+    // Train on the table, score the table into another table, compare with the file's scores.
+    let model = dir.path().join("boosting.json");
+    let o = run(&[
+        "train",
+        &table,
+        "--target",
+        "responded",
+        "--model",
+        "boosting",
+        "--param",
+        "rounds=40",
+        "--ignore",
+        "customer_id",
+        "--ignore",
+        "churned",
+        "--ignore",
+        "spend_next_90d",
+        "--save-model",
+        model.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let scores = format!("{db}?table=mw_test_scores");
+    for _ in 0..2 {
+        // The second run replaces the table the first one wrote.
+        let o = run(&["score", model.to_str().unwrap(), &table, "--out", &scores]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stderr(&o).contains("2000 rows written"), "{}", stderr(&o));
+    }
+    let from_file = dir.path().join("scored.csv");
+    let o = run(&[
+        "score",
+        model.to_str().unwrap(),
+        csv_s,
+        "--out",
+        from_file.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (ours, theirs) = (
+        sorted(&load(from_file.to_str().unwrap())),
+        sorted(&load(&scores)),
+    );
+    assert_eq!(ours.height(), 2000);
+    for name in ["score", "prediction", "decile"] {
+        assert!(
+            ours.column(name)
+                .unwrap()
+                .equals_missing(theirs.column(name).unwrap()),
+            "{name} differs"
+        );
+    }
+}
+
+#[test]
+fn a_failed_write_leaves_the_old_table_and_no_trace() {
+    let Some(db) = server() else { return };
+    let df = df!("customer_id" => ["a", "b"], "score" => [0.25, 0.5]).unwrap();
+    let base = Location::parse(&db).unwrap();
+    let kept = base.with(What::Table("mw_test_kept".into()), None);
+    write(&kept, &df).unwrap();
+    // A view can't be dropped as a table: the transaction stops before the rename.
+    let o = std::process::Command::new("psql")
+        .args([
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            "CREATE OR REPLACE VIEW mw_test_view AS SELECT * FROM mw_test_kept",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let view = base.with(What::Table("mw_test_view".into()), None);
+    let bigger = df!("customer_id" => ["x", "y", "z"], "score" => [1.0, 2.0, 3.0]).unwrap();
+    let e = write(&view, &bigger).err().unwrap();
+    assert!(e.to_string().contains("can't replace the table"), "{e}");
+    let still = load(&view.shown);
+    assert_eq!(still.height(), 2);
+    let tables = workbench_core::data::postgres::tables(&base).unwrap();
+    assert!(tables.contains(&"mw_test_kept".to_owned()), "{tables:?}");
+    assert!(!tables.iter().any(|t| t.contains("mw_new")), "{tables:?}");
+
+    // A password in the URL is never in a message.
+    let o = run(&[
+        "profile",
+        &format!("postgresql://nobody:hunter2@/no_such_db_mw?table=t"),
+    ]);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(!e.contains("hunter2") && e.contains("no_such_db_mw"), "{e}");
+    assert_eq!(e.lines().count(), 1, "{e}");
+}
