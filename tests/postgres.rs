@@ -147,24 +147,27 @@ fn a_failed_write_leaves_the_old_table_and_no_trace() {
     let df = df!("customer_id" => ["a", "b"], "score" => [0.25, 0.5]).unwrap();
     let base = Location::parse(&db).unwrap();
     let kept = base.with(What::Table("mw_test_kept".into()), None);
+    let psql = |sql: &str| {
+        let o = std::process::Command::new("psql")
+            .args(["-v", "ON_ERROR_STOP=1", "-c", sql])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    psql("DROP VIEW IF EXISTS mw_test_view");
     write(&kept, &df).unwrap();
     // A view can't be dropped as a table: the transaction stops before the rename.
-    let o = std::process::Command::new("psql")
-        .args([
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-c",
-            "CREATE OR REPLACE VIEW mw_test_view AS SELECT * FROM mw_test_kept",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    psql("CREATE VIEW mw_test_view AS SELECT * FROM mw_test_kept");
     let view = base.with(What::Table("mw_test_view".into()), None);
     let bigger = df!("customer_id" => ["x", "y", "z"], "score" => [1.0, 2.0, 3.0]).unwrap();
     let e = write(&view, &bigger).err().unwrap();
     assert!(e.to_string().contains("can't replace the table"), "{e}");
     let still = load(&view.shown);
     assert_eq!(still.height(), 2);
+    // Nor is a table other objects depend on replaced behind their back: the message says so.
+    let e = write(&kept, &bigger).err().unwrap();
+    assert!(e.to_string().contains("depend on it"), "{e}");
+    assert_eq!(load(&kept.shown).height(), 2);
     let tables = workbench_core::data::postgres::tables(&base).unwrap();
     assert!(tables.contains(&"mw_test_kept".to_owned()), "{tables:?}");
     assert!(!tables.iter().any(|t| t.contains("mw_new")), "{tables:?}");
@@ -178,4 +181,80 @@ fn a_failed_write_leaves_the_old_table_and_no_trace() {
     let e = stderr(&o);
     assert!(!e.contains("hunter2") && e.contains("no_such_db_mw"), "{e}");
     assert_eq!(e.lines().count(), 1, "{e}");
+}
+
+/// The app's "Open database…": list the tables, preview a sampled table, open it; the sampling
+/// is said on screen and in the table's name, and no password is kept in the source.
+#[test]
+fn the_app_opens_a_sampled_table_from_the_database() {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+    use marketing_workbench::ui::{App, Startup};
+    use workbench_core::project::DataSource;
+
+    let Some(db) = server() else { return };
+    let customers = df!(
+        "customer_id" => (0..3000).map(|i| format!("C{i:05}")).collect::<Vec<_>>(),
+        "spend" => (0..3000).map(|i| f64::from(i % 97) * 1.5).collect::<Vec<_>>()
+    )
+    .unwrap();
+    let base = Location::parse(&db).unwrap();
+    write(
+        &base.with(What::Table("mw_ui_customers".into()), None),
+        &customers,
+    )
+    .unwrap();
+
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(|cc| App::new(cc, Startup::Empty));
+    h.run_steps(2);
+    h.get_by_label("Open database…").click();
+    h.run_steps(2);
+    // A password given in the URL is used but not kept in what the app remembers.
+    h.state_mut().panels.data.database.url = db.replace(":///", "://postgres:not-needed@/");
+    h.run_steps(1);
+    h.get_by_label("List tables").click();
+    common::step_until(&mut h, "the tables to be listed", |a| {
+        a.panels
+            .data
+            .database
+            .tables
+            .contains(&"mw_ui_customers".to_owned())
+    });
+    {
+        let view = &mut h.state_mut().panels.data.database;
+        view.table = Some("mw_ui_customers".into());
+        view.sampled = true;
+        view.percent = 20.0;
+    }
+    h.run_steps(2);
+    assert!(
+        h.query_all_by_label_contains("a random 20% of the table's rows")
+            .count()
+            > 0
+    );
+    h.get_by_label("Preview").click();
+    common::step_until(&mut h, "the preview", |a| {
+        a.panels.data.database.preview.is_some()
+    });
+    let preview = h.state().panels.data.database.preview.clone().unwrap();
+    assert!(preview.height() > 0 && preview.height() <= 100);
+    assert_eq!(preview.width(), 2);
+    h.get_by_label("Open").click();
+    common::step_until(&mut h, "the sampled table to load", |a| {
+        a.state.dataset.is_some() && a.state.cleaned.is_some()
+    });
+    let ds = h.state().state.dataset.as_ref().unwrap();
+    assert!(ds.name.contains("20% sample"), "{}", ds.name);
+    let rows = ds.frame.height();
+    assert!(rows > 450 && rows < 750, "{rows}");
+    let DataSource::Database { url } = &ds.source else {
+        panic!("not a database source")
+    };
+    assert!(
+        !url.contains("not-needed") && url.contains("sample=20"),
+        "{url}"
+    );
+    assert!(!h.state().panels.data.database.open);
 }

@@ -36,6 +36,9 @@ pub enum DataSource {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sheet: Option<String>,
     },
+    /// A PostgreSQL table or query: its `postgresql://` URL, never with a password (see
+    /// [`crate::data::postgres`]).
+    Database { url: String },
 }
 
 /// A whole session, as saved.

@@ -41,6 +41,23 @@ pub enum DataCommand {
     /// Show the native open dialog (on its own thread).
     OpenFileDialog,
     OpenPath(PathBuf),
+    /// Show "Open database…".
+    OpenDatabaseDialog,
+    /// List the tables of a database (URL without password; the password typed, if any).
+    ListTables {
+        url: String,
+        password: String,
+    },
+    /// The first rows of a table or query, for the dialog's preview.
+    PreviewDatabase {
+        url: String,
+        password: String,
+    },
+    /// Load a table or query (sampled if the URL says so).
+    OpenDatabase {
+        url: String,
+        password: String,
+    },
     /// Load another worksheet of the open Excel file.
     OpenSheet {
         path: PathBuf,

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use workbench_core::Result;
-use workbench_core::data::load;
 use workbench_core::data::profile::{correlations, profile, target_profile};
 use workbench_core::data::recipe::Recipe;
+use workbench_core::data::{load, postgres};
 use workbench_core::error::Error;
 use workbench_core::jobs::{Job, JobContext};
 use workbench_core::ml::leaks::suspects;
@@ -21,6 +21,15 @@ use super::orders::OrdersState;
 use super::state::{Dataset, Derived, RecipeHistory, TargetCheck};
 use crate::ui::format;
 
+/// Rows the "Open database…" preview shows.
+const PREVIEW_ROWS: usize = 100;
+
+/// What the database said to the "Open database…" dialog.
+pub enum DatabaseAnswer {
+    Tables(Vec<String>),
+    Preview(polars::prelude::DataFrame),
+}
+
 /// The name a table is shown under.
 pub(super) fn source_name(source: &DataSource) -> String {
     match source {
@@ -33,6 +42,9 @@ pub(super) fn source_name(source: &DataSource) -> String {
             path,
             sheet: Some(sheet),
         } => format!("{} [{sheet}]", display_name(path)),
+        DataSource::Database { url } => {
+            postgres::Location::parse(url).map_or_else(|_| url.clone(), |l| l.title())
+        }
     }
 }
 
@@ -58,8 +70,32 @@ impl App {
                 ),
                 |p| DataCommand::OpenPath(p).into(),
             ),
-            DataCommand::OpenPath(path) => {
-                self.spawn_load(DataSource::File { path, sheet: None });
+            DataCommand::OpenPath(path) => match path.to_str().filter(|s| postgres::is_url(s)) {
+                // `open postgresql://…`: the URL's password stays in memory, not in the source.
+                Some(url) => match postgres::Location::parse(url) {
+                    Ok(l) => self.open_database(l.shown.clone(), l.password().unwrap_or_default()),
+                    Err(e) => self.notifications.error(e.one_line()),
+                },
+                None => self.spawn_load(DataSource::File { path, sheet: None }),
+            },
+            DataCommand::OpenDatabaseDialog => {
+                // The dialog belongs to the Data step.
+                self.state.step = super::WorkflowStep::Data;
+                self.panels.data.database.open = true;
+            }
+            DataCommand::ListTables { url, password } => {
+                self.spawn_database("Listing the tables", url, password, |l| {
+                    postgres::tables(l).map(DatabaseAnswer::Tables)
+                });
+            }
+            DataCommand::PreviewDatabase { url, password } => {
+                self.spawn_database("Reading the first rows", url, password, |l| {
+                    postgres::preview(l, PREVIEW_ROWS).map(DatabaseAnswer::Preview)
+                });
+            }
+            DataCommand::OpenDatabase { url, password } => {
+                self.panels.data.database.open = false;
+                self.open_database(url, password);
             }
             DataCommand::OpenSheet { path, sheet } => {
                 self.spawn_load(DataSource::File {
@@ -83,10 +119,64 @@ impl App {
         }
     }
 
+    /// Loads a table or query of a database; `password` (if any) is kept in memory for it.
+    fn open_database(&mut self, url: String, password: String) {
+        let base = url.split('?').next().unwrap_or_default().to_owned();
+        self.db_password = (!password.is_empty()).then_some((base, password));
+        self.spawn_load(DataSource::Database { url });
+    }
+
+    /// Asks the database something for the "Open database…" dialog, on the `database` worker.
+    fn spawn_database(
+        &mut self,
+        label: &str,
+        url: String,
+        password: String,
+        ask: impl FnOnce(&postgres::Location) -> Result<DatabaseAnswer> + Send + 'static,
+    ) {
+        let work = move |_: &JobContext<Result<DatabaseAnswer>>| {
+            let mut location = postgres::Location::parse(&url)?;
+            location.set_password(&password);
+            ask(&location)
+        };
+        match Job::compute("database", label, self.waker.clone(), work) {
+            Ok(j) => self.jobs.database.set(j),
+            Err(e) => self.notifications.error(e.one_line()),
+        }
+    }
+
+    /// The database's answer to the dialog.
+    pub(super) fn on_database(&mut self, result: Result<DatabaseAnswer>) {
+        let view = &mut self.panels.data.database;
+        match result {
+            Ok(DatabaseAnswer::Tables(tables)) => {
+                if tables.is_empty() {
+                    self.notifications
+                        .info("The database has no tables: write a query instead");
+                }
+                view.set_tables(tables);
+            }
+            Ok(DatabaseAnswer::Preview(frame)) => view.preview = Some(frame),
+            Err(e) => {
+                view.preview = None;
+                self.notifications.error(e.one_line());
+            }
+        }
+    }
+
     /// Loads a file or a bundled sample and profiles it, on the `load` worker.
     pub(super) fn spawn_load(&mut self, source: DataSource) {
         let name = source_name(&source);
         let label = format!("Loading {name}");
+        // A password typed in "Open database…" (kept in memory only) for its database.
+        let password = match &source {
+            DataSource::Database { url } => self
+                .db_password
+                .as_ref()
+                .filter(|(base, _)| url.split('?').next() == Some(base.as_str()))
+                .map(|(_, p)| p.clone()),
+            _ => None,
+        };
         let work = move |ctx: &JobContext<Result<Dataset>>| -> Result<Dataset> {
             let (frame, sheets) = match &source {
                 DataSource::File { path: p, sheet } => {
@@ -107,6 +197,21 @@ impl App {
                         Vec::new()
                     };
                     (frame, sheets)
+                }
+                DataSource::Database { url } => {
+                    let mut location = postgres::Location::parse(url)?;
+                    if let Some(p) = &password {
+                        location.set_password(p);
+                    }
+                    let frame = postgres::read(
+                        &location,
+                        &mut |read, _| {
+                            // The size is unknown until the end: progress creeps towards 80%.
+                            ctx.set_progress(0.8 * (1.0 - (-(read as f64) / 5e7).exp()))
+                        },
+                        ctx.cancel_flag(),
+                    )?;
+                    (frame, Vec::new())
                 }
                 DataSource::Sample => (
                     load::read_text_bytes(

@@ -141,6 +141,7 @@ use workbench_core::Result;
 use workbench_core::train::TrainEvent;
 use workbench_core::train::search::SearchEvent;
 
+use super::data::DatabaseAnswer;
 use super::forecast::ForecastEvent;
 use super::orders::OrdersEvent;
 use super::state::{Cleaned, Dataset, TargetCheck};
@@ -151,6 +152,8 @@ use workbench_core::uplift::Description;
 jobs! {
     /// Loading a file, the sample, or the RFM summary of the loaded transactions.
     load: Result<Dataset> => on_loaded with JobSlot::with_progress(),
+    /// "Open database…": listing tables, previewing rows.
+    database: Result<DatabaseAnswer> => on_database,
     /// Applying the recipe to the loaded table (fitted on all rows, for display).
     clean: Result<Cleaned> => on_cleaned,
     /// The table as it would be with the previewed step.

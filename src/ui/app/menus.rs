@@ -48,6 +48,9 @@ impl App {
                 if ui.button("Open…  (Ctrl+O)").clicked() {
                     self.push(DataCommand::OpenFileDialog);
                 }
+                if ui.button("Open database…").clicked() {
+                    self.push(DataCommand::OpenDatabaseDialog);
+                }
                 if ui.button("Open the sample customers").clicked() {
                     self.push(DataCommand::LoadSample);
                 }
@@ -153,6 +156,7 @@ impl App {
             DataSource::ExperimentSample => "the sample campaign test".to_owned(),
             DataSource::PostsSample => "the sample posts".to_owned(),
             DataSource::File { path, .. } => path.display().to_string(),
+            DataSource::Database { url } => url.clone(),
         };
         egui::Window::new("Restore the last session?")
             .collapsible(false)

@@ -56,6 +56,9 @@ pub struct App {
     waker: Waker,
     /// A project being opened: applied once its data has loaded.
     pending_project: Option<Project>,
+    /// The password typed for a database (its URL without table or query, the password):
+    /// in memory only, never in a project, setting or message.
+    db_password: Option<(String, String)>,
     /// The session file, kept current while the app runs (None when there is no data folder).
     autosave: Option<super::autosave::Autosave>,
     /// The app's own frame times (the View menu's overlay, `--frame-stats`).
@@ -99,6 +102,7 @@ impl App {
             inbox: channel(),
             waker: Arc::new(move || ctx.request_repaint()),
             pending_project: None,
+            db_password: None,
             autosave: None,
             frames: Default::default(),
             script: None,

@@ -109,7 +109,8 @@ impl Dataset {
     pub fn path(&self) -> Option<&PathBuf> {
         match &self.source {
             DataSource::File { path, .. } => Some(path),
-            DataSource::Sample
+            DataSource::Database { .. }
+            | DataSource::Sample
             | DataSource::OrdersSample
             | DataSource::ExperimentSample
             | DataSource::PostsSample => None,
@@ -120,7 +121,8 @@ impl Dataset {
     pub fn sheet(&self) -> Option<&String> {
         match &self.source {
             DataSource::File { sheet, .. } => sheet.as_ref(),
-            DataSource::Sample
+            DataSource::Database { .. }
+            | DataSource::Sample
             | DataSource::OrdersSample
             | DataSource::ExperimentSample
             | DataSource::PostsSample => None,

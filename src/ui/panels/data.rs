@@ -29,6 +29,8 @@ pub struct DataView {
     pub rfm: [String; 3],
     /// Scroll the table to this offset (points) at the next frame.
     pub scroll_to: Option<f32>,
+    /// "Open database…".
+    pub database: super::database::DatabaseView,
 }
 
 pub fn data_panel_ui(
@@ -37,6 +39,7 @@ pub fn data_panel_ui(
     view: &mut DataView,
     cmds: &mut Vec<Command>,
 ) {
+    super::database::database_window_ui(ui.ctx(), &mut view.database, cmds);
     let Some(ds) = &state.dataset else {
         super::heading_ui(
             ui,
@@ -47,6 +50,14 @@ pub fn data_panel_ui(
         ui.vertical_centered(|ui| {
             if ui.button("Open a file…").clicked() {
                 cmds.push(DataCommand::OpenFileDialog.into());
+            }
+            ui.add_space(6.0);
+            if ui
+                .button("Open database…")
+                .on_hover_text("A table or a query from PostgreSQL")
+                .clicked()
+            {
+                cmds.push(DataCommand::OpenDatabaseDialog.into());
             }
             ui.add_space(6.0);
             if ui.button("Open the sample customers").clicked() {
@@ -159,6 +170,9 @@ fn header_ui(ui: &mut egui::Ui, ds: &Dataset, rows: &str, cmds: &mut Vec<Command
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.button("Open the sample").clicked() {
                 cmds.push(DataCommand::LoadSample.into());
+            }
+            if ui.button("Open database…").clicked() {
+                cmds.push(DataCommand::OpenDatabaseDialog.into());
             }
             if ui.button("Open a file…").clicked() {
                 cmds.push(DataCommand::OpenFileDialog.into());

@@ -2,6 +2,7 @@
 
 pub mod clean;
 pub mod data;
+pub mod database;
 pub mod forecast;
 pub mod model;
 pub mod orders;

@@ -155,6 +155,38 @@ impl Location {
         out
     }
 
+    /// Uses `password` (typed in the app, kept in memory only) to connect.
+    pub fn set_password(&mut self, password: &str) {
+        if !password.is_empty() {
+            self.config.password(password);
+        }
+    }
+
+    /// The password the URL itself gave, if any (to keep in memory, never to save).
+    pub fn password(&self) -> Option<String> {
+        self.config
+            .get_password()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+    }
+
+    /// The URL of the database alone, without table, query or sample (nor password).
+    pub fn database_url(&self) -> String {
+        self.with(What::Database, None).shown
+    }
+
+    /// A short name for people: the table (or "query"), and the sampling if any.
+    pub fn title(&self) -> String {
+        let what = match &self.what {
+            What::Table(t) => t.clone(),
+            What::Query(_) => "query".to_owned(),
+            What::Database => self.config.get_dbname().unwrap_or("database").to_owned(),
+        };
+        match self.sample {
+            Some(p) => format!("{what} ({p}% sample)"),
+            None => what,
+        }
+    }
+
     fn connect(&self) -> Result<Client> {
         let mut config = self.config.clone();
         if config.get_password().is_none()
@@ -437,7 +469,24 @@ pub fn read(
     on_progress: &mut dyn FnMut(u64, u64),
     cancel: &AtomicBool,
 ) -> Result<DataFrame> {
-    let select = loc.select()?;
+    read_rows(loc, None, on_progress, cancel)
+}
+
+/// The first `rows` rows of a location (for a preview).
+pub fn preview(loc: &Location, rows: usize) -> Result<DataFrame> {
+    read_rows(loc, Some(rows), &mut |_, _| {}, &AtomicBool::new(false))
+}
+
+fn read_rows(
+    loc: &Location,
+    limit: Option<usize>,
+    on_progress: &mut dyn FnMut(u64, u64),
+    cancel: &AtomicBool,
+) -> Result<DataFrame> {
+    let mut select = loc.select()?;
+    if let Some(n) = limit {
+        select = format!("SELECT * FROM ({select}) AS mw_p LIMIT {n}");
+    }
     let mut client = loc.connect()?;
     // Doubles as text that reads back to the same double on any server version (the
     // default since PostgreSQL 12 already is).
