@@ -39,7 +39,7 @@ impl Default for DatabaseView {
     fn default() -> Self {
         Self {
             open: false,
-            url: "postgresql://localhost:5432/postgres".into(),
+            url: default_url(),
             password: String::new(),
             reading: Reading::Table,
             table: None,
@@ -49,6 +49,18 @@ impl Default for DatabaseView {
             tables: Vec::new(),
             preview: None,
         }
+    }
+}
+
+/// The URL the dialog starts with: the server libpq's environment names (`PGHOST`…, as psql
+/// reads it), else a local server's default database.
+fn default_url() -> String {
+    match std::env::var("PGHOST") {
+        Ok(_) => format!(
+            "postgresql:///{}",
+            std::env::var("PGDATABASE").unwrap_or_else(|_| "postgres".into())
+        ),
+        Err(_) => "postgresql://localhost:5432/postgres".into(),
     }
 }
 
