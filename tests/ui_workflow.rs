@@ -148,6 +148,26 @@ fn sample_to_trained_model_to_exported_csv() {
     );
     assert!(sql.contains("SELECT \"customer_id\", ") && sql.contains("AS \"decile\""));
     assert!(h.state().notifications.errors().is_empty());
+
+    // A logistic regression has no LightGBM form: the button is off, and asked anyway the
+    // export worker says why.
+    assert!(
+        h.get_by_label("Save for LightGBM…")
+            .accesskit_node()
+            .is_disabled()
+    );
+    let lgb_path = dir.path().join("model.txt");
+    h.state_mut()
+        .push(ExportCommand::LightGbmTo(lgb_path.clone()));
+    step_until(&mut h, "the LightGBM refusal", |a| {
+        !a.notifications.errors().is_empty()
+    });
+    assert!(
+        h.state().notifications.errors()[0].contains("no LightGBM form"),
+        "{:?}",
+        h.state().notifications.errors()
+    );
+    assert!(!lgb_path.exists());
 }
 
 #[test]

@@ -158,6 +158,10 @@ pub enum ExportCommand {
     SqlDialog,
     /// Write the model as SQL, as the SQL window is set.
     SqlTo(PathBuf),
+    /// Ask where to save the model as a LightGBM text model.
+    LightGbmDialog,
+    /// Write the model as a LightGBM text model.
+    LightGbmTo(PathBuf),
     /// Screenshot the window and save the part at `rect` as a PNG.
     SaveChartPng {
         path: PathBuf,

@@ -71,6 +71,17 @@ impl App {
                 );
             }
             ExportCommand::SqlTo(path) => self.export_sql(path),
+            ExportCommand::LightGbmDialog => self.file_dialog(
+                "lightgbm",
+                FileChoice::save(
+                    "Save the model for LightGBM",
+                    "LightGBM text model",
+                    vec!["txt"],
+                    "model.lightgbm.txt".into(),
+                ),
+                |p| ExportCommand::LightGbmTo(p).into(),
+            ),
+            ExportCommand::LightGbmTo(path) => self.export_lightgbm(path),
         }
     }
 
@@ -111,6 +122,26 @@ impl App {
             export::write_atomic(&path, |w| {
                 use std::io::Write as _;
                 w.write_all(made.sql.as_bytes())
+                    .map_err(|e| workbench_core::error::Error::io(&path, e))
+            })?;
+            Ok(path)
+        });
+    }
+
+    /// Writes the model as a LightGBM text model on the export worker.
+    fn export_lightgbm(&mut self, path: PathBuf) {
+        let Some(outcome) = self.state.training.as_ref().and_then(TrainingRun::outcome) else {
+            self.notifications
+                .error("Train a model first: there is no model to write for LightGBM");
+            return;
+        };
+        let model = outcome.model.clone();
+        let label = format!("Writing {}", path.display());
+        self.spawn_export(label, move |_| {
+            let made = workbench_core::lightgbm::export(&model)?;
+            export::write_atomic(&path, |w| {
+                use std::io::Write as _;
+                w.write_all(made.text.as_bytes())
                     .map_err(|e| workbench_core::error::Error::io(&path, e))
             })?;
             Ok(path)

@@ -13,6 +13,7 @@ mod yes_no;
 pub use sql_window::SqlView;
 
 use egui_plot::{Bar, BarChart, Corner, Legend, Plot};
+use workbench_core::ml::ModelKind;
 use workbench_core::ml::metrics::Metrics;
 use workbench_core::ml::targeting::{Campaign, Plan};
 use workbench_core::train::insights::Explanation;
@@ -119,6 +120,18 @@ pub fn predictions_panel_ui(
             );
             if in_database.clicked() {
                 view.sql.open = true;
+            }
+            let trees = matches!(
+                o.model.kind,
+                ModelKind::Tree | ModelKind::Forest | ModelKind::Boosting
+            );
+            if ui
+                .add_enabled(trees && !exporting, egui::Button::new("Save for LightGBM…"))
+                .on_hover_text("The trees as a LightGBM text model: lightgbm.Booster(model_file=…) and LightGBM on Spark score the columns after your cleaning steps (categories as 0/1 columns, missing values as NaN) exactly as this app does")
+                .on_disabled_hover_text("For a decision tree, a random forest or gradient boosting")
+                .clicked()
+            {
+                cmds.push(ExportCommand::LightGbmDialog.into());
             }
             if exporting {
                 ui.spinner();
