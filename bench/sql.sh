@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Scoring where the data lives: a 100-round boosting model scoring ROWS customers with the app's
-# `score`, and as the SQL `export-model` writes, run inside DuckDB and PostgreSQL (the table
-# already in the engine, as in a warehouse); the engines' scores compared row by row with the
-# app's. The table goes into BENCHMARKS.md (the `sql` section).
+# `score`, as the SQL `export-model` writes, run inside DuckDB and PostgreSQL (the table already
+# in the engine, as in a warehouse), and as the LightGBM file it writes, scored by LightGBM; each
+# compared row by row with the app's. Also reading the customers from PostgreSQL against the CSV
+# file. The table goes into BENCHMARKS.md (the `sql` section).
 #
 #   bench/sql.sh                      1,000,000 customers, 3 runs each
 #   REPS=1 ROWS=100000 bench/sql.sh   a quick check
@@ -18,7 +19,7 @@ REPS=${REPS:-3}
 ROWS=${ROWS:-1000000}
 WORK=${WORK:-target/bench}
 mkdir -p "$WORK"
-build_release
+build_release --example bench_lightgbm_features
 
 venv=$WORK/venv-sql
 if [[ ! -x $venv/bin/python ]]; then
@@ -50,4 +51,5 @@ if [[ ! -s $data ]]; then
 fi
 
 "$venv/bin/python" bench/sql_ref.py --bin "$bin" --data "$data" --work "$WORK/sql" --reps "$REPS" \
+  --features-bin "$examples/bench_lightgbm_features" \
   --command "$( [[ $REPS == 3 && $ROWS == 1000000 ]] && echo bench/sql.sh || echo "REPS=$REPS ROWS=$ROWS bench/sql.sh")"

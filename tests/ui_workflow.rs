@@ -15,7 +15,8 @@ use common::step_until;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use marketing_workbench::ui::app::{
-    DataCommand, ExportCommand, ModelCommand, ProjectCommand, RecipeCommand, TrainCommand,
+    DataCommand, ExportCommand, ModelCommand, ModelFile, ProjectCommand, RecipeCommand,
+    TrainCommand,
 };
 use marketing_workbench::ui::{App, Startup};
 use workbench_core::data::load;
@@ -149,16 +150,22 @@ fn sample_to_trained_model_to_exported_csv() {
     assert!(sql.contains("SELECT \"customer_id\", ") && sql.contains("AS \"decile\""));
     assert!(h.state().notifications.errors().is_empty());
 
-    // A logistic regression has no LightGBM form: the button is off, and asked anyway the
-    // export worker says why.
-    assert!(
-        h.get_by_label("Save for LightGBM…")
-            .accesskit_node()
-            .is_disabled()
-    );
+    // The model as ONNX, as the save dialog would have it written.
+    let onnx_path = dir.path().join("model.onnx");
+    h.state_mut().push(ExportCommand::ModelFileTo {
+        path: onnx_path.clone(),
+        format: ModelFile::Onnx,
+    });
+    step_until(&mut h, "the ONNX file", |a| {
+        a.state.exported.as_ref() == Some(&onnx_path)
+    });
+    assert!(std::fs::metadata(&onnx_path).unwrap().len() > 100);
+    // A logistic regression has no LightGBM form: asked anyway, the export worker says why.
     let lgb_path = dir.path().join("model.txt");
-    h.state_mut()
-        .push(ExportCommand::LightGbmTo(lgb_path.clone()));
+    h.state_mut().push(ExportCommand::ModelFileTo {
+        path: lgb_path.clone(),
+        format: ModelFile::LightGbm,
+    });
     step_until(&mut h, "the LightGBM refusal", |a| {
         !a.notifications.errors().is_empty()
     });

@@ -9,6 +9,7 @@ use workbench_core::jobs::{RunControl, catch_panic};
 use workbench_core::lightgbm;
 use workbench_core::ml::leaks::suspects;
 use workbench_core::ml::{ModelKind, ModelSettings, Task, profiled_label};
+use workbench_core::onnx;
 use workbench_core::train;
 use workbench_core::uplift::{self, AnyModel, Method};
 
@@ -116,7 +117,8 @@ pub enum ModelFormat {
     /// LightGBM's text model format (trees, forests, boosting), reading the recipe-applied
     /// columns unscaled.
     Lightgbm,
-    /// ONNX (not built yet).
+    /// ONNX: linear and logistic regression in double precision, trees with double
+    /// thresholds (ai.onnx.ml TreeEnsembleRegressor).
     Onnx,
 }
 
@@ -151,13 +153,13 @@ pub fn export_model(args: &ExportModelArgs) -> Result<()> {
     };
     let dialect = export_sql::Dialect::from_cli_name(&args.dialect)
         .ok_or_else(|| Error::InvalidInput(format!("unknown SQL dialect '{}'", args.dialect)))?;
-    let text = match args.format {
+    let bytes = match args.format {
         ModelFormat::Sql => {
             let out = export_sql::export(&model, dialect, &args.table, args.id.as_deref())?;
             for w in &out.warnings {
                 eprintln!("warning: {w}");
             }
-            out.sql
+            out.sql.into_bytes()
         }
         ModelFormat::Lightgbm => {
             let out = lightgbm::export(&model)?;
@@ -166,18 +168,21 @@ pub fn export_model(args: &ExportModelArgs) -> Result<()> {
                 out.features.len(),
                 out.features.join(", ")
             );
-            out.text
+            out.text.into_bytes()
         }
         ModelFormat::Onnx => {
-            return Err(Error::InvalidInput(
-                "--format onnx is not built yet: this version writes --format sql and --format lightgbm".into(),
-            ));
+            let out = onnx::export(&model)?;
+            eprintln!(
+                "note: input 'features' (double, N × {}): {} (after the recipe, unscaled, missing values as NaN); output 'score'",
+                out.features.len(),
+                out.features.join(", ")
+            );
+            out.bytes
         }
     };
     export::write_atomic(&args.out, |w| {
         use std::io::Write as _;
-        w.write_all(text.as_bytes())
-            .map_err(|e| Error::io(&args.out, e))
+        w.write_all(&bytes).map_err(|e| Error::io(&args.out, e))
     })
 }
 

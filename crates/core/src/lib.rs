@@ -14,6 +14,7 @@ pub mod forecast;
 pub mod jobs;
 pub mod lightgbm;
 pub mod ml;
+pub mod onnx;
 pub mod project;
 pub mod recommend;
 pub mod samples;

@@ -158,15 +158,42 @@ pub enum ExportCommand {
     SqlDialog,
     /// Write the model as SQL, as the SQL window is set.
     SqlTo(PathBuf),
-    /// Ask where to save the model as a LightGBM text model.
-    LightGbmDialog,
-    /// Write the model as a LightGBM text model.
-    LightGbmTo(PathBuf),
+    /// Ask where to save the model as a file another engine reads.
+    ModelFileDialog(ModelFile),
+    /// Write the model as a file another engine reads.
+    ModelFileTo {
+        path: PathBuf,
+        format: ModelFile,
+    },
     /// Screenshot the window and save the part at `rect` as a PNG.
     SaveChartPng {
         path: PathBuf,
         rect: egui::Rect,
     },
+}
+
+/// Model files for other engines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelFile {
+    /// LightGBM's text model format (trees, forests, boosting).
+    LightGbm,
+    /// ONNX (linear and logistic regression, trees, forests, boosting).
+    Onnx,
+}
+
+impl ModelFile {
+    /// The save dialog's title, what it calls the file, its extension and the name offered.
+    pub fn file_choice(self) -> [&'static str; 4] {
+        match self {
+            Self::LightGbm => [
+                "Save the model for LightGBM",
+                "LightGBM text model",
+                "txt",
+                "model.lightgbm.txt",
+            ],
+            Self::Onnx => ["Save the model as ONNX", "ONNX model", "onnx", "model.onnx"],
+        }
+    }
 }
 
 /// Projects and the autosaved session.

@@ -13,7 +13,7 @@ use workbench_core::ml::segments::with_segment_names;
 use workbench_core::train::Insights;
 
 use super::App;
-use super::commands::{Command, ExportCommand};
+use super::commands::{Command, ExportCommand, ModelFile};
 use super::dialogs::FileChoice;
 use super::training::TrainingRun;
 
@@ -71,17 +71,15 @@ impl App {
                 );
             }
             ExportCommand::SqlTo(path) => self.export_sql(path),
-            ExportCommand::LightGbmDialog => self.file_dialog(
-                "lightgbm",
-                FileChoice::save(
-                    "Save the model for LightGBM",
-                    "LightGBM text model",
-                    vec!["txt"],
-                    "model.lightgbm.txt".into(),
-                ),
-                |p| ExportCommand::LightGbmTo(p).into(),
-            ),
-            ExportCommand::LightGbmTo(path) => self.export_lightgbm(path),
+            ExportCommand::ModelFileDialog(format) => {
+                let [title, kind, ext, name] = format.file_choice();
+                self.file_dialog(
+                    "model-file",
+                    FileChoice::save(title, kind, vec![ext], name.into()),
+                    move |path| ExportCommand::ModelFileTo { path, format }.into(),
+                );
+            }
+            ExportCommand::ModelFileTo { path, format } => self.export_model_file(path, format),
         }
     }
 
@@ -128,20 +126,23 @@ impl App {
         });
     }
 
-    /// Writes the model as a LightGBM text model on the export worker.
-    fn export_lightgbm(&mut self, path: PathBuf) {
+    /// Writes the model as a LightGBM or ONNX file on the export worker.
+    fn export_model_file(&mut self, path: PathBuf, format: ModelFile) {
         let Some(outcome) = self.state.training.as_ref().and_then(TrainingRun::outcome) else {
             self.notifications
-                .error("Train a model first: there is no model to write for LightGBM");
+                .error("Train a model first: there is no model to write");
             return;
         };
         let model = outcome.model.clone();
         let label = format!("Writing {}", path.display());
         self.spawn_export(label, move |_| {
-            let made = workbench_core::lightgbm::export(&model)?;
+            let bytes = match format {
+                ModelFile::LightGbm => workbench_core::lightgbm::export(&model)?.text.into_bytes(),
+                ModelFile::Onnx => workbench_core::onnx::export(&model)?.bytes,
+            };
             export::write_atomic(&path, |w| {
                 use std::io::Write as _;
-                w.write_all(made.text.as_bytes())
+                w.write_all(&bytes)
                     .map_err(|e| workbench_core::error::Error::io(&path, e))
             })?;
             Ok(path)

@@ -28,7 +28,8 @@ mod uplift;
 use super::panels;
 use super::widgets::notifications::Notifications;
 pub use commands::{
-    Command, DataCommand, ExportCommand, ModelCommand, ProjectCommand, RecipeCommand, TrainCommand,
+    Command, DataCommand, ExportCommand, ModelCommand, ModelFile, ProjectCommand, RecipeCommand,
+    TrainCommand,
 };
 pub use forecast::{ForecastCommand, ForecastRun, ForecastState, ForecastStatus};
 pub use orders::{

@@ -145,7 +145,7 @@ pub fn export(model: &SavedModel) -> Result<LightGbmExport> {
 }
 
 /// What a missing value of each feature becomes in the app: its fill (0 for a category).
-fn fills(schema: &FeatureSchema) -> Result<Vec<f64>> {
+pub(crate) fn fills(schema: &FeatureSchema) -> Result<Vec<f64>> {
     let mut out = Vec::with_capacity(schema.names.len());
     for input in &schema.inputs {
         match &input.encoding {
@@ -181,10 +181,10 @@ fn file_names(names: &[String]) -> Vec<String> {
 }
 
 /// How the app turns a raw value into what its trees compare.
-struct Scaling<'a> {
-    means: &'a [f64],
-    scales: &'a [f64],
-    fills: &'a [f64],
+pub(crate) struct Scaling<'a> {
+    pub(crate) means: &'a [f64],
+    pub(crate) scales: &'a [f64],
+    pub(crate) fills: &'a [f64],
 }
 
 impl Scaling<'_> {
@@ -196,7 +196,7 @@ impl Scaling<'_> {
 
     /// The largest finite double whose standardised value is `<= t`: LightGBM's threshold on
     /// the raw value for the app's split at `t`.
-    fn raw_threshold(&self, j: usize, t: f64) -> Result<f64> {
+    pub(crate) fn raw_threshold(&self, j: usize, t: f64) -> Result<f64> {
         let s = self.scales[j];
         if !(s.is_finite() && s > 0.0 && self.means[j].is_finite() && !t.is_nan()) {
             return Err(Error::Model(format!(
@@ -225,7 +225,7 @@ impl Scaling<'_> {
     }
 
     /// Whether a missing value of feature `j` goes left at threshold `t` in the app.
-    fn missing_left(&self, j: usize, t: f64) -> bool {
+    pub(crate) fn missing_left(&self, j: usize, t: f64) -> bool {
         self.standardised(j, self.fills[j]) <= t
     }
 }

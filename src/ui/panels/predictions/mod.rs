@@ -19,7 +19,7 @@ use workbench_core::ml::targeting::{Campaign, Plan};
 use workbench_core::train::insights::Explanation;
 use workbench_core::train::{EvaluatedOn, Insights};
 
-use crate::ui::app::{AppState, Command, ExportCommand};
+use crate::ui::app::{AppState, Command, ExportCommand, ModelFile};
 use crate::ui::format;
 use crate::ui::widgets::table::table_ui;
 
@@ -121,18 +121,7 @@ pub fn predictions_panel_ui(
             if in_database.clicked() {
                 view.sql.open = true;
             }
-            let trees = matches!(
-                o.model.kind,
-                ModelKind::Tree | ModelKind::Forest | ModelKind::Boosting
-            );
-            if ui
-                .add_enabled(trees && !exporting, egui::Button::new("Save for LightGBM…"))
-                .on_hover_text("The trees as a LightGBM text model: lightgbm.Booster(model_file=…) and LightGBM on Spark score the columns after your cleaning steps (categories as 0/1 columns, missing values as NaN) exactly as this app does")
-                .on_disabled_hover_text("For a decision tree, a random forest or gradient boosting")
-                .clicked()
-            {
-                cmds.push(ExportCommand::LightGbmDialog.into());
-            }
+            model_files_ui(ui, o.model.kind, exporting, cmds);
             if exporting {
                 ui.spinner();
             }
@@ -379,4 +368,34 @@ pub(super) fn importance_ui(
                 });
             });
     }
+}
+
+/// "Save for another engine": the model as a LightGBM or an ONNX file, where its kind has one.
+fn model_files_ui(ui: &mut egui::Ui, kind: ModelKind, exporting: bool, cmds: &mut Vec<Command>) {
+    let trees = matches!(
+        kind,
+        ModelKind::Tree | ModelKind::Forest | ModelKind::Boosting
+    );
+    let linear = matches!(kind, ModelKind::Logistic | ModelKind::Linear);
+    ui.add_enabled_ui((trees || linear) && !exporting, |ui| {
+        ui.menu_button("Save for another engine…", |ui| {
+            if ui
+                .add_enabled(trees, egui::Button::new("LightGBM model…"))
+                .on_hover_text("The trees as a LightGBM text model: lightgbm.Booster(model_file=…) and LightGBM on Spark score the columns after your cleaning steps (categories as 0/1 columns, missing values as NaN) exactly as this app does")
+                .on_disabled_hover_text("For a decision tree, a random forest or gradient boosting")
+                .clicked()
+            {
+                cmds.push(ExportCommand::ModelFileDialog(ModelFile::LightGbm).into());
+            }
+            if ui
+                .button("ONNX model…")
+                .on_hover_text("The model as an ONNX graph for any ONNX runtime, reading the columns after your cleaning steps (categories as 0/1 columns, missing values as NaN): regressions in double precision, trees with double thresholds (scores within 1e-6)")
+                .clicked()
+            {
+                cmds.push(ExportCommand::ModelFileDialog(ModelFile::Onnx).into());
+            }
+        })
+        .response
+        .on_disabled_hover_text("For linear and logistic regression, decision trees, forests and boosting");
+    });
 }
