@@ -452,14 +452,117 @@ fn quote_table(t: &str) -> Result<String> {
         .join("."))
 }
 
-/// One column of a query's result, as the loader will read it from CSV.
-fn column_expr(name: &str, ty: &Type) -> String {
+/// How a result column comes over the wire (binary COPY) and what it becomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wire {
+    Bool,
+    I16,
+    I32,
+    I64,
+    F32,
+    F64,
+    /// Days since 2000-01-01.
+    Date,
+    /// Microseconds since 2000-01-01 00:00.
+    Timestamp,
+    Text,
+}
+
+/// Days and microseconds from 1970-01-01 to PostgreSQL's epoch, 2000-01-01.
+const PG_EPOCH_DAYS: i32 = 10_957;
+const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+/// A result column's select expression and wire form: its own binary form for booleans,
+/// integers, doubles, dates and timestamps; `numeric` as a double, `timestamptz` as the
+/// session's local time, anything else as its text.
+fn column_wire(name: &str, ty: &Type) -> (String, Wire) {
     let q = quote_ident(name);
-    // Booleans come out of COPY as t/f; the loader reads true/false as yes/no.
-    if *ty == Type::BOOL {
-        return format!("CASE WHEN {q} THEN 'true' WHEN NOT {q} THEN 'false' END AS {q}");
+    let as_is = |w: Wire| (q.clone(), w);
+    let cast = |to: &str, w: Wire| (format!("{q}::{to} AS {q}"), w);
+    match *ty {
+        Type::BOOL => as_is(Wire::Bool),
+        Type::INT2 => as_is(Wire::I16),
+        Type::INT4 => as_is(Wire::I32),
+        Type::INT8 => as_is(Wire::I64),
+        Type::FLOAT4 => as_is(Wire::F32),
+        Type::FLOAT8 => as_is(Wire::F64),
+        Type::NUMERIC => cast("float8", Wire::F64),
+        Type::DATE => as_is(Wire::Date),
+        Type::TIMESTAMP => as_is(Wire::Timestamp),
+        Type::TIMESTAMPTZ => cast("timestamp", Wire::Timestamp),
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => as_is(Wire::Text),
+        _ => cast("text", Wire::Text),
     }
-    q
+}
+
+/// One column being filled from the wire.
+enum Builder {
+    Bool(Vec<Option<bool>>),
+    Int(Vec<Option<i64>>),
+    Float(Vec<Option<f64>>),
+    Date(Vec<Option<i32>>),
+    Timestamp(Vec<Option<i64>>),
+    Text(StringChunkedBuilder),
+}
+
+impl Builder {
+    fn new(name: &str, wire: Wire) -> Self {
+        match wire {
+            Wire::Bool => Self::Bool(Vec::new()),
+            Wire::I16 | Wire::I32 | Wire::I64 => Self::Int(Vec::new()),
+            Wire::F32 | Wire::F64 => Self::Float(Vec::new()),
+            Wire::Date => Self::Date(Vec::new()),
+            Wire::Timestamp => Self::Timestamp(Vec::new()),
+            Wire::Text => Self::Text(StringChunkedBuilder::new(name.into(), 1024)),
+        }
+    }
+
+    /// Appends one value (`None`: SQL NULL) of wire form `wire`.
+    fn push(&mut self, wire: Wire, v: Option<&[u8]>) -> std::result::Result<(), String> {
+        fn be<const N: usize>(v: &[u8]) -> std::result::Result<[u8; N], String> {
+            v.try_into()
+                .map_err(|_| format!("a value of {} bytes where {N} were expected", v.len()))
+        }
+        match (self, v) {
+            (Self::Text(b), None) => b.append_null(),
+            (Self::Text(b), Some(v)) => b.append_value(
+                std::str::from_utf8(v).map_err(|_| "a text value that is not UTF-8".to_owned())?,
+            ),
+            (Self::Bool(b), v) => b.push(v.map(|v| v.first() == Some(&1))),
+            (Self::Int(b), None) => b.push(None),
+            (Self::Int(b), Some(v)) => b.push(Some(match wire {
+                Wire::I16 => i64::from(i16::from_be_bytes(be(v)?)),
+                Wire::I32 => i64::from(i32::from_be_bytes(be(v)?)),
+                _ => i64::from_be_bytes(be(v)?),
+            })),
+            (Self::Float(b), None) => b.push(None),
+            (Self::Float(b), Some(v)) => b.push(Some(match wire {
+                Wire::F32 => f64::from(f32::from_be_bytes(be(v)?)),
+                _ => f64::from_be_bytes(be(v)?),
+            })),
+            (Self::Date(b), v) => b.push(match v {
+                Some(v) => Some(i32::from_be_bytes(be(v)?).saturating_add(PG_EPOCH_DAYS)),
+                None => None,
+            }),
+            (Self::Timestamp(b), v) => b.push(match v {
+                Some(v) => Some(i64::from_be_bytes(be(v)?).saturating_add(PG_EPOCH_MICROS)),
+                None => None,
+            }),
+        }
+        Ok(())
+    }
+
+    fn finish(self, name: &str) -> PolarsResult<Column> {
+        Ok(match self {
+            Self::Bool(v) => Column::new(name.into(), v),
+            Self::Int(v) => Column::new(name.into(), v),
+            Self::Float(v) => Column::new(name.into(), v),
+            Self::Date(v) => Column::new(name.into(), v).cast(&DataType::Date)?,
+            Self::Timestamp(v) => Column::new(name.into(), v)
+                .cast(&DataType::Datetime(TimeUnit::Microseconds, None))?,
+            Self::Text(b) => b.finish().into_column(),
+        })
+    }
 }
 
 /// Reads a location into a table, reporting bytes read (`total` 0: unknown) and stopping
@@ -488,10 +591,9 @@ fn read_rows(
         select = format!("SELECT * FROM ({select}) AS mw_p LIMIT {n}");
     }
     let mut client = loc.connect()?;
-    // Doubles as text that reads back to the same double on any server version (the
-    // default since PostgreSQL 12 already is).
+    // One snapshot for every part of a parallel read.
     client
-        .batch_execute("SET extra_float_digits = 3")
+        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .map_err(|e| loc.error("can't set up the session", &e))?;
     let described = client
         .prepare(&format!("SELECT * FROM ({select}) AS mw_q LIMIT 0"))
@@ -502,42 +604,238 @@ fn read_rows(
             loc.shown
         )));
     }
-    let columns: Vec<String> = described
+    let names: Vec<String> = described
         .columns()
         .iter()
-        .map(|c| column_expr(c.name(), c.type_()))
+        .map(|c| c.name().to_owned())
         .collect();
-    let copy = format!(
-        "COPY (SELECT {} FROM ({select}) AS mw_q) TO STDOUT WITH (FORMAT csv, HEADER true)",
-        columns.join(", ")
-    );
-    let mut reader = client
-        .copy_out(copy.as_str())
-        .map_err(|e| loc.error("can't read", &e))?;
-    let mut bytes = Vec::new();
-    let mut chunk = vec![0u8; 1 << 20];
-    loop {
-        if cancel.load(Ordering::Relaxed) {
-            return Err(Error::Cancelled);
+    let (exprs, wires): (Vec<String>, Vec<Wire>) = described
+        .columns()
+        .iter()
+        .map(|c| column_wire(c.name(), c.type_()))
+        .unzip();
+    let columns = exprs.join(", ");
+    let shape = Shape {
+        names: &names,
+        wires: &wires,
+    };
+    let parts = match (&loc.what, loc.sample, limit) {
+        (What::Table(t), None, None) => page_ranges(&mut client, loc, t)?,
+        _ => Vec::new(),
+    };
+    // Bytes read by every part; this thread (the first part's reader) reports them.
+    let read = std::sync::atomic::AtomicU64::new(0);
+    let mut report = |n: usize| {
+        let total = read.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+        on_progress(total, 0);
+    };
+    let mut df = if parts.len() < 2 {
+        let copy = format!(
+            "COPY (SELECT {columns} FROM ({select}) AS mw_q) TO STDOUT WITH (FORMAT binary)"
+        );
+        copy_binary(&mut client, loc, &copy, &shape, cancel, &mut report)?
+    } else {
+        // The parts in parallel, each on its own connection in the first one's snapshot (as
+        // pg_dump --jobs does): the server's side is the slow side of the read.
+        let snapshot: String = client
+            .query_one("SELECT pg_export_snapshot()", &[])
+            .map_err(|e| loc.error("can't share the snapshot", &e))?
+            .get(0);
+        let table = quote_table(match &loc.what {
+            What::Table(t) => t,
+            _ => "",
+        })?;
+        let copy = |range: &str| {
+            format!(
+                "COPY (SELECT {columns} FROM {table} WHERE {range}) TO STDOUT WITH (FORMAT binary)"
+            )
+        };
+        let results: Vec<Result<DataFrame>> = std::thread::scope(|scope| {
+            let others: Vec<_> = parts[1..]
+                .iter()
+                .map(|range| {
+                    let sql = copy(range);
+                    let (snapshot, read, shape) = (&snapshot, &read, &shape);
+                    std::thread::Builder::new()
+                        .name("postgres-read".into())
+                        .spawn_scoped(scope, move || {
+                            let mut c = loc.connect()?;
+                            c.batch_execute(&format!(
+                                "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
+                                 SET TRANSACTION SNAPSHOT '{snapshot}'"
+                            ))
+                            .map_err(|e| loc.error("can't join the snapshot", &e))?;
+                            copy_binary(&mut c, loc, &sql, shape, cancel, &mut |n| {
+                                read.fetch_add(n as u64, Ordering::Relaxed);
+                            })
+                        })
+                })
+                .collect();
+            let first = copy(&parts[0]);
+            let mut out = vec![copy_binary(
+                &mut client,
+                loc,
+                &first,
+                &shape,
+                cancel,
+                &mut report,
+            )];
+            for handle in others {
+                out.push(match handle {
+                    Ok(h) => h.join().unwrap_or_else(|_| {
+                        Err(Error::InvalidInput(format!(
+                            "{}: a reader stopped",
+                            loc.shown
+                        )))
+                    }),
+                    Err(e) => Err(Error::InvalidInput(format!(
+                        "{}: can't start a reader: {e}",
+                        loc.shown
+                    ))),
+                });
+            }
+            out
+        });
+        let mut parts = results.into_iter();
+        let mut df = parts.next().unwrap_or_else(|| Ok(DataFrame::empty()))?;
+        for part in parts {
+            df.vstack_mut_owned(part?)?;
         }
-        let n = reader
-            .read(&mut chunk)
-            .map_err(|e| Error::InvalidInput(format!("{}: reading stopped: {e}", loc.shown)))?;
-        if n == 0 {
-            break;
-        }
-        bytes.extend_from_slice(&chunk[..n]);
-        on_progress(bytes.len() as u64, 0);
-    }
-    drop(reader);
-    let header_only = bytes.iter().filter(|&&b| b == b'\n').count() <= 1;
-    if header_only {
+        df.rechunk_mut();
+        df
+    };
+    if df.height() == 0 {
         return Err(Error::InvalidInput(format!(
             "{}: no rows to read",
             loc.shown
         )));
     }
-    super::load::read_text(bytes, Path::new(&loc.shown))
+    // Text columns of dates read as dates, as in a file.
+    super::dates::convert_text_dates(&mut df)?;
+    Ok(df)
+}
+
+/// The columns a read returns: names and wire forms.
+struct Shape<'a> {
+    names: &'a [String],
+    wires: &'a [Wire],
+}
+
+/// Tables smaller than this many pages (8 KiB each by default) are read in one piece.
+const PARALLEL_MIN_PAGES: i64 = 128;
+
+/// For a table big enough, `ctid` ranges of its pages, one per core (at most 4): `WHERE`
+/// conditions that split it into parts read in parallel. Views and partitioned tables (no
+/// pages of their own) are read in one piece.
+fn page_ranges(client: &mut Client, loc: &Location, table: &str) -> Result<Vec<String>> {
+    let pages: i64 = client
+        .query_one(
+            "SELECT pg_relation_size($1::text::regclass) / current_setting('block_size')::bigint",
+            &[&quote_table(table)?],
+        )
+        .map_err(|e| loc.error("can't read", &e))?
+        .get(0);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) as i64;
+    if pages < PARALLEL_MIN_PAGES || cores < 2 {
+        return Ok(Vec::new());
+    }
+    let step = (pages + cores - 1) / cores;
+    Ok((0..cores)
+        .map(|i| {
+            let (from, to) = (i * step, (i + 1) * step);
+            match (i, i == cores - 1) {
+                (0, _) => format!("ctid < '({to},0)'::tid"),
+                // The last part takes every page from its start, also pages added meanwhile.
+                (_, true) => format!("ctid >= '({from},0)'::tid"),
+                _ => format!("ctid >= '({from},0)'::tid AND ctid < '({to},0)'::tid"),
+            }
+        })
+        .collect())
+}
+
+/// Runs a `COPY … TO STDOUT WITH (FORMAT binary)` and decodes its rows into columns,
+/// reporting bytes read.
+fn copy_binary(
+    client: &mut Client,
+    loc: &Location,
+    copy: &str,
+    shape: &Shape,
+    cancel: &AtomicBool,
+    report: &mut dyn FnMut(usize),
+) -> Result<DataFrame> {
+    let reader = client
+        .copy_out(copy)
+        .map_err(|e| loc.error("can't read", &e))?;
+    let mut r = std::io::BufReader::with_capacity(1 << 20, reader);
+    let stopped =
+        |e: std::io::Error| Error::InvalidInput(format!("{}: reading stopped: {e}", loc.shown));
+    let bad = |m: String| {
+        Error::InvalidInput(format!(
+            "{}: unexpected data from the server: {m}",
+            loc.shown
+        ))
+    };
+    let mut header = [0u8; 19];
+    r.read_exact(&mut header).map_err(stopped)?;
+    if &header[..11] != b"PGCOPY\n\xff\r\n\0" {
+        return Err(bad("not PostgreSQL's binary COPY format".into()));
+    }
+    let extension = u32::from_be_bytes([header[15], header[16], header[17], header[18]]);
+    std::io::copy(
+        &mut (&mut r).take(u64::from(extension)),
+        &mut std::io::sink(),
+    )
+    .map_err(stopped)?;
+    let mut builders: Vec<Builder> = shape
+        .names
+        .iter()
+        .zip(shape.wires)
+        .map(|(n, &w)| Builder::new(n, w))
+        .collect();
+    let (mut value, mut rows, mut pending) = (Vec::new(), 0usize, 0usize);
+    let mut word = [0u8; 4];
+    loop {
+        let mut count = [0u8; 2];
+        r.read_exact(&mut count).map_err(stopped)?;
+        let fields = i16::from_be_bytes(count);
+        if fields == -1 {
+            break;
+        }
+        if fields as usize != builders.len() {
+            return Err(bad(format!(
+                "{fields} fields in a row of {}",
+                builders.len()
+            )));
+        }
+        pending += 2;
+        for (b, &w) in builders.iter_mut().zip(shape.wires) {
+            r.read_exact(&mut word).map_err(stopped)?;
+            let len = i32::from_be_bytes(word);
+            pending += 4;
+            if len < 0 {
+                b.push(w, None).map_err(bad)?;
+            } else {
+                value.resize(len as usize, 0);
+                r.read_exact(&mut value).map_err(stopped)?;
+                pending += value.len();
+                b.push(w, Some(&value)).map_err(bad)?;
+            }
+        }
+        rows += 1;
+        if rows.is_multiple_of(65_536) {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Error::Cancelled);
+            }
+            report(std::mem::take(&mut pending));
+        }
+    }
+    report(pending);
+    let columns = builders
+        .into_iter()
+        .zip(shape.names)
+        .map(|(b, n)| b.finish(n))
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    Ok(DataFrame::new(rows, columns)?)
 }
 
 /// The tables and views of the database, as `schema.name` (plain `name` in `public`).
