@@ -177,7 +177,7 @@ fn a_failed_write_leaves_the_old_table_and_no_trace() {
     // A password in the URL is never in a message.
     let o = run(&[
         "profile",
-        &format!("postgresql://nobody:hunter2@/no_such_db_mw?table=t"),
+        "postgresql://nobody:hunter2@/no_such_db_mw?table=t",
     ]);
     assert!(!o.status.success());
     let e = stderr(&o);

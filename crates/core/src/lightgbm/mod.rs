@@ -22,7 +22,6 @@
 #[cfg(test)]
 mod tests;
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::data::recipe::FittedRecipe;
@@ -105,38 +104,51 @@ pub fn export(model: &SavedModel) -> Result<LightGbmExport> {
         blocks.push(format!("Tree={i}\n{}\n", tree_text(t, &scaling)?));
     }
     let mut out = String::new();
-    let _ = writeln!(out, "tree\nversion=v4");
-    let _ = writeln!(out, "num_class={per_round}");
-    let _ = writeln!(out, "num_tree_per_iteration={per_round}");
-    let _ = writeln!(out, "label_index=0");
-    let _ = writeln!(out, "max_feature_idx={}", features.len() - 1);
-    let _ = writeln!(out, "objective={objective}");
+    push_line(&mut out, format_args!("tree\nversion=v4"));
+    push_line(&mut out, format_args!("num_class={per_round}"));
+    push_line(&mut out, format_args!("num_tree_per_iteration={per_round}"));
+    push_line(&mut out, format_args!("label_index=0"));
+    push_line(
+        &mut out,
+        format_args!("max_feature_idx={}", features.len() - 1),
+    );
+    push_line(&mut out, format_args!("objective={objective}"));
     if average {
-        let _ = writeln!(out, "average_output");
+        push_line(&mut out, format_args!("average_output"));
     }
-    let _ = writeln!(out, "feature_names={}", features.join(" "));
-    let _ = writeln!(
-        out,
-        "feature_infos={}",
-        feature_infos(&trees, &scaling, features.len())?.join(" ")
+    push_line(
+        &mut out,
+        format_args!("feature_names={}", features.join(" ")),
+    );
+    push_line(
+        &mut out,
+        format_args!(
+            "feature_infos={}",
+            feature_infos(&trees, &scaling, features.len())?.join(" ")
+        ),
     );
     let sizes: Vec<String> = blocks.iter().map(|b| b.len().to_string()).collect();
-    let _ = writeln!(out, "tree_sizes={}\n", sizes.join(" "));
+    push_line(&mut out, format_args!("tree_sizes={}\n", sizes.join(" ")));
     for b in &blocks {
         out.push_str(b);
     }
     out.push_str("end of trees\n\nfeature_importances:\n");
     for (name, count) in split_counts(&trees, &features) {
-        let _ = writeln!(out, "{name}={count}");
+        push_line(&mut out, format_args!("{name}={count}"));
     }
     out.push_str("\nparameters:\n");
-    let _ = writeln!(out, "[boosting: {}]", if average { "rf" } else { "gbdt" });
-    let _ = writeln!(
-        out,
-        "[objective: {}]",
-        objective.split(' ').next().unwrap_or("regression")
+    push_line(
+        &mut out,
+        format_args!("[boosting: {}]", if average { "rf" } else { "gbdt" }),
     );
-    let _ = writeln!(out, "[num_class: {per_round}]");
+    push_line(
+        &mut out,
+        format_args!(
+            "[objective: {}]",
+            objective.split(' ').next().unwrap_or("regression")
+        ),
+    );
+    push_line(&mut out, format_args!("[num_class: {per_round}]"));
     out.push_str("end of parameters\n\npandas_categorical:null\n");
     Ok(LightGbmExport {
         text: out,
@@ -259,10 +271,12 @@ fn joined(values: impl IntoIterator<Item = String>) -> String {
 fn tree_text(tree: &Tree, scaling: &Scaling) -> Result<String> {
     let mut out = String::new();
     if tree.feature[0] < 0 {
-        let _ = write!(
-            out,
-            "num_leaves=1\nnum_cat=0\nleaf_value={}\nis_linear=0\nshrinkage=1\n\n",
-            num(tree.value[0])?
+        push_text(
+            &mut out,
+            format_args!(
+                "num_leaves=1\nnum_cat=0\nleaf_value={}\nis_linear=0\nshrinkage=1\n\n",
+                num(tree.value[0])?
+            ),
         );
         return Ok(out);
     }
@@ -300,47 +314,52 @@ fn tree_text(tree: &Tree, scaling: &Scaling) -> Result<String> {
             }
         }
     }
-    let _ = writeln!(out, "num_leaves={}", leaves.len());
-    let _ = writeln!(out, "num_cat=0");
-    let _ = writeln!(
-        out,
-        "split_feature={}",
-        joined(feature.iter().map(usize::to_string))
+    push_line(&mut out, format_args!("num_leaves={}", leaves.len()));
+    push_line(&mut out, format_args!("num_cat=0"));
+    push_line(
+        &mut out,
+        format_args!(
+            "split_feature={}",
+            joined(feature.iter().map(usize::to_string))
+        ),
     );
-    let _ = writeln!(
-        out,
-        "split_gain={}",
-        joined(feature.iter().map(|_| "0".into()))
+    push_line(
+        &mut out,
+        format_args!("split_gain={}", joined(feature.iter().map(|_| "0".into()))),
     );
-    let _ = writeln!(
-        out,
-        "threshold={}",
-        joined(
-            threshold
-                .iter()
-                .map(|&t| num(t))
-                .collect::<Result<Vec<_>>>()?
-        )
+    push_line(
+        &mut out,
+        format_args!(
+            "threshold={}",
+            joined(
+                threshold
+                    .iter()
+                    .map(|&t| num(t))
+                    .collect::<Result<Vec<_>>>()?
+            )
+        ),
     );
-    let _ = writeln!(
-        out,
-        "decision_type={}",
-        joined(decision.iter().map(u8::to_string))
+    push_line(
+        &mut out,
+        format_args!(
+            "decision_type={}",
+            joined(decision.iter().map(u8::to_string))
+        ),
     );
-    let _ = writeln!(
-        out,
-        "left_child={}",
-        joined(left.iter().map(i64::to_string))
+    push_line(
+        &mut out,
+        format_args!("left_child={}", joined(left.iter().map(i64::to_string))),
     );
-    let _ = writeln!(
-        out,
-        "right_child={}",
-        joined(right.iter().map(i64::to_string))
+    push_line(
+        &mut out,
+        format_args!("right_child={}", joined(right.iter().map(i64::to_string))),
     );
-    let _ = writeln!(
-        out,
-        "leaf_value={}",
-        joined(leaves.iter().map(|&v| num(v)).collect::<Result<Vec<_>>>()?)
+    push_line(
+        &mut out,
+        format_args!(
+            "leaf_value={}",
+            joined(leaves.iter().map(|&v| num(v)).collect::<Result<Vec<_>>>()?)
+        ),
     );
     out.push_str("is_linear=0\nshrinkage=1\n\n");
     Ok(out)
@@ -385,7 +404,7 @@ fn split_counts(trees: &[Tree], names: &[String]) -> Vec<(String, usize)> {
         .zip(counts)
         .filter(|(_, c)| *c > 0)
         .collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1));
+    out.sort_by_key(|b| std::cmp::Reverse(b.1));
     out
 }
 
@@ -759,4 +778,15 @@ fn read_tree(s: &Section, width: usize) -> Result<Tree> {
         return Err(bad(s.line, "some leaves are never reached"));
     }
     Ok(tree)
+}
+
+/// Appends a formatted line.
+fn push_line(out: &mut String, line: std::fmt::Arguments) {
+    out.push_str(&line.to_string());
+    out.push('\n');
+}
+
+/// Appends formatted text.
+fn push_text(out: &mut String, text: std::fmt::Arguments) {
+    out.push_str(&text.to_string());
 }
