@@ -260,3 +260,89 @@ fn the_app_opens_a_sampled_table_from_the_database() {
     );
     assert!(!h.state().panels.data.database.open);
 }
+
+/// The whole round in the app: customers opened from the database, a boosting model trained,
+/// every customer's score written back to a table through the export window's command; the
+/// table holds the model's own scores of every row.
+#[test]
+fn the_app_trains_on_a_database_table_and_writes_the_scores_back() {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+    use marketing_workbench::ui::app::{DataCommand, ExportCommand, ModelCommand};
+    use marketing_workbench::ui::{App, Startup};
+
+    let Some(db) = server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("customers.csv");
+    let o = run(&[
+        "sample",
+        "--rows",
+        "2000",
+        "--seed",
+        "8",
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let base = Location::parse(&db).unwrap();
+    let source = base.with(What::Table("mw_app_customers".into()), None);
+    write(&source, &load(csv.to_str().unwrap())).unwrap();
+
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(|cc| App::new(cc, Startup::Empty));
+    h.state_mut().push(DataCommand::OpenDatabase {
+        url: source.shown.clone(),
+        password: String::new(),
+    });
+    common::step_until(&mut h, "the table to load", |a| {
+        a.state.dataset.is_some() && a.state.cleaned.is_some()
+    });
+    h.get_by_label("3  Model").click();
+    h.run_steps(2);
+    h.state_mut()
+        .push(ModelCommand::SetTarget(Some("responded".to_owned())));
+    h.run_steps(2);
+    let mut settings = h.state().state.settings.clone();
+    settings.model = Some(workbench_core::ml::ModelKind::Boosting);
+    settings.ignore = vec![
+        "customer_id".into(),
+        "churned".into(),
+        "spend_next_90d".into(),
+    ];
+    h.state_mut().push(ModelCommand::Change(Box::new(settings)));
+    h.run_steps(2);
+    h.get_by_label("Train").click();
+    common::step_until(&mut h, "training to finish", |a| {
+        !a.is_training()
+            && a.state
+                .training
+                .as_ref()
+                .is_some_and(|r| r.outcome().is_some())
+    });
+    let scores = base.with(What::Table("mw_app_scores".into()), None);
+    h.state_mut().push(ExportCommand::ToDatabase {
+        url: scores.shown.clone(),
+        password: String::new(),
+    });
+    common::step_until(&mut h, "the scores to be written", |a| {
+        a.state.exported.as_deref() == Some(Path::new(&scores.shown))
+    });
+    assert!(h.state().notifications.errors().is_empty());
+    let written = sorted(&load(&scores.shown));
+    assert_eq!(written.height(), 2000);
+    let state = &h.state().state;
+    let model = &state.training.as_ref().unwrap().outcome().unwrap().model;
+    assert_eq!(model.kind, workbench_core::ml::ModelKind::Boosting);
+    let own = sorted(
+        &model
+            .score(&state.dataset.as_ref().unwrap().frame)
+            .unwrap()
+            .frame,
+    );
+    assert!(
+        own.column("score")
+            .unwrap()
+            .equals_missing(written.column("score").unwrap())
+    );
+}

@@ -158,6 +158,12 @@ pub enum ExportCommand {
     SqlDialog,
     /// Write the model as SQL, as the SQL window is set.
     SqlTo(PathBuf),
+    /// Score every customer of the table with the model and write them to a PostgreSQL table
+    /// (`url` names it, without password), replacing it.
+    ToDatabase {
+        url: String,
+        password: String,
+    },
     /// Ask where to save the model as a file another engine reads.
     ModelFileDialog(ModelFile),
     /// Write the model as a file another engine reads.

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use polars::prelude::{DataFrame, SortMultipleOptions};
 use workbench_core::Result;
-use workbench_core::data::export;
 use workbench_core::data::view::TableView;
+use workbench_core::data::{export, postgres};
 use workbench_core::jobs::{Job, JobContext};
 use workbench_core::ml::saved::{SCORE, scored_first};
 use workbench_core::ml::segments::with_segment_names;
@@ -80,6 +80,7 @@ impl App {
                 );
             }
             ExportCommand::ModelFileTo { path, format } => self.export_model_file(path, format),
+            ExportCommand::ToDatabase { url, password } => self.export_to_database(url, password),
         }
     }
 
@@ -123,6 +124,48 @@ impl App {
                     .map_err(|e| workbench_core::error::Error::io(&path, e))
             })?;
             Ok(path)
+        });
+    }
+
+    /// Scores every customer of the table and writes them to a PostgreSQL table, on the export
+    /// worker (the table is replaced in one transaction).
+    fn export_to_database(&mut self, url: String, password: String) {
+        let (Some(outcome), Some(frame)) = (
+            self.state.training.as_ref().and_then(TrainingRun::outcome),
+            self.state.current_frame(),
+        ) else {
+            self.notifications
+                .error("Train a model first: there are no scores to write");
+            return;
+        };
+        let (model, frame) = (outcome.model.clone(), frame.clone());
+        let excluded = self.panels.predictions.export_excluded.clone();
+        let names = self.panels.predictions.segment_names.clone();
+        // The password typed for this table, else the one the data was opened with.
+        let password = if password.is_empty() {
+            self.db_password
+                .as_ref()
+                .filter(|(base, _)| url.split('?').next() == Some(base.as_str()))
+                .map(|(_, p)| p.clone())
+                .unwrap_or_default()
+        } else {
+            password
+        };
+        let label = format!("Writing scores to {url}");
+        self.spawn_export(label, move |_| {
+            let mut location = postgres::Location::parse(&url)?;
+            location.set_password(&password);
+            let mut scored = with_segment_names(model.score(&frame)?.frame, &names)?;
+            let drop: Vec<&str> = excluded
+                .iter()
+                .map(String::as_str)
+                .filter(|c| scored.get_column_index(c).is_some())
+                .collect();
+            if !drop.is_empty() {
+                scored = scored.drop_many(drop);
+            }
+            postgres::write(&location, &scored)?;
+            Ok(PathBuf::from(location.shown))
         });
     }
 

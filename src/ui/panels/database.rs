@@ -54,7 +54,7 @@ impl Default for DatabaseView {
 
 /// The URL the dialog starts with: the server libpq's environment names (`PGHOST`…, as psql
 /// reads it), else a local server's default database.
-fn default_url() -> String {
+pub fn default_url() -> String {
     match std::env::var("PGHOST") {
         Ok(_) => format!(
             "postgresql:///{}",

@@ -11,8 +11,13 @@
 //! The password is never shown: messages, project files and logs carry [`Location::shown`],
 //! the URL without it.
 //!
-//! Reading runs `COPY (SELECT …) TO STDOUT` as CSV into the same text loader as a file (so
-//! types, dates and missing values are read the same way), not row by row. Writing creates a
+//! Reading runs `COPY (SELECT …) TO STDOUT WITH (FORMAT binary)` and decodes the rows straight
+//! into columns of the database's own types (integers, doubles, booleans, dates, timestamps,
+//! text; `numeric` as doubles, other types as their text; text columns of dates become dates
+//! as in a file), not row by row through a client API. A table of 128 pages or more is read
+//! in one part per core (`ctid` ranges of its pages), each on its own connection in the first
+//! one's exported snapshot, as `pg_dump --jobs` does: the server's side is the slow side, and
+//! the parts together are one consistent read. Writing creates a
 //! new table under a temporary name, copies the rows in with `COPY … FROM STDIN`, then drops
 //! the old table and renames the new one, all in one transaction: the table is either the old
 //! one or the whole new one.

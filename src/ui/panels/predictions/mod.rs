@@ -46,6 +46,12 @@ pub struct PredictionsView {
     pub export_open: bool,
     pub export_excluded: Vec<String>,
     pub export_format: workbench_core::data::export::TableFormat,
+    /// Export to a PostgreSQL table (every customer scored) rather than a file.
+    pub export_to_database: bool,
+    /// The database (URL without password), the table and a password for it (in memory).
+    pub db_url: String,
+    pub db_table: String,
+    pub db_password: String,
     /// "Score in your database…": the SQL window's settings.
     pub sql: SqlView,
     /// The sort and filter being edited for the scored customers.
@@ -81,6 +87,10 @@ impl Default for PredictionsView {
             sql: SqlView::default(),
             export_excluded: Vec::new(),
             export_format: workbench_core::data::export::TableFormat::Csv,
+            export_to_database: false,
+            db_url: crate::ui::panels::database::default_url(),
+            db_table: "scores".into(),
+            db_password: String::new(),
             shown_run: 0,
             cached: None,
             map_texture: None,
@@ -114,6 +124,14 @@ pub fn predictions_panel_ui(
                 .clicked()
             {
                 view.export_open = true;
+                // A table read from a database is written back to the same database.
+                if let Some(workbench_core::project::DataSource::Database { url }) =
+                    state.dataset.as_ref().map(|d| &d.source)
+                    && let Ok(l) = workbench_core::data::postgres::Location::parse(url)
+                {
+                    view.db_url = l.database_url();
+                    view.export_to_database = true;
+                }
             }
             let in_database = ui.button("Score in your database…").on_hover_text(
                 "The model as one SQL statement (DuckDB, PostgreSQL, SQLite, Spark SQL, BigQuery) that scores your customers table where it is",
