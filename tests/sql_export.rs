@@ -152,7 +152,7 @@ fn exported_sql_scores_every_row_as_the_app_does_in_every_engine() {
     )
     .unwrap();
     // (model, target — none for segments —, settings)
-    let models: [(&str, &str, &[&str]); 7] = [
+    let models: [(&str, &str, &[&str]); 8] = [
         ("boosting", "responded", &["--param", "rounds=60"]),
         ("logistic", "responded", &[]),
         ("forest", "responded", &["--param", "trees=15"]),
@@ -160,6 +160,7 @@ fn exported_sql_scores_every_row_as_the_app_does_in_every_engine() {
         ("linear", "spend_next_90d", &[]),
         ("boosting", "spend_next_90d", &["--param", "rounds=30"]),
         ("kmeans", "", &["--k", "5"]),
+        ("naive-bayes", "responded", &[]),
     ];
     for (i, (kind, target, params)) in models.iter().enumerate() {
         let model = path(dir.path(), &format!("m{i}.json"));
@@ -291,7 +292,11 @@ fn export_model_says_what_it_cannot_do() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = path(dir.path(), "svm.sql");
-    for (format, needle) in [("sql", "support vector"), ("lightgbm", "not built yet")] {
+    for (format, needle) in [
+        ("sql", "support vector"),
+        ("lightgbm", "no LightGBM form"),
+        ("onnx", "not built yet"),
+    ] {
         let o = run(&[
             "export-model",
             model.to_str().unwrap(),

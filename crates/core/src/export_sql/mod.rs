@@ -167,6 +167,14 @@ impl Dialect {
         }
     }
 
+    /// The function giving the larger of two numbers.
+    fn greatest(self) -> &'static str {
+        match self {
+            Self::Sqlite => "MAX",
+            _ => "GREATEST",
+        }
+    }
+
     /// How the statement's steps (features, trees, score) are kept from being inlined into
     /// every reference. PostgreSQL (since version 12) and DuckDB substitute a CTE's
     /// expressions at each use: every feature would be recomputed in every tree condition
@@ -559,6 +567,7 @@ fn score_expr(model: &SavedModel, d: Dialect, trees: &mut Vec<String>) -> Result
                 _ => z,
             }
         }
+        TrainedModel::NaiveBayes(nb) if nb.classes.len() == 2 => naive_bayes(d, nb)?,
         TrainedModel::Svm(_) => {
             return Err(Error::InvalidInput(
                 "a support vector machine scores each customer against every stored support vector: as SQL that is one term per support vector and feature, far past what engines parse well; export a logistic regression or boosting model instead".into(),
@@ -571,6 +580,35 @@ fn score_expr(model: &SavedModel, d: Dialect, trees: &mut Vec<String>) -> Result
             )));
         }
     })
+}
+
+/// P(yes) of a yes/no naive Bayes model as the app computes it: each class's log-likelihood
+/// (its log prior, then each feature's Gaussian term subtracted in the features' order, the
+/// constants `ln(2π·variance)` computed here as the app computes them), then the larger one
+/// subtracted before `EXP`, and yes's share of the two.
+fn naive_bayes(d: Dialect, nb: &crate::ml::models::bayes::NaiveBayes) -> Result<String> {
+    let mut logs = Vec::with_capacity(2);
+    for c in &nb.classes {
+        let mut l = d.num(c.prior.max(f64::MIN_POSITIVE).ln())?;
+        for (j, (m, v)) in c.mean.iter().zip(&c.variance).enumerate() {
+            let x = feature_name(j);
+            let (m, v, k) = (
+                d.num(*m)?,
+                d.num(*v)?,
+                d.num((2.0 * std::f64::consts::PI * v).ln())?,
+            );
+            l = format!("{l} - 5e-1 * ({k} + ({x} - {m}) * ({x} - {m}) / {v})");
+        }
+        logs.push(format!("({l})"));
+    }
+    let top = format!("{}({}, {})", d.greatest(), logs[0], logs[1]);
+    let e = |l: &str| format!("EXP({l} - {top})");
+    Ok(format!(
+        "{} / ({} + {})",
+        e(&logs[1]),
+        e(&logs[0]),
+        e(&logs[1])
+    ))
 }
 
 /// The statement scoring `table` with `model`: the id column (when given) and every original

@@ -115,6 +115,7 @@ fn every_dialect_parses_for_each_model_kind() {
         ModelKind::Forest,
         ModelKind::Boosting,
         ModelKind::KMeans,
+        ModelKind::NaiveBayes,
     ] {
         let model = trained(kind, RECIPE);
         for d in Dialect::ALL {
