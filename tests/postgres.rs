@@ -268,7 +268,9 @@ fn the_app_opens_a_sampled_table_from_the_database() {
 fn the_app_trains_on_a_database_table_and_writes_the_scores_back() {
     use egui_kittest::Harness;
     use egui_kittest::kittest::Queryable;
-    use marketing_workbench::ui::app::{DataCommand, ExportCommand, ModelCommand};
+    use marketing_workbench::ui::app::{
+        DataCommand, ExportCommand, ModelCommand, RunStatus, TrainCommand,
+    };
     use marketing_workbench::ui::{App, Startup};
 
     let Some(db) = server() else { return };
@@ -312,14 +314,13 @@ fn the_app_trains_on_a_database_table_and_writes_the_scores_back() {
     ];
     h.state_mut().push(ModelCommand::Change(Box::new(settings)));
     h.run_steps(2);
-    h.get_by_label("Train").click();
-    common::step_until(&mut h, "training to finish", |a| {
-        !a.is_training()
-            && a.state
-                .training
-                .as_ref()
-                .is_some_and(|r| r.outcome().is_some())
+    h.state_mut().push(TrainCommand::Start);
+    common::step_until(&mut h, "training to end", |a| {
+        !a.is_training() && a.state.training.is_some()
     });
+    if let RunStatus::Failed(why) = &h.state().state.training.as_ref().unwrap().status {
+        panic!("training failed: {why}");
+    }
     let scores = base.with(What::Table("mw_app_scores".into()), None);
     h.state_mut().push(ExportCommand::ToDatabase {
         url: scores.shown.clone(),

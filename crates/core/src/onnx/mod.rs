@@ -15,8 +15,15 @@
 //!   operator's output is float32 (as the standard says), so scores agree to ~1e-7, then `Cast`
 //!   to double and `Sigmoid` for a yes/no.
 //!
-//! Not written yet: naive Bayes, the MLP, several classes, k-means / Gaussian mixtures, the SVM
-//! and free-text inputs (each refused with the reason).
+//! - Naive Bayes (yes/no): each class's Gaussian log-likelihood in double precision
+//!   (`ReduceSum` over the features of `0.5 · (ln 2πσ² + (x − μ)² / σ²)`), P(yes) as the logistic
+//!   function of their difference (the same as the app's shares of the two exponentials).
+//! - The MLP (yes/no or amount): its float32 weights widened to doubles, `MatMul` + `Add` and
+//!   `Relu` per hidden layer in double precision (the app computes in float32: they agree to
+//!   ~1e-6), `Sigmoid` for a yes/no, `mean + scale · output` for an amount.
+//!
+//! Not written yet: several classes, k-means / Gaussian mixtures, the SVM and free-text inputs
+//! (each refused with the reason).
 
 mod proto;
 #[cfg(test)]
@@ -77,15 +84,9 @@ pub fn export(model: &SavedModel) -> Result<OnnxExport> {
                     "the model's weights don't match its features".into(),
                 ));
             }
-            g.constant("fill", vec![width as i64], fill.clone());
-            g.constant("mean", vec![width as i64], schema.means.clone());
-            g.constant("scale", vec![width as i64], schema.scales.clone());
+            g.standardised(&fill, &schema.means, &schema.scales);
             g.constant("weights", vec![width as i64, 1], weights.clone());
             g.constant("intercept", vec![1], vec![*intercept]);
-            g.node("IsNaN", &[INPUT], "missing", vec![]);
-            g.node("Where", &["missing", "fill", INPUT], "filled", vec![]);
-            g.node("Sub", &["filled", "mean"], "centred", vec![]);
-            g.node("Div", &["centred", "scale"], "standardised", vec![]);
             g.node("MatMul", &["standardised", "weights"], "dot", vec![]);
             let logistic = matches!(model.model, TrainedModel::Logistic { .. });
             g.node(
@@ -96,6 +97,126 @@ pub fn export(model: &SavedModel) -> Result<OnnxExport> {
             );
             if logistic {
                 g.node("Sigmoid", &["logit"], OUTPUT, vec![]);
+            }
+        }
+        TrainedModel::NaiveBayes(nb) if nb.classes.len() == 2 => {
+            g.standardised(&fill, &schema.means, &schema.scales);
+            g.int64s("feature_axis", vec![1]);
+            g.constant("half", vec![1], vec![0.5]);
+            for (c, class) in nb.classes.iter().enumerate() {
+                if class.mean.len() != width || class.variance.len() != width {
+                    return Err(Error::Model("the naive Bayes model is malformed".into()));
+                }
+                let name = |s: &str| format!("{s}_{c}");
+                let k: Vec<f64> = class
+                    .variance
+                    .iter()
+                    .map(|v| (2.0 * std::f64::consts::PI * v).ln())
+                    .collect();
+                g.constant(&name("mean"), vec![width as i64], class.mean.clone());
+                g.constant(
+                    &name("variance"),
+                    vec![width as i64],
+                    class.variance.clone(),
+                );
+                g.constant(&name("log_2pi_variance"), vec![width as i64], k);
+                g.constant(
+                    &name("log_prior"),
+                    vec![1],
+                    vec![class.prior.max(f64::MIN_POSITIVE).ln()],
+                );
+                g.node(
+                    "Sub",
+                    &["standardised", &name("mean")],
+                    &name("off"),
+                    vec![],
+                );
+                g.node(
+                    "Mul",
+                    &[&name("off"), &name("off")],
+                    &name("square"),
+                    vec![],
+                );
+                g.node(
+                    "Div",
+                    &[&name("square"), &name("variance")],
+                    &name("scaled"),
+                    vec![],
+                );
+                g.node(
+                    "Add",
+                    &[&name("scaled"), &name("log_2pi_variance")],
+                    &name("term"),
+                    vec![],
+                );
+                g.node(
+                    "ReduceSum",
+                    &[&name("term"), "feature_axis"],
+                    &name("sum"),
+                    vec![int("keepdims", 1)],
+                );
+                g.node("Mul", &["half", &name("sum")], &name("half_sum"), vec![]);
+                g.node(
+                    "Sub",
+                    &[&name("log_prior"), &name("half_sum")],
+                    &name("log_likelihood"),
+                    vec![],
+                );
+            }
+            g.node(
+                "Sub",
+                &["log_likelihood_1", "log_likelihood_0"],
+                "log_odds",
+                vec![],
+            );
+            g.node("Sigmoid", &["log_odds"], OUTPUT, vec![]);
+        }
+        TrainedModel::Mlp(m) => {
+            use crate::ml::models::mlp::Output;
+            let (layers, output) = m.parts();
+            if matches!(output, Output::Classes { .. }) {
+                return Err(Error::InvalidInput(
+                    "ONNX export of a model with several classes is not built yet: a yes/no or an amount is".into(),
+                ));
+            }
+            if layers.first().is_none_or(|l| l.inputs != width) {
+                return Err(Error::Model(
+                    "the network's layers don't match its features".into(),
+                ));
+            }
+            g.standardised(&fill, &schema.means, &schema.scales);
+            let mut input = "standardised".to_owned();
+            for (i, l) in layers.iter().enumerate() {
+                let (w, b) = (format!("w{i}"), format!("b{i}"));
+                g.constant(
+                    &w,
+                    vec![l.inputs as i64, l.outputs as i64],
+                    l.weights.iter().map(|&v| f64::from(v)).collect(),
+                );
+                g.constant(
+                    &b,
+                    vec![l.outputs as i64],
+                    l.biases.iter().map(|&v| f64::from(v)).collect(),
+                );
+                let (product, sum) = (format!("product{i}"), format!("layer{i}"));
+                g.node("MatMul", &[&input, &w], &product, vec![]);
+                g.node("Add", &[&product, &b], &sum, vec![]);
+                input = if i + 1 < layers.len() {
+                    let relu = format!("relu{i}");
+                    g.node("Relu", &[&sum], &relu, vec![]);
+                    relu
+                } else {
+                    sum
+                };
+            }
+            match output {
+                Output::Amount { mean, scale } => {
+                    g.constant("amount_mean", vec![1], vec![*mean]);
+                    g.constant("amount_scale", vec![1], vec![*scale]);
+                    g.node("Mul", &["amount_scale", &input], "scaled_amount", vec![]);
+                    g.node("Add", &["amount_mean", "scaled_amount"], OUTPUT, vec![]);
+                }
+                _ => g.node("Sigmoid", &[&input], OUTPUT, vec![]),
             }
         }
         TrainedModel::DecisionTree(t) => {
@@ -123,7 +244,7 @@ pub fn export(model: &SavedModel) -> Result<OnnxExport> {
         }
         _ => {
             return Err(Error::InvalidInput(format!(
-                "ONNX export of a {} is not built yet: linear and logistic regression, decision trees, forests and boosting are",
+                "ONNX export of a {} is not built yet: linear and logistic regression, naive Bayes, the neural network, decision trees, forests and boosting are",
                 model.kind.label().to_lowercase()
             )));
         }
@@ -171,6 +292,29 @@ struct Graph {
 }
 
 impl Graph {
+    /// The app's features from the input: fills for missing values, then standardised, as
+    /// `standardised`.
+    fn standardised(&mut self, fill: &[f64], means: &[f64], scales: &[f64]) {
+        let width = fill.len() as i64;
+        self.constant("fill", vec![width], fill.to_vec());
+        self.constant("mean", vec![width], means.to_vec());
+        self.constant("scale", vec![width], scales.to_vec());
+        self.node("IsNaN", &[INPUT], "missing", vec![]);
+        self.node("Where", &["missing", "fill", INPUT], "filled", vec![]);
+        self.node("Sub", &["filled", "mean"], "centred", vec![]);
+        self.node("Div", &["centred", "scale"], "standardised", vec![]);
+    }
+
+    fn int64s(&mut self, name: &str, values: Vec<i64>) {
+        self.constants.push(TensorProto {
+            dims: vec![values.len() as i64],
+            data_type: data_type::INT64,
+            name: name.to_owned(),
+            int64_data: values,
+            double_data: Vec::new(),
+        });
+    }
+
     fn constant(&mut self, name: &str, dims: Vec<i64>, values: Vec<f64>) {
         self.constants.push(tensor(name, dims, values));
     }
@@ -192,6 +336,7 @@ fn tensor(name: &str, dims: Vec<i64>, values: Vec<f64>) -> TensorProto {
         dims,
         data_type: data_type::DOUBLE,
         name: name.to_owned(),
+        int64_data: Vec::new(),
         double_data: values,
     }
 }

@@ -85,6 +85,7 @@ pub struct AttributeProto {
 
 /// `TensorProto.DataType`.
 pub mod data_type {
+    pub const INT64: i32 = 7;
     pub const DOUBLE: i32 = 11;
 }
 
@@ -96,6 +97,8 @@ pub struct TensorProto {
     pub data_type: i32,
     #[prost(string, tag = "8")]
     pub name: String,
+    #[prost(int64, repeated, tag = "7")]
+    pub int64_data: Vec<i64>,
     #[prost(double, repeated, tag = "10")]
     pub double_data: Vec<f64>,
 }

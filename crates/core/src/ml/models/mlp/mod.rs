@@ -66,17 +66,17 @@ impl Default for MlpParams {
 
 /// One dense layer: `out = in · W + b`, W stored row-major as `inputs × outputs`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct Layer {
-    inputs: usize,
-    outputs: usize,
-    weights: Vec<f32>,
-    biases: Vec<f32>,
+pub(crate) struct Layer {
+    pub(crate) inputs: usize,
+    pub(crate) outputs: usize,
+    pub(crate) weights: Vec<f32>,
+    pub(crate) biases: Vec<f32>,
 }
 
 /// What the last layer's outputs mean.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-enum Output {
+pub(crate) enum Output {
     /// One logit; P(yes) = sigmoid(logit).
     YesNo,
     /// `classes` logits; probabilities = softmax(logits).
@@ -97,6 +97,12 @@ pub struct MlpModel {
 }
 
 impl MlpModel {
+    /// The layers (hidden ones each followed by ReLU) and what the last one's outputs mean,
+    /// for writing the network for another engine ([`crate::onnx`]).
+    pub(crate) fn parts(&self) -> (&[Layer], &Output) {
+        (&self.layers, &self.output)
+    }
+
     /// Number of input features it takes.
     pub fn inputs(&self) -> usize {
         self.layers.first().map_or(0, |l| l.inputs)
