@@ -22,24 +22,6 @@ use std::sync::atomic::AtomicBool;
 use workbench_core::data::load::{LoadOptions, load_path};
 use workbench_core::ml::saved::SavedModel;
 
-/// The Python with lightgbm, or None (with a note) when it may be skipped.
-fn python() -> Option<String> {
-    let (python, required) = match std::env::var("MW_PYTHON") {
-        Ok(p) => (p, true),
-        Err(_) => ("python3".to_owned(), false),
-    };
-    let has = Command::new(&python)
-        .args(["-c", "import lightgbm, numpy"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has {
-        assert!(!required, "MW_PYTHON has no lightgbm");
-        eprintln!("note: skipped ({python} has no lightgbm)");
-        return None;
-    }
-    Some(python)
-}
-
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/lightgbm/run_lgb.py")
 }
@@ -74,7 +56,9 @@ fn csv_column(path: &Path, name: &str) -> Vec<f64> {
 
 #[test]
 fn lightgbm_scores_our_exported_models_as_the_app_does() {
-    let Some(python) = python() else { return };
+    let Some(python) = common::python_with("lightgbm, numpy") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("customers.csv");
     let data_s = data.to_str().unwrap();
@@ -107,26 +91,7 @@ fn lightgbm_scores_our_exported_models_as_the_app_does() {
         ("boosting", "spend_next_90d", &["--param", "rounds=30"][..]),
     ] {
         let model = dir.path().join(format!("{kind}-{target}.json"));
-        let mut args = vec![
-            "train",
-            data_s,
-            "--target",
-            target,
-            "--model",
-            kind,
-            "--recipe",
-            recipe.to_str().unwrap(),
-            "--save-model",
-            model.to_str().unwrap(),
-        ];
-        for c in ["customer_id", "churned", "spend_next_90d", "responded"] {
-            if c != target {
-                args.extend(["--ignore", c]);
-            }
-        }
-        args.extend(params);
-        let o = run(&args);
-        assert!(o.status.success(), "{kind}: {}", stderr(&o));
+        common::train_sample_model(data_s, kind, target, &recipe, params, &model);
         let file = model.with_extension("txt");
         let o = run(&[
             "export-model",
@@ -145,18 +110,11 @@ fn lightgbm_scores_our_exported_models_as_the_app_does() {
 
         // The recipe-applied, unscaled features, as the user's engine would hold them.
         let saved = SavedModel::load(&model).unwrap();
-        let clean = saved.recipe.transform(&table).unwrap();
-        let x = saved.features.unscaled_matrix(&clean).unwrap();
-        assert!(x.iter().any(|v| v.is_nan()), "missing ages reach the model");
-        let mut csv = saved.features.names.join(",");
-        csv.push('\n');
-        for row in x.rows() {
-            let cells: Vec<String> = row.iter().map(|v| format!("{v:?}")).collect();
-            csv.push_str(&cells.join(","));
-            csv.push('\n');
-        }
         let features = model.with_extension("features.csv");
-        std::fs::write(&features, csv).unwrap();
+        assert!(
+            common::write_unscaled_features(&saved, &table, &features),
+            "missing ages reach the model"
+        );
         let theirs = model.with_extension("lgb");
         let o = Command::new(&python)
             .arg(script())
@@ -191,7 +149,9 @@ fn lightgbm_scores_our_exported_models_as_the_app_does() {
 
 #[test]
 fn models_trained_by_lightgbm_score_in_the_app_as_lightgbm_predicts() {
-    let Some(python) = python() else { return };
+    let Some(python) = common::python_with("lightgbm, numpy") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let o = Command::new(&python)

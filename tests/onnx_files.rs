@@ -21,26 +21,11 @@ use std::sync::atomic::AtomicBool;
 use workbench_core::data::load::{LoadOptions, load_path};
 use workbench_core::ml::saved::SavedModel;
 
-fn python() -> Option<String> {
-    let (python, required) = match std::env::var("MW_PYTHON") {
-        Ok(p) => (p, true),
-        Err(_) => ("python3".to_owned(), false),
-    };
-    let has = Command::new(&python)
-        .args(["-c", "import onnxruntime, numpy"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has {
-        assert!(!required, "MW_PYTHON has no onnxruntime");
-        eprintln!("note: skipped ({python} has no onnxruntime)");
-        return None;
-    }
-    Some(python)
-}
-
 #[test]
 fn onnxruntime_scores_our_exported_models_as_the_app_does() {
-    let Some(python) = python() else { return };
+    let Some(python) = common::python_with("onnxruntime, numpy") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("customers.csv");
     let data_s = data.to_str().unwrap();
@@ -82,26 +67,7 @@ fn onnxruntime_scores_our_exported_models_as_the_app_does() {
         ),
     ] {
         let model = dir.path().join(format!("{kind}-{target}.json"));
-        let mut args = vec![
-            "train",
-            data_s,
-            "--target",
-            target,
-            "--model",
-            kind,
-            "--recipe",
-            recipe.to_str().unwrap(),
-            "--save-model",
-            model.to_str().unwrap(),
-        ];
-        for c in ["customer_id", "churned", "spend_next_90d", "responded"] {
-            if c != target {
-                args.extend(["--ignore", c]);
-            }
-        }
-        args.extend(params);
-        let o = run(&args);
-        assert!(o.status.success(), "{kind}: {}", stderr(&o));
+        common::train_sample_model(data_s, kind, target, &recipe, params, &model);
         let file = model.with_extension("onnx");
         let o = run(&[
             "export-model",
@@ -114,18 +80,11 @@ fn onnxruntime_scores_our_exported_models_as_the_app_does() {
         assert!(o.status.success(), "{kind}: {}", stderr(&o));
 
         let saved = SavedModel::load(&model).unwrap();
-        let clean = saved.recipe.transform(&table).unwrap();
-        let x = saved.features.unscaled_matrix(&clean).unwrap();
-        assert!(x.iter().any(|v| v.is_nan()), "missing ages reach the model");
-        let mut csv = saved.features.names.join(",");
-        csv.push('\n');
-        for row in x.rows() {
-            let cells: Vec<String> = row.iter().map(|v| format!("{v:?}")).collect();
-            csv.push_str(&cells.join(","));
-            csv.push('\n');
-        }
         let features = model.with_extension("features.csv");
-        std::fs::write(&features, csv).unwrap();
+        assert!(
+            common::write_unscaled_features(&saved, &table, &features),
+            "missing ages reach the model"
+        );
         let out = model.with_extension("ort");
         let o = Command::new(&python)
             .arg(&script)

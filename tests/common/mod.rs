@@ -41,3 +41,79 @@ pub fn run(args: &[&str]) -> Output {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// The Python to check against: `MW_PYTHON` (as .ci/run sets it; then it must have `modules`,
+/// comma-separated), else `python3` if it has them; `None`, with a note, when the check may be
+/// skipped.
+pub fn python_with(modules: &str) -> Option<String> {
+    let (python, required) = match std::env::var("MW_PYTHON") {
+        Ok(p) => (p, true),
+        Err(_) => ("python3".to_owned(), false),
+    };
+    let has = Command::new(&python)
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has {
+        assert!(!required, "MW_PYTHON has no {modules}");
+        eprintln!("note: skipped ({python} has no {modules})");
+        return None;
+    }
+    Some(python)
+}
+
+/// Trains `kind` for `target` on the sample customers in `data` with `recipe`, the other
+/// outcomes and the id left out, and saves it to `model`.
+pub fn train_sample_model(
+    data: &str,
+    kind: &str,
+    target: &str,
+    recipe: &std::path::Path,
+    params: &[&str],
+    model: &std::path::Path,
+) {
+    let mut args = vec![
+        "train",
+        data,
+        "--target",
+        target,
+        "--model",
+        kind,
+        "--recipe",
+        recipe.to_str().expect("a UTF-8 path"),
+        "--save-model",
+        model.to_str().expect("a UTF-8 path"),
+    ];
+    for c in ["customer_id", "churned", "spend_next_90d", "responded"] {
+        if c != target {
+            args.extend(["--ignore", c]);
+        }
+    }
+    args.extend(params);
+    let o = run(&args);
+    assert!(o.status.success(), "{kind}: {}", stderr(&o));
+}
+
+/// Writes what another engine's copy of `saved` reads for the rows of `table` — the
+/// recipe-applied, unscaled features, missing values as NaN — as a CSV with the feature names
+/// as its header; returns whether any value is missing.
+pub fn write_unscaled_features(
+    saved: &workbench_core::ml::saved::SavedModel,
+    table: &polars::prelude::DataFrame,
+    path: &std::path::Path,
+) -> bool {
+    let clean = saved.recipe.transform(table).expect("the recipe replays");
+    let x = saved
+        .features
+        .unscaled_matrix(&clean)
+        .expect("the features are made");
+    let mut csv = saved.features.names.join(",");
+    csv.push('\n');
+    for row in x.rows() {
+        let cells: Vec<String> = row.iter().map(|v| format!("{v:?}")).collect();
+        csv.push_str(&cells.join(","));
+        csv.push('\n');
+    }
+    std::fs::write(path, csv).expect("the features are written");
+    x.iter().any(|v| v.is_nan())
+}
