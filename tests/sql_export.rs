@@ -152,7 +152,7 @@ fn exported_sql_scores_every_row_as_the_app_does_in_every_engine() {
     )
     .unwrap();
     // (model, target — none for segments —, settings)
-    let models: [(&str, &str, &[&str]); 8] = [
+    let models: [(&str, &str, &[&str]); 9] = [
         ("boosting", "responded", &["--param", "rounds=60"]),
         ("logistic", "responded", &[]),
         ("forest", "responded", &["--param", "trees=15"]),
@@ -161,6 +161,7 @@ fn exported_sql_scores_every_row_as_the_app_does_in_every_engine() {
         ("boosting", "spend_next_90d", &["--param", "rounds=30"]),
         ("kmeans", "", &["--k", "5"]),
         ("naive-bayes", "responded", &[]),
+        ("gmm", "", &["--k", "4"]),
     ];
     for (i, (kind, target, params)) in models.iter().enumerate() {
         let model = path(dir.path(), &format!("m{i}.json"));

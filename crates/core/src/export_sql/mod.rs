@@ -167,6 +167,19 @@ impl Dialect {
         }
     }
 
+    /// `EXP(x)`. PostgreSQL raises an error where the result underflows (below e^−708.4) or
+    /// overflows (past e^709.78) rather than giving 0 or infinity, so there those ends are
+    /// written out: 0 instead of a subnormal number (a score moves by < 1e-300; a segment's
+    /// probability that small never decides the likeliest) and infinity as the app gets it.
+    fn exp(self, x: &str) -> String {
+        match self {
+            Self::Postgres => format!(
+                "CASE WHEN {x} < -7.08e2 THEN 0e0::float8 WHEN {x} > 7.0978e2 THEN 'Infinity'::float8 ELSE EXP({x}) END"
+            ),
+            _ => format!("EXP({x})"),
+        }
+    }
+
     /// The function giving the larger of two numbers.
     fn greatest(self) -> &'static str {
         match self {
@@ -536,7 +549,7 @@ fn score_expr(model: &SavedModel, d: Dialect, trees: &mut Vec<String>) -> Result
         }
         Ok(format!("({}) + {}", terms.join(" + "), d.num(intercept)?))
     };
-    let logistic = |z: String| format!("1e0 / (1e0 + EXP(-({z})))");
+    let logistic = |z: String| format!("1e0 / (1e0 + {})", d.exp(&format!("-({z})")));
     let mut add_trees = |list: &[Tree]| -> Result<usize> {
         for t in list {
             trees.push(tree_case(d, t)?);
@@ -602,7 +615,7 @@ fn naive_bayes(d: Dialect, nb: &crate::ml::models::bayes::NaiveBayes) -> Result<
         logs.push(format!("({l})"));
     }
     let top = format!("{}({}, {})", d.greatest(), logs[0], logs[1]);
-    let e = |l: &str| format!("EXP({l} - {top})");
+    let e = |l: &str| d.exp(&format!("{l} - {top}"));
     Ok(format!(
         "{} / ({} + {})",
         e(&logs[1]),
@@ -627,12 +640,13 @@ pub fn export(
         return Err(Error::InvalidInput("the table name is empty".into()));
     }
     let centroids = match &model.model {
-        TrainedModel::KMeans { centroids } => Some(centroids),
+        TrainedModel::KMeans { centroids } => Some(Segmenter::KMeans(centroids)),
+        TrainedModel::Gmm(g) => Some(Segmenter::Mixture(g)),
         _ => None,
     };
     if (model.task == Task::Segments && centroids.is_none()) || !model.labels.is_empty() {
         return Err(Error::InvalidInput(format!(
-            "{}: the SQL export covers a yes/no, an amount and k-means segments so far, not mixtures or several classes",
+            "{}: the SQL export covers a yes/no, an amount, k-means and Gaussian mixture segments so far, not several classes",
             model.kind.label()
         )));
     }
@@ -699,7 +713,10 @@ pub fn export(
     }
     sql.push_str("\n)");
     if let Some(centroids) = centroids {
-        sql.push_str(&segments_sql(d, centroids, features.len(), &passed_list)?);
+        sql.push_str(&match centroids {
+            Segmenter::KMeans(c) => segments_sql(d, c, features.len(), &passed_list)?,
+            Segmenter::Mixture(g) => mixture_sql(d, g, features.len(), &passed_list)?,
+        });
         return finish(sql, d, id);
     }
     let mut source = "mw_features";
@@ -747,6 +764,95 @@ pub fn export(
     finish(sql, d, id)
 }
 
+/// What finds segments: k-means centres or a Gaussian mixture.
+enum Segmenter<'a> {
+    KMeans(&'a [Vec<f64>]),
+    Mixture(&'a crate::ml::models::gmm::Gmm),
+}
+
+/// The segment (1-based) of the first `mw_{prefix}c` that `wins` (`<=` for the nearest,
+/// `>=` for the likeliest) against every later one: earlier ones lost to some later one.
+fn first_winner(k: usize, prefix: &str, wins: &str) -> String {
+    if k == 1 {
+        return "1".to_owned();
+    }
+    let mut case = String::from("CASE");
+    for c in 0..k - 1 {
+        let conditions: Vec<String> = (c + 1..k)
+            .map(|j| format!("mw_{prefix}{c} {wins} mw_{prefix}{j}"))
+            .collect();
+        case.push_str(&format!(
+            " WHEN {} THEN {}",
+            conditions.join(" AND "),
+            c + 1
+        ));
+    }
+    case.push_str(&format!(" ELSE {k} END"));
+    case
+}
+
+/// The last selects for a Gaussian mixture, as `Gmm::predict` computes it: each segment's
+/// ln(share × density) (its constant, less half the precision-weighted squared distance summed
+/// in the features' order), each one's probability (the largest subtracted before `EXP`, then
+/// divided by their sum), and the first likeliest segment.
+fn mixture_sql(
+    d: Dialect,
+    g: &crate::ml::models::gmm::Gmm,
+    features: usize,
+    passed: &str,
+) -> Result<String> {
+    let k = g.weights.len();
+    let compiled = g.sql_parts();
+    if k == 0
+        || compiled.len() != k
+        || compiled
+            .iter()
+            .any(|(_, m, q)| m.len() != features || q.len() != features)
+    {
+        return Err(Error::Model(
+            "the mixture's segments do not match its features".into(),
+        ));
+    }
+    let mut logs = Vec::with_capacity(k);
+    for (c, (constant, means, precision)) in compiled.iter().enumerate() {
+        let mut terms = Vec::with_capacity(features);
+        for (j, (m, q)) in means.iter().zip(precision).enumerate() {
+            let (f, m, q) = (feature_name(j), d.num(*m)?, d.num(*q)?);
+            terms.push(format!("({f} - {m}) * ({f} - {m}) * {q}"));
+        }
+        if terms.is_empty() {
+            terms.push("0e0".into());
+        }
+        logs.push(format!(
+            "{} - 5e-1 * ({}) AS mw_l{c}",
+            d.num(*constant)?,
+            terms.join(" + ")
+        ));
+    }
+    let all: Vec<String> = (0..k).map(|c| format!("mw_l{c}")).collect();
+    let top = if k == 1 {
+        "mw_l0".to_owned()
+    } else {
+        format!("{}({})", d.greatest(), all.join(", "))
+    };
+    let exps: Vec<String> = (0..k)
+        .map(|c| format!("{} AS mw_e{c}", d.exp(&format!("mw_l{c} - {top}"))))
+        .collect();
+    let sum: Vec<String> = (0..k).map(|c| format!("mw_e{c}")).collect();
+    let probs: Vec<String> = (0..k)
+        .map(|c| format!("mw_e{c} / ({}) AS mw_p{c}", sum.join(" + ")))
+        .collect();
+    let m = d.materialized();
+    Ok(format!(
+        ",\nmw_logs AS {m}(\n  SELECT {passed}{}\n  FROM mw_features\n),\nmw_exps AS {m}(\n  SELECT {passed}{}\n  FROM mw_logs\n),\nmw_scored AS {m}(\n  SELECT {passed}{}\n  FROM mw_exps\n)\nSELECT {passed}{} AS {}\nFROM mw_scored",
+        logs.join(",\n    "),
+        exps.join(",\n    "),
+        probs.join(",\n    "),
+        first_winner(k, "p", ">="),
+        d.ident(SEGMENT)
+    ))
+}
+
 /// The last select over `mw_scored` for k-means: each centre's squared distance (summed in
 /// the app's order), then the first nearest centre as `segment` (1-based), as
 /// `kmeans::assign` picks it.
@@ -773,22 +879,7 @@ fn segments_sql(
     }
     // Centre c wins when it is no farther than every later one and (having got this far)
     // strictly nearer than every earlier one: the first of equally near centres.
-    let segment = if k == 1 {
-        "1".to_owned()
-    } else {
-        let mut case = String::from("CASE");
-        for c in 0..k - 1 {
-            let conditions: Vec<String> =
-                (c + 1..k).map(|j| format!("mw_d{c} <= mw_d{j}")).collect();
-            case.push_str(&format!(
-                " WHEN {} THEN {}",
-                conditions.join(" AND "),
-                c + 1
-            ));
-        }
-        case.push_str(&format!(" ELSE {k} END"));
-        case
-    };
+    let segment = first_winner(k, "d", "<=");
     Ok(format!(
         ",\nmw_scored AS {}(\n  SELECT {passed}{}\n  FROM mw_features\n)\nSELECT {passed}{segment} AS {}\nFROM mw_scored",
         d.materialized(),

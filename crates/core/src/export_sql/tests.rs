@@ -73,7 +73,7 @@ pub(crate) fn table(n: usize) -> DataFrame {
 
 pub(crate) fn trained(kind: ModelKind, recipe: &str) -> SavedModel {
     let df = table(400);
-    let segments = kind == ModelKind::KMeans;
+    let segments = matches!(kind, ModelKind::KMeans | ModelKind::Gmm);
     let settings = ModelSettings {
         target: (!segments).then(|| "bought".into()),
         ignore: if segments {
@@ -116,16 +116,17 @@ fn every_dialect_parses_for_each_model_kind() {
         ModelKind::Boosting,
         ModelKind::KMeans,
         ModelKind::NaiveBayes,
+        ModelKind::Gmm,
     ] {
         let model = trained(kind, RECIPE);
         for d in Dialect::ALL {
             let out = export(&model, d, "crm.customers", Some("id")).unwrap();
             parses(d, &out.sql);
             assert!(out.warnings.is_empty());
-            assert!(out.sql.contains(if kind == ModelKind::KMeans {
-                "mw_d0"
-            } else {
-                "mw_score"
+            assert!(out.sql.contains(match kind {
+                ModelKind::KMeans => "mw_d0",
+                ModelKind::Gmm => "mw_p0",
+                _ => "mw_score",
             }));
         }
     }

@@ -163,6 +163,25 @@ impl Gmm {
         }
     }
 
+    /// Per segment, what scoring computes with (for the SQL export): ln(share) − ½ Σ ln(2π
+    /// variance), the centre, and 1 / variance — the very numbers of the E-step.
+    pub(crate) fn sql_parts(&self) -> Vec<(f64, Vec<f64>, Vec<f64>)> {
+        let c = self.compile();
+        if c.p == 0 {
+            return c
+                .constant
+                .iter()
+                .map(|&k| (k, Vec::new(), Vec::new()))
+                .collect();
+        }
+        c.constant
+            .iter()
+            .zip(c.means.chunks(c.p))
+            .zip(c.precision.chunks(c.p))
+            .map(|((&k, m), q)| (k, m.to_vec(), q.to_vec()))
+            .collect()
+    }
+
     /// Each row's probability of belonging to each segment, rows × k.
     pub fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         self.check(x.ncols())?;
