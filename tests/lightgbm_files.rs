@@ -246,3 +246,200 @@ fn models_trained_by_lightgbm_score_in_the_app_as_lightgbm_predicts() {
     assert!(e.contains("bad.txt") && e.contains("line "), "{e}");
     assert!(!d.join("bad.json").exists());
 }
+
+/// A table read by the app (data.csv written by run_lgb.py).
+fn table(path: &Path) -> polars::prelude::DataFrame {
+    load_path(
+        path,
+        &LoadOptions::default(),
+        &mut |_, _| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap()
+}
+
+#[test]
+fn models_trained_by_lightgbm_are_measured_on_the_table_like_our_own() {
+    use workbench_core::jobs::RunControl;
+    use workbench_core::ml::metrics::{self, Metrics};
+    use workbench_core::train::{self, Detail, EvaluatedOn};
+
+    let Some(python) = common::python_with("lightgbm, numpy") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = Command::new(&python)
+        .arg(script())
+        .args(["train", d.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let df = table(&d.join("data.csv"));
+    let pred = |kind: &str| rows_of(&d.join(format!("{kind}.pred")));
+    let assess = |kind: &str, target: &str| {
+        let saved =
+            workbench_core::lightgbm::import(&d.join(format!("{kind}.txt")), Some(target)).unwrap();
+        train::assess(
+            &df,
+            saved,
+            Detail::Metrics,
+            &mut |_| true,
+            &RunControl::default(),
+        )
+        .unwrap()
+    };
+
+    // Yes/no: LightGBM's 1 is the table's "yes"; the metrics are those of LightGBM's own
+    // predictions against the table's answers, on all 4,000 rows.
+    let o = assess("binary", "responded");
+    assert_eq!(o.evaluated_on, EvaluatedOn::AllRows);
+    assert_eq!((o.train_rows, o.holdout_rows), (0, 4000));
+    assert!(
+        o.notes.iter().any(|n| n.contains("read as 'yes'")),
+        "{:?}",
+        o.notes
+    );
+    let yes: Vec<bool> = df
+        .column("responded")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v == Some("yes"))
+        .collect();
+    let theirs: Vec<f64> = pred("binary").iter().map(|r| r[0]).collect();
+    let Metrics::Classification(m) = &o.metrics else {
+        panic!("{:?}", o.metrics)
+    };
+    assert_eq!(*m, metrics::classification(&theirs, &yes, 0.5));
+    assert!(m.auc > 0.8, "AUC {}", m.auc);
+    assert_eq!(o.model.classes.as_ref().unwrap().positive, "yes");
+    let predicted = o.predictions.column("prediction").unwrap().str().unwrap();
+    assert!(
+        predicted
+            .iter()
+            .all(|p| p == Some("yes") || p == Some("no"))
+    );
+
+    // An amount.
+    let o = assess("regression", "amount");
+    let amount: Vec<f64> = df
+        .column("amount")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    let theirs: Vec<f64> = pred("regression").iter().map(|r| r[0]).collect();
+    assert_eq!(
+        o.metrics,
+        Metrics::Regression(metrics::regression(&theirs, &amount))
+    );
+
+    // Several classes: LightGBM's class k is the table's tier k.
+    let o = assess("multiclass", "tier");
+    assert_eq!(o.model.labels, ["0", "1", "2"]);
+    let tier: Vec<usize> = df
+        .column("tier")
+        .unwrap()
+        .cast(&polars::prelude::DataType::Int64)
+        .unwrap()
+        .i64()
+        .unwrap()
+        .into_no_null_iter()
+        .map(|v| v as usize)
+        .collect();
+    let probs: Vec<f64> = pred("multiclass").into_iter().flatten().collect();
+    let Metrics::Multiclass(m) = &o.metrics else {
+        panic!("{:?}", o.metrics)
+    };
+    let expected = metrics::multiclass(&probs, &tier, &o.model.labels);
+    assert!((m.accuracy - expected.accuracy).abs() < 1e-12);
+    assert!((m.log_loss - expected.log_loss).abs() < 1e-12);
+
+    // A target the file can't answer: one clear line.
+    let saved = workbench_core::lightgbm::import(&d.join("binary.txt"), Some("amount")).unwrap();
+    let e = train::assess(
+        &df,
+        saved,
+        Detail::Metrics,
+        &mut |_| true,
+        &RunControl::default(),
+    )
+    .err()
+    .unwrap()
+    .one_line();
+    assert!(e.contains("classification") || e.contains("yes/no"), "{e}");
+}
+
+#[test]
+fn the_app_opens_a_lightgbm_model_and_shows_it_like_its_own() {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+    use marketing_workbench::ui::app::{DataCommand, ModelCommand, RunStatus, TrainCommand};
+    use marketing_workbench::ui::{App, Startup};
+    use workbench_core::ml::metrics::Metrics;
+    use workbench_core::train::EvaluatedOn;
+
+    let Some(python) = common::python_with("lightgbm, numpy") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = Command::new(&python)
+        .arg(script())
+        .args(["train", d.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(|cc| App::new(cc, Startup::Empty));
+    h.state_mut()
+        .push(DataCommand::OpenPath(d.join("data.csv")));
+    common::step_until(&mut h, "the table to load", |a| {
+        a.state.dataset.is_some() && a.state.cleaned.is_some()
+    });
+    h.get_by_label("3  Model").click();
+    h.run_steps(2);
+    h.state_mut()
+        .push(ModelCommand::SetTarget(Some("responded".to_owned())));
+    h.run_steps(2);
+    h.get_by_label("Use a model trained elsewhere").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Open a LightGBM model…").is_some());
+    h.state_mut()
+        .push(TrainCommand::Import(d.join("binary.txt")));
+    common::step_until(&mut h, "the model to be measured", |a| {
+        !a.is_training() && a.state.training.is_some()
+    });
+    let run = h.state().state.training.as_ref().unwrap();
+    if let RunStatus::Failed(why) = &run.status {
+        panic!("import failed: {why}");
+    }
+    let o = run.outcome().unwrap();
+    assert_eq!(o.evaluated_on, EvaluatedOn::AllRows);
+    assert_eq!(o.model.kind, workbench_core::ml::ModelKind::Boosting);
+    let Metrics::Classification(m) = &o.metrics else {
+        panic!("{:?}", o.metrics)
+    };
+    assert!(m.auc > 0.8, "AUC {}", m.auc);
+    // Shown in the app as a model like its own: what it is, its predictions and what drives it.
+    assert!(o.insights.is_some());
+    h.run_steps(2);
+    assert!(
+        h.query_all_by_label_contains("no training curve here")
+            .count()
+            > 0
+    );
+    h.get_by_label("See the predictions").click();
+    h.run_steps(3);
+    assert!(
+        h.query_all_by_label_contains("A model trained elsewhere, measured on all 4,000")
+            .count()
+            > 0
+    );
+    assert!(h.state().notifications.errors().is_empty());
+}

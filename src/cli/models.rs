@@ -398,6 +398,7 @@ fn train_uplift(
     let on = match outcome.evaluated_on {
         train::EvaluatedOn::Holdout => format!("on {} held-out rows", outcome.holdout_rows),
         train::EvaluatedOn::Training => format!("on the {} training rows", outcome.train_rows),
+        train::EvaluatedOn::AllRows => format!("on all {} rows", outcome.holdout_rows),
     };
     let learner = outcome
         .model
@@ -423,6 +424,7 @@ pub fn summary(o: &train::TrainOutcome) -> String {
     let on = match o.evaluated_on {
         train::EvaluatedOn::Holdout => format!("on {} held-out rows", o.holdout_rows),
         train::EvaluatedOn::Training => format!("on the {} training rows", o.train_rows),
+        train::EvaluatedOn::AllRows => format!("on all {} rows", o.holdout_rows),
     };
     let what = match &o.metrics {
         Metrics::Classification(m) => format!(

@@ -130,6 +130,10 @@ pub enum TrainCommand {
     StopSearch,
     /// Copy the search's best settings into the model settings.
     UseSearchBest,
+    /// Show the open dialog for a LightGBM model trained elsewhere.
+    ImportDialog,
+    /// Read this LightGBM model and measure it on the data, as a run of its own.
+    Import(PathBuf),
 }
 
 /// Writing results out, and the scored-customer table.

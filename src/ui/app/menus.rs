@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use workbench_core::project::DataSource;
 
 use super::App;
-use super::commands::{Command, DataCommand, ExportCommand, ProjectCommand, RecipeCommand};
+use super::commands::{
+    Command, DataCommand, ExportCommand, ProjectCommand, RecipeCommand, TrainCommand,
+};
 use crate::ui::format;
 
 impl App {
@@ -20,7 +22,12 @@ impl App {
                 .collect()
         });
         if let Some(p) = dropped.into_iter().next() {
-            self.push(DataCommand::OpenPath(p));
+            // A LightGBM model dropped onto open data is measured on it; any other file opens.
+            if self.state.dataset.is_some() && workbench_core::lightgbm::looks_like_model(&p) {
+                self.push(TrainCommand::Import(p));
+            } else {
+                self.push(DataCommand::OpenPath(p));
+            }
         }
         if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::O)) {
             self.push(DataCommand::OpenFileDialog);

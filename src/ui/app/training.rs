@@ -2,6 +2,7 @@
 //! leaderboard of finished runs, and the settings search — each started on a worker and read
 //! back one frame at a time.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use workbench_core::error::Error;
@@ -11,9 +12,10 @@ use workbench_core::ml::models::{ModelKind, StepReport};
 use workbench_core::ml::saved::scored_first;
 use workbench_core::ml::segments::KPoint;
 use workbench_core::train::search::{self, Candidate, SearchEvent, SearchOutcome};
-use workbench_core::train::{CurveInfo, Phase, TrainEvent, TrainOutcome, worker};
+use workbench_core::train::{CurveInfo, Phase, TrainEvent, TrainJob, TrainOutcome, worker};
 
 use super::commands::TrainCommand;
+use super::dialogs::FileChoice;
 use super::{App, WorkflowStep};
 
 /// Folds the settings search uses.
@@ -175,6 +177,16 @@ impl App {
             TrainCommand::CancelSearch => self.jobs.search.cancel(),
             TrainCommand::StopSearch => self.jobs.search.stop(),
             TrainCommand::UseSearchBest => self.use_search_best(),
+            TrainCommand::ImportDialog => self.file_dialog(
+                "model",
+                FileChoice::open(
+                    "Open a LightGBM model",
+                    "LightGBM text model",
+                    vec!["txt", "model"],
+                ),
+                |p| TrainCommand::Import(p).into(),
+            ),
+            TrainCommand::Import(path) => self.import_model(path),
         }
     }
 
@@ -230,13 +242,44 @@ impl App {
             self.notifications.error("Open a data file first");
             return;
         };
-        match worker::spawn(
+        let job = worker::spawn(
             ds.frame.clone(),
             self.state.recipe.clone(),
             settings.clone(),
             crate::ui::INSIGHT_SIZES,
             self.waker.clone(),
-        ) {
+        );
+        self.watch_run(job, settings);
+    }
+
+    /// Reads a LightGBM model trained elsewhere as predicting the Model step's target, and
+    /// measures it on the raw table (its features are the file's columns, not the recipe's).
+    fn import_model(&mut self, path: PathBuf) {
+        if self.jobs.train.is_busy() {
+            self.notifications
+                .info("A model is already training: cancel it first");
+            return;
+        }
+        let Some(ds) = &self.state.dataset else {
+            self.notifications.error("Open a data file first");
+            return;
+        };
+        let settings = self.state.settings.clone();
+        let job = worker::spawn_import(
+            ds.frame.clone(),
+            path,
+            (settings.target.clone(), settings.positive.clone()),
+            crate::ui::INSIGHT_SIZES,
+            self.waker.clone(),
+        );
+        self.state.queue.clear();
+        self.watch_run(job, settings);
+    }
+
+    /// Makes a started run the one Train watches (the finished one before it goes to the
+    /// leaderboard).
+    fn watch_run(&mut self, job: workbench_core::error::Result<TrainJob>, settings: ModelSettings) {
+        match job {
             Ok(job) => {
                 self.jobs.train.set(job);
                 // The finished run being watched goes to the leaderboard.

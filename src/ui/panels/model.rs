@@ -244,6 +244,8 @@ pub fn model_panel_ui(
             if task != Task::Segments {
                 ui.add_space(6.0);
                 search_ui(ui, state_search, settings, searching, training, cmds);
+                ui.add_space(6.0);
+                trained_elsewhere_ui(ui, settings, training, cmds);
             }
         }
     });
@@ -370,6 +372,30 @@ fn compare_ui(
             let label = format!("Train {} models", chosen.len());
             if ui.add_enabled(!training && !chosen.is_empty(), egui::Button::new(label)).clicked() {
                 cmds.push(TrainCommand::Compare(chosen).into());
+            }
+        });
+}
+
+/// "Use a model trained elsewhere": a LightGBM model (say, trained on every customer on a
+/// cluster) read as predicting the chosen target, measured on this table as a run of its own.
+fn trained_elsewhere_ui(
+    ui: &mut egui::Ui,
+    settings: &ModelSettings,
+    training: bool,
+    cmds: &mut Vec<Command>,
+) {
+    egui::CollapsingHeader::new("Use a model trained elsewhere")
+        .default_open(false)
+        .show(ui, |ui| {
+            ui.weak(format!(
+                "Open a LightGBM text model (LightGBM's model.txt, for instance trained on every customer with LightGBM on Spark) that predicts {}. It is measured on every customer of this table with a target and then shown, explained, exported and scored like a model trained here. Its features are the table's columns of the same names, as they are (this app's cleaning steps are not applied).",
+                settings.target.as_deref().map_or("the target".to_owned(), |t| format!("'{t}'"))
+            ));
+            if ui
+                .add_enabled(!training, egui::Button::new("Open a LightGBM model…"))
+                .clicked()
+            {
+                cmds.push(TrainCommand::ImportDialog.into());
             }
         });
 }

@@ -7,7 +7,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use crate::ui::app::{AppState, Command, RunStatus, TrainCommand, TrainingRun, WorkflowStep};
 use crate::ui::format;
-use workbench_core::train::Phase;
+use workbench_core::train::{EvaluatedOn, Phase};
 
 pub fn train_panel_ui(ui: &mut egui::Ui, state: &AppState, running: bool, cmds: &mut Vec<Command>) {
     let Some(run) = &state.training else {
@@ -125,12 +125,20 @@ fn progress_ui(
         RunStatus::Running => {}
         RunStatus::Done(o) => {
             ui.horizontal(|ui| {
-                ui.label(format!(
-                    "Done in {} ({} to fit) after {} {unit}.",
-                    format::seconds(o.elapsed_secs),
-                    format::seconds(o.fit_secs),
-                    o.curve.len()
-                ));
+                ui.label(if o.evaluated_on == EvaluatedOn::AllRows {
+                    format!(
+                        "Read and measured on {} customers in {}.",
+                        format::count(o.holdout_rows),
+                        format::seconds(o.elapsed_secs)
+                    )
+                } else {
+                    format!(
+                        "Done in {} ({} to fit) after {} {unit}.",
+                        format::seconds(o.elapsed_secs),
+                        format::seconds(o.fit_secs),
+                        o.curve.len()
+                    )
+                });
                 if ui.button("See the predictions").clicked() {
                     cmds.push(Command::SelectStep(WorkflowStep::Predictions));
                 }
@@ -159,6 +167,11 @@ fn curves_ui(ui: &mut egui::Ui, run: &TrainingRun) {
         ui.weak("Preparing the data…");
         return;
     };
+    if run.total_steps == 0 && run.curve.is_empty() {
+        // A model trained elsewhere: nothing was fitted here.
+        ui.weak("A model trained elsewhere: no training curve here. Its numbers, measured on every customer of this table with a target, are in Predictions.");
+        return;
+    }
     let train: Vec<[f64; 2]> = run
         .curve
         .iter()
@@ -318,13 +331,21 @@ fn leaderboard_ui(ui: &mut egui::Ui, state: &AppState, running: bool, cmds: &mut
             let Some(o) = row.run.outcome() else { continue };
             let (name, value, _) = o.metrics.headline();
             ui.label(format!("{}.", rank + 1));
-            let label = o.model.kind.label();
+            let label = if o.evaluated_on == EvaluatedOn::AllRows {
+                format!("{} (LightGBM file)", o.model.kind.label())
+            } else {
+                o.model.kind.label().to_owned()
+            };
             if row.index.is_none() {
                 ui.strong(format!("{label} (shown)"));
             } else {
                 ui.label(label);
             }
-            ui.label(format!("{name} {}", format::number(value)));
+            ui.label(format!(
+                "{name} {}{}",
+                format::number(value),
+                if o.evaluated_on == EvaluatedOn::AllRows { " (all rows)" } else { "" }
+            ));
             ui.label(o.cv.as_ref().and_then(|c| c.headline()).map_or("–".to_owned(), |(_, m, s)| {
                 format!("{} ± {}", format::number(m), format::number(s))
             }));

@@ -6,8 +6,9 @@
       raw score, each as repr() (shortest round trip). Multiclass: the class probabilities.
   run_lgb.py train DIR
       Trains LightGBM (binary, regression, multiclass; 4 inputs with missing values) on
-      generated customers, and writes DIR/data.csv (empty cells for missing), DIR/<kind>.txt
-      (the model) and DIR/<kind>.pred (LightGBM's predictions, one row per line).
+      generated customers, and writes DIR/data.csv (empty cells for missing; with the targets
+      as the app reads them: responded yes/no, amount, tier 0/1/2), DIR/<kind>.txt (the model)
+      and DIR/<kind>.pred (LightGBM's predictions, one row per line).
 """
 
 import sys
@@ -43,10 +44,11 @@ def train(out_dir):
     klass = np.digitize(signal, [-0.7, 0.7])
     names = ["recency", "spend", "visits", "tenure"]
     with open(f"{out_dir}/data.csv", "w") as f:
-        f.write("customer_id," + ",".join(names) + "\n")
+        f.write("customer_id," + ",".join(names) + ",responded,amount,tier\n")
         for i in range(n):
             cells = ["" if np.isnan(v) else repr(float(v)) for v in x[i]]
-            f.write(f"C{i:05}," + ",".join(cells) + "\n")
+            targets = ["yes" if yes[i] else "no", repr(float(amount[i])), str(klass[i])]
+            f.write(f"C{i:05}," + ",".join(cells + targets) + "\n")
     models = {
         "binary": ({"objective": "binary"}, yes),
         "regression": ({"objective": "regression"}, amount),

@@ -427,6 +427,18 @@ pub fn import(path: &Path, target: Option<&str>) -> Result<SavedModel> {
     })
 }
 
+/// Whether the file at `path` starts as a LightGBM text model does (its first line is `tree`):
+/// reads 6 bytes, so a dropped file can be told from a table cheaply.
+pub fn looks_like_model(path: &Path) -> bool {
+    use std::io::Read as _;
+    let mut head = [0u8; 6];
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let n = f.read(&mut head).unwrap_or(0);
+    head[..n].starts_with(b"tree\n") || head[..n].starts_with(b"tree\r\n")
+}
+
 /// A `key=value` line of the file, with its line number.
 struct Field<'a> {
     line: usize,

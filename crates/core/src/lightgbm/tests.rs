@@ -162,3 +162,16 @@ fn missing_values_go_where_lightgbm_sends_them() {
     let read: SavedModel = serde_json::from_str(&json).unwrap();
     assert!(matches!(read.features.inputs[0].encoding, Encoding::Number { fill } if fill.is_nan()));
 }
+
+#[test]
+fn a_dropped_model_file_is_told_from_a_table_by_its_first_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained(ModelKind::Tree, RECIPE);
+    let file = dir.path().join("model.txt");
+    std::fs::write(&file, export(&model).unwrap().text).unwrap();
+    assert!(looks_like_model(&file));
+    let table = dir.path().join("customers.txt");
+    std::fs::write(&table, "tree\tcount\noak\t3\n").unwrap();
+    assert!(!looks_like_model(&table));
+    assert!(!looks_like_model(&dir.path().join("missing.txt")));
+}

@@ -25,6 +25,9 @@ pub enum EvaluatedOn {
     Holdout,
     /// The training rows themselves (holdout 0): optimistic.
     Training,
+    /// Every row with a target, by a model trained elsewhere (an imported LightGBM model):
+    /// honest only if none of these rows were among the ones it was trained on.
+    AllRows,
 }
 
 /// The evaluated rows, scored and measured.
@@ -77,20 +80,7 @@ pub fn evaluate(
             h,
         ),
     };
-    // Scored through the very function `score` uses, so a saved model reproduces these rows.
-    let Scored {
-        frame: predictions,
-        unseen_categories,
-        ..
-    } = saved.score(&raw)?;
-    let scores: Vec<f64> = f64_values(
-        predictions
-            .column(SCORE)
-            .or_else(|_| predictions.column(SEGMENT))?,
-    )?
-    .into_iter()
-    .map(|v| v.unwrap_or(f64::NAN))
-    .collect();
+    let (predictions, scores, unseen_categories) = scored(saved, &raw)?;
     let metrics = metrics_of(
         question,
         &saved.model,
@@ -109,6 +99,59 @@ pub fn evaluate(
         words,
         unseen_categories,
     })
+}
+
+/// Scores and measures every row of `raw` (rows of the table with its hidden row number, each
+/// with a target, whose truth is `truth`) with `saved`, encoded through the model's own recipe
+/// and features: how a model trained elsewhere is judged on the table at hand.
+pub fn evaluate_all(
+    saved: &SavedModel,
+    question: &Question,
+    raw: DataFrame,
+    truth: Vec<f64>,
+    seed: u64,
+) -> Result<Evaluation> {
+    let (predictions, scores, unseen_categories) = scored(saved, &raw)?;
+    let clean = saved.recipe.transform(&raw)?;
+    if clean.height() != raw.height() {
+        return Err(Error::InvalidInput(format!(
+            "the model's recipe filters out {} of the {} rows: it can't be measured row by row",
+            raw.height() - clean.height(),
+            raw.height()
+        )));
+    }
+    let m = saved.features.matrix(&clean)?;
+    let metrics = metrics_of(question, &saved.model, m.rows(), &truth, seed)?;
+    Ok(Evaluation {
+        evaluated_on: EvaluatedOn::AllRows,
+        metrics,
+        predictions,
+        scores,
+        truth,
+        clean,
+        x: m.x,
+        words: m.words,
+        unseen_categories,
+    })
+}
+
+/// `raw` scored through the very function `score` uses (so a saved model reproduces these
+/// rows), each row's score (or segment number), and the category values it had not seen.
+fn scored(saved: &SavedModel, raw: &DataFrame) -> Result<(DataFrame, Vec<f64>, usize)> {
+    let Scored {
+        frame: predictions,
+        unseen_categories,
+        ..
+    } = saved.score(raw)?;
+    let scores: Vec<f64> = f64_values(
+        predictions
+            .column(SCORE)
+            .or_else(|_| predictions.column(SEGMENT))?,
+    )?
+    .into_iter()
+    .map(|v| v.unwrap_or(f64::NAN))
+    .collect();
+    Ok((predictions, scores, unseen_categories))
 }
 
 /// The metrics of `model` on the rows `x` whose truth is `truth`, as the question asks for.

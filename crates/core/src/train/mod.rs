@@ -5,6 +5,7 @@
 //! per question). The CLI and the app run the same pipeline; the worker (`worker.rs`) runs it off
 //! the UI thread with progress events, Cancel and "Stop and keep best". Never the UI.
 
+pub mod assess;
 pub mod cv;
 pub mod evaluate;
 pub mod fit;
@@ -26,6 +27,7 @@ use crate::ml::models::{StepReport, TrainData};
 use crate::ml::saved::SavedModel;
 use crate::ml::segments::KPoint;
 use crate::ml::{ModelSettings, Task};
+pub use assess::assess;
 pub use cv::CrossValidation;
 pub use evaluate::EvaluatedOn;
 pub use insights::{Insights, Sizes};

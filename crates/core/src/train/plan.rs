@@ -54,7 +54,7 @@ pub struct Prepared {
     pub notes: Vec<String>,
 }
 
-fn take_rows(df: &DataFrame, rows: &[usize]) -> Result<DataFrame> {
+pub(super) fn take_rows(df: &DataFrame, rows: &[usize]) -> Result<DataFrame> {
     let idx = IdxCa::from_vec("row".into(), rows.iter().map(|&i| i as IdxSize).collect());
     Ok(df.take(&idx)?)
 }

@@ -3,7 +3,9 @@
 
 use polars::prelude::DataFrame;
 
-use super::{Detail, Sizes, TrainEvent, run};
+use std::path::PathBuf;
+
+use super::{Detail, Sizes, TrainEvent, assess, run};
 use crate::data::recipe::Recipe;
 use crate::error::Result;
 use crate::jobs::{Job, OnDrop, Waker, catch_panic};
@@ -39,6 +41,40 @@ pub fn spawn(
                 )
             });
             // A failed send means the app dropped the job: nobody is left to tell.
+            ctx.send(TrainEvent::Finished(result.map(Box::new)));
+        },
+    )
+}
+
+/// Reads the LightGBM model at `path` as predicting `target` (a yes/no file's class 1 read as
+/// `positive` when given) and measures it on every row of `raw` with a target ([`assess`]), on
+/// a thread named `import:lightgbm`, with the events of a training run that has no steps.
+pub fn spawn_import(
+    raw: DataFrame,
+    path: PathBuf,
+    (target, positive): (Option<String>, Option<String>),
+    sizes: Sizes,
+    waker: Waker,
+) -> Result<TrainJob> {
+    Job::start(
+        "import:lightgbm".to_owned(),
+        "Reading a LightGBM model".to_owned(),
+        OnDrop::CancelAndJoin,
+        waker,
+        move |ctx| {
+            let result = catch_panic(|| {
+                let mut saved = crate::lightgbm::import(&path, target.as_deref())?;
+                if saved.classes.is_some() && positive.is_some() {
+                    saved.settings.positive = positive;
+                }
+                assess(
+                    &raw,
+                    saved,
+                    Detail::Insights(sizes),
+                    &mut |e| ctx.send(e),
+                    ctx.control(),
+                )
+            });
             ctx.send(TrainEvent::Finished(result.map(Box::new)));
         },
     )

@@ -158,6 +158,10 @@ pub fn predictions_panel_ui(
             "Measured on the {} training customers themselves (nothing held out): expect real results to be somewhat worse.",
             format::count(o.train_rows)
         ),
+        EvaluatedOn::AllRows => format!(
+            "A model trained elsewhere, measured on all {} customers with a target: if it was trained on some of them, expect real results to be somewhat worse.",
+            format::count(o.holdout_rows)
+        ),
     });
     ui.add_space(4.0);
     export_window::export_window_ui(ui, o, view, cmds);

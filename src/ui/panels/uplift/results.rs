@@ -144,6 +144,9 @@ pub fn results_ui(
         workbench_core::train::EvaluatedOn::Training => {
             "on the training customers (optimistic: nothing was held out)".to_owned()
         }
+        workbench_core::train::EvaluatedOn::AllRows => {
+            format!("on all {} customers", format::count(o.holdout_rows))
+        }
     };
     ui.horizontal_wrapped(|ui| {
         card_ui(ui, "Qini coefficient", format!("{:.3}", e.qini_auc), "The area between the model's Qini curve and the random line, over the same for the perfect curve (scikit-uplift's qini_auc_score): 0 is random, 1 perfect.");
