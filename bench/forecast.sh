@@ -26,17 +26,7 @@ WORK=${WORK:-target/bench}
 mkdir -p "$WORK"
 build_release
 
-venv=$WORK/venv-forecast
-if [[ ! -x $venv/bin/python ]]; then
-  log "creating the Python venv $venv"
-  "${PYTHON:-python3}" -m venv "$venv"
-fi
-want=$(sha256sum bench/requirements-forecast.txt | cut -d' ' -f1)
-if [[ $want != "$(cat "$venv/.requirements.sha256" 2>/dev/null || true)" ]]; then
-  log "pip install -r bench/requirements-forecast.txt"
-  "$venv/bin/python" -m pip install --quiet -r bench/requirements-forecast.txt
-  echo "$want" >"$venv/.requirements.sha256"
-fi
+venv_with forecast bench/requirements-forecast.txt
 
 data=$WORK/weekly_${SERIES}x${WEEKS}.csv
 if [[ ! -s $data ]]; then

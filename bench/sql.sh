@@ -21,17 +21,7 @@ WORK=${WORK:-target/bench}
 mkdir -p "$WORK"
 build_release --example bench_lightgbm_features
 
-venv=$WORK/venv-sql
-if [[ ! -x $venv/bin/python ]]; then
-  log "creating the Python venv $venv"
-  "${PYTHON:-python3}" -m venv "$venv"
-fi
-want=$(sha256sum tests/data/requirements.txt | cut -d' ' -f1)
-if [[ $want != "$(cat "$venv/.requirements.sha256" 2>/dev/null || true)" ]]; then
-  log "pip install -r tests/data/requirements.txt"
-  "$venv/bin/python" -m pip install --quiet -r tests/data/requirements.txt
-  echo "$want" >"$venv/.requirements.sha256"
-fi
+venv_with sql tests/data/requirements.txt
 
 if [[ -z ${PGHOST:-} ]]; then
   pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)

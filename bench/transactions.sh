@@ -19,17 +19,7 @@ WORK=${WORK:-target/bench}
 mkdir -p "$WORK"
 build_release
 
-venv=$WORK/venv-transactions
-if [[ ! -x $venv/bin/python ]]; then
-  log "creating the Python venv $venv"
-  "${PYTHON:-python3}" -m venv "$venv"
-fi
-want=$(sha256sum bench/requirements-transactions.txt | cut -d' ' -f1)
-if [[ $want != "$(cat "$venv/.requirements.sha256" 2>/dev/null || true)" ]]; then
-  log "pip install -r bench/requirements-transactions.txt"
-  "$venv/bin/python" -m pip install --quiet -r bench/requirements-transactions.txt
-  echo "$want" >"$venv/.requirements.sha256"
-fi
+venv_with transactions bench/requirements-transactions.txt
 
 master=$("$venv/bin/python" -c 'import lifetimes, os; print(os.path.join(os.path.dirname(lifetimes.__file__), "datasets", "CDNOW_master.txt"))')
 # The order generator makes about 3.3 orders per customer.

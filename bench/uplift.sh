@@ -19,17 +19,7 @@ WORK=${WORK:-target/bench}
 mkdir -p "$WORK"
 build_release
 
-venv=$WORK/venv-uplift
-if [[ ! -x $venv/bin/python ]]; then
-  log "creating the Python venv $venv"
-  "${PYTHON:-python3}" -m venv "$venv"
-fi
-want=$(sha256sum bench/requirements-uplift.txt | cut -d' ' -f1)
-if [[ $want != "$(cat "$venv/.requirements.sha256" 2>/dev/null || true)" ]]; then
-  log "pip install -r bench/requirements-uplift.txt"
-  "$venv/bin/python" -m pip install --quiet -r bench/requirements-uplift.txt
-  echo "$want" >"$venv/.requirements.sha256"
-fi
+venv_with uplift bench/requirements-uplift.txt
 
 data=$WORK/experiment_${ROWS}.csv
 if [[ ! -s $data ]]; then
