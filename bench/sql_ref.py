@@ -189,7 +189,7 @@ def main():
         f"{med['profile_pg']:.2f} s against {med['profile_csv']:.2f} s, "
         f"{med['profile_pg'] / med['profile_csv']:.2f}× (target ≤ 2.0×).",
         "",
-        "Not measured yet: Spark SQL (no local Spark run).",
+        "Spark SQL: see the `spark` section (bench/spark.sh).",
     ])
     benchmd.replace_section(HERE.parent / "BENCHMARKS.md", "sql", body)
     print(body)
