@@ -135,19 +135,21 @@ fn exported_sql_scores_every_row_as_the_app_does_in_every_engine() {
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
-    // Fill, clip, log, standardise, one-hot and a row filter (the benchmark's recipe), then a
-    // bin.
+    // A derived ratio (division by zero: missing), fill, clip, log, standardise, one-hot and a
+    // row filter (the benchmark's recipe), a bin, and the parts of a date.
     let recipe = path(dir.path(), "recipe.json");
     std::fs::write(
         &recipe,
         r#"{"steps": [
+  {"step": "derive", "name": "spend_per_visit", "left": "total_spend", "op": "divide", "right": "visits_30d"},
   {"step": "fill_missing", "column": "age", "strategy": "median", "add_flag": true},
   {"step": "clip_outliers", "column": "avg_order_value", "method": {"method": "iqr", "k": 1.5}},
   {"step": "log_transform", "column": "total_spend"},
   {"step": "standardize", "columns": ["total_spend", "avg_order_value", "visits_30d"]},
   {"step": "one_hot", "column": "region", "max_categories": 3},
   {"step": "filter_rows", "column": "tenure_months", "op": "greater_or_equal", "value": "6"},
-  {"step": "bin", "column": "email_opens", "bins": 4}
+  {"step": "bin", "column": "email_opens", "bins": 4},
+  {"step": "date_parts", "column": "signup_date"}
 ]}"#,
     )
     .unwrap();

@@ -17,7 +17,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::recipe::{FillValue, FilterOp, FittedStep, Step};
+use crate::data::recipe::{Arithmetic, FillValue, FilterOp, FittedStep, Step};
 use crate::error::{Error, Result};
 use crate::ml::features::Encoding;
 use crate::ml::models::boosting::{Boosting, Link};
@@ -377,6 +377,59 @@ fn apply_recipe(model: &SavedModel, cols: &mut Columns, filters: &mut Vec<String
                     format!("(CASE WHEN {n} > -1e0 THEN LN(1e0 + {n}) ELSE NULL END)"),
                 );
             }
+            FittedStep::DateParts {
+                column,
+                reference_day,
+                parts,
+            } => {
+                // The day number as the app takes it (the day a date-time falls on), then each
+                // part by integer arithmetic on it: the same in every dialect.
+                let e = cols.get(column)?;
+                let day = format!("FLOOR({})", d.days(&e));
+                if parts.days_since {
+                    cols.set(
+                        &format!("{column}_days_since"),
+                        format!("({} - {day})", d.num(f64::from(*reference_day))?),
+                    );
+                }
+                if parts.month {
+                    cols.set(&format!("{column}_month"), month_of_day(d, &day)?);
+                }
+                if parts.weekday {
+                    // 1970-01-01 was a Thursday (ISO weekday 4).
+                    let shifted = format!("({day} + {})", d.num(3.0)?);
+                    cols.set(
+                        &format!("{column}_weekday"),
+                        format!(
+                            "({shifted} - {seven} * FLOOR({shifted} / {seven}) + {one})",
+                            seven = d.num(7.0)?,
+                            one = d.num(1.0)?
+                        ),
+                    );
+                }
+            }
+            FittedStep::Plain {
+                step:
+                    Step::Derive {
+                        name,
+                        left,
+                        op,
+                        right,
+                    },
+            } => {
+                let (a, b) = (cols.number(left)?, cols.number(right)?);
+                // Division by zero is missing, as in the app (PostgreSQL would raise an error).
+                let e = match op {
+                    Arithmetic::Add => format!("({a} + {b})"),
+                    Arithmetic::Subtract => format!("({a} - {b})"),
+                    Arithmetic::Multiply => format!("({a} * {b})"),
+                    Arithmetic::Divide => format!(
+                        "(CASE WHEN {b} = {zero} THEN NULL ELSE {a} / {b} END)",
+                        zero = d.num(0.0)?
+                    ),
+                };
+                cols.set(name.trim(), e);
+            }
             FittedStep::Plain {
                 step: Step::DropMissingRows { columns },
             } if !columns.is_empty() => {
@@ -407,13 +460,43 @@ fn apply_recipe(model: &SavedModel, cols: &mut Columns, filters: &mut Vec<String
             }
             other => {
                 return Err(Error::InvalidInput(format!(
-                    "the recipe step '{}' has no SQL form yet: the SQL export covers filling with a number, clipping, log, standardising, min-max, bins, one-hot, dropping and renaming columns and dropping rows with missing values",
+                    "the recipe step '{}' has no SQL form yet: the SQL export covers filling with a number, clipping, log, standardising, min-max, bins, one-hot, date parts, derived columns, dropping and renaming columns, and dropping or filtering rows",
                     describe_fitted(other)
                 )));
             }
         }
     }
     Ok(())
+}
+
+/// The month (1–12) of the day number `day` (days since 1970-01-01, a whole number), by Howard
+/// Hinnant's `civil_from_days` in floor arithmetic on doubles (exact for any real date).
+fn month_of_day(d: Dialect, day: &str) -> Result<String> {
+    let n = |v: f64| d.num(v);
+    let z = format!("({day} + {})", n(719_468.0)?);
+    let era = format!("FLOOR({z} / {})", n(146_097.0)?);
+    let doe = format!("({z} - {era} * {})", n(146_097.0)?);
+    let yoe = format!(
+        "FLOOR(({doe} - FLOOR({doe} / {}) + FLOOR({doe} / {}) - FLOOR({doe} / {})) / {})",
+        n(1460.0)?,
+        n(36_524.0)?,
+        n(146_096.0)?,
+        n(365.0)?
+    );
+    let doy = format!(
+        "({doe} - ({} * {yoe} + FLOOR({yoe} / {}) - FLOOR({yoe} / {})))",
+        n(365.0)?,
+        n(4.0)?,
+        n(100.0)?
+    );
+    let mp = format!("FLOOR(({} * {doy} + {}) / {})", n(5.0)?, n(2.0)?, n(153.0)?);
+    // March-based month 0–11 to 1–12: +3, less 12 from month 10 (January) on.
+    Ok(format!(
+        "({mp} + {three} - {twelve} * FLOOR({mp} / {ten}))",
+        three = n(3.0)?,
+        twelve = n(12.0)?,
+        ten = n(10.0)?
+    ))
 }
 
 /// The SQL operator of a row filter comparing numbers.
