@@ -2,6 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::atomic::AtomicBool;
+
+use workbench_core::data::load::stream;
 use workbench_core::data::{export, postgres, recipe::Recipe};
 use workbench_core::error::{Error, Result};
 use workbench_core::export_sql;
@@ -78,26 +81,47 @@ pub struct TrainArgs {
 /// written to that table (replaced in one transaction).
 pub fn score(model_file: &Path, file: &Path, out: &Path) -> Result<()> {
     let model = AnyModel::load(model_file)?;
-    let data = load_file(file)?;
-    // A model file is data from outside: whatever it holds, scoring ends in an answer.
-    let scored = catch_panic(|| model.score(&data)).map_err(|e| match e {
+    let missing_in_file = |e| match e {
         Error::MissingColumn { name, context } => {
             Error::bad_file(file, format!("column '{name}' is missing{context}"))
         }
         other => other,
-    })?;
-    if scored.unseen_categories > 0 {
-        eprintln!(
-            "warning: {} category values were not seen in training and count as none of the known categories",
-            scored.unseen_categories
-        );
+    };
+    // A big text table into a CSV file: in pieces, with the same output (see `score_pieces`).
+    if let AnyModel::Predictive(saved) = &model
+        && !postgres::is_url(&out.to_string_lossy())
+        && export::TableFormat::of(out) == export::TableFormat::Csv
+        && let Some(pieces) = stream::pieces_for_scoring(file)?
+    {
+        let scored = catch_panic(|| {
+            saved.score_pieces(
+                &pieces,
+                out,
+                stream::PIECE_BYTES,
+                &mut |_, _| {},
+                &AtomicBool::new(false),
+            )
+        })
+        .map_err(missing_in_file);
+        match scored {
+            Ok(done) => {
+                say_what_scoring_noticed(done.unseen_categories, done.removed_rows);
+                eprintln!(
+                    "note: {} rows scored in {} pieces of the file",
+                    done.rows, done.pieces
+                );
+                return Ok(());
+            }
+            // A value past the head that doesn't fit its column's type: a file that fits in
+            // memory is read whole, typing each column by all its values, as always.
+            Err(Error::BadFile { .. }) if stream::fits_whole(file) => {}
+            Err(e) => return Err(e),
+        }
     }
-    if scored.removed_rows > 0 {
-        eprintln!(
-            "note: the model's recipe filtered out {} rows; they are not in the output",
-            scored.removed_rows
-        );
-    }
+    let data = load_file(file)?;
+    // A model file is data from outside: whatever it holds, scoring ends in an answer.
+    let scored = catch_panic(|| model.score(&data)).map_err(missing_in_file)?;
+    say_what_scoring_noticed(scored.unseen_categories, scored.removed_rows);
     match out.to_str().filter(|s| postgres::is_url(s)) {
         Some(url) => {
             let location = postgres::Location::parse(url)?;
@@ -106,6 +130,20 @@ pub fn score(model_file: &Path, file: &Path, out: &Path) -> Result<()> {
             Ok(())
         }
         None => export::write_csv(&scored.frame, out),
+    }
+}
+
+/// The warning and note of a scoring run: unseen categories, rows the recipe filtered out.
+fn say_what_scoring_noticed(unseen_categories: usize, removed_rows: usize) {
+    if unseen_categories > 0 {
+        eprintln!(
+            "warning: {unseen_categories} category values were not seen in training and count as none of the known categories"
+        );
+    }
+    if removed_rows > 0 {
+        eprintln!(
+            "note: the model's recipe filtered out {removed_rows} rows; they are not in the output"
+        );
     }
 }
 
@@ -232,7 +270,7 @@ pub fn import_model(args: &ImportModelArgs) -> Result<()> {
 
 /// `train`: a model trained and measured, optionally saved with its metrics and predictions.
 pub fn train(args: TrainArgs) -> Result<()> {
-    let data = load_file(&args.file)?;
+    let (data, sampled) = load_for_training(&args.file, args.seed)?;
     let recipe = match &args.recipe {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
@@ -320,13 +358,48 @@ pub fn train(args: TrainArgs) -> Result<()> {
         outcome.model.save(path)?;
     }
     if let Some(path) = &args.metrics {
-        export::write_json(&outcome.metrics_json(), path)?;
+        let mut json = outcome.metrics_json();
+        if let (Some(s), Some(map)) = (&sampled, json.as_object_mut()) {
+            map.insert("sample_rows".into(), s.sample_rows.into());
+            map.insert("total_rows".into(), s.total_rows.into());
+        }
+        export::write_json(&json, path)?;
     }
     if let Some(path) = &args.predictions {
         export::write_csv(&outcome.predictions, path)?;
     }
     println!("{}", summary(&outcome));
     Ok(())
+}
+
+/// A training run on a sample of a file too large to load whole.
+struct Sampled {
+    sample_rows: usize,
+    total_rows: usize,
+}
+
+/// The table to train on: the whole file, or for a text table larger than memory allows, a
+/// uniform random sample of as many rows as fit (drawn with `seed`), said on stderr.
+fn load_for_training(
+    path: &Path,
+    seed: u64,
+) -> Result<(polars::prelude::DataFrame, Option<Sampled>)> {
+    let Some(pieces) = stream::pieces_if_too_big(path)? else {
+        return Ok((load_file(path)?, None));
+    };
+    let memory = workbench_core::data::load::available_memory().unwrap_or(u64::MAX);
+    let sample = pieces.sample(pieces.rows_fitting(memory), seed, &AtomicBool::new(false))?;
+    let sampled = Sampled {
+        sample_rows: sample.frame.height(),
+        total_rows: sample.total_rows,
+    };
+    eprintln!(
+        "note: {} is too large to load whole: training on a uniform random sample of {} of its {} rows (seed {seed}; the metrics describe the sample's held-out rows)",
+        path.display(),
+        sampled.sample_rows,
+        sampled.total_rows
+    );
+    Ok((sample.frame, Some(sampled)))
 }
 
 /// `train --task uplift`: an uplift model trained on a campaign test and measured on held-out

@@ -457,3 +457,117 @@ mod tests {
         assert_eq!(df.column("x").unwrap().dtype(), &DataType::String);
     }
 }
+
+/// How a column becomes dates, decided once from the first rows of a file read in pieces
+/// ([`super::load::stream`]) and applied to every piece, as the whole-file load would read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DateReading {
+    /// ISO date-times with times of day, in this format.
+    Datetime(&'static str),
+    /// Dates in this format.
+    Date(&'static str),
+    /// Whole numbers written YYYYMMDD.
+    Compact,
+}
+
+/// How [`convert_text_dates`] and [`convert_compact_dates`] read `c`: `None` leaves it as it is.
+pub(crate) fn reading_of(c: &Column) -> Result<Option<DateReading>> {
+    if c.dtype().is_string() {
+        let Some(converted) = to_date_or_datetime(c)? else {
+            return Ok(None);
+        };
+        let s = c.str()?;
+        let sample: Vec<&str> = s
+            .iter()
+            .flatten()
+            .filter(|v| !v.trim().is_empty())
+            .take(SAMPLE)
+            .collect();
+        return Ok(match converted.dtype() {
+            DataType::Datetime(..) => DATETIME_FORMATS
+                .iter()
+                .find(|f| {
+                    sample.iter().all(|v| {
+                        chrono::NaiveDateTime::parse_from_str(v.trim().trim_end_matches('Z'), f)
+                            .is_ok()
+                    })
+                })
+                .map(|f| DateReading::Datetime(f)),
+            _ => detect_format(sample.into_iter()).map(DateReading::Date),
+        });
+    }
+    if c.dtype().is_integer()
+        && named_like_a_date(c.name())
+        && c.null_count() != c.len()
+        && compact_days(c)?.is_some()
+    {
+        return Ok(Some(DateReading::Compact));
+    }
+    Ok(None)
+}
+
+/// `c` read as `reading` says; `Err((row, value))` names the first value that doesn't read
+/// that way (its row in `c`, from 0).
+pub(crate) fn read_as(
+    c: &Column,
+    reading: DateReading,
+) -> Result<std::result::Result<Column, (usize, String)>> {
+    let first_bad = |ok: &dyn Fn(&str) -> bool| -> Result<(usize, String)> {
+        let s = c.cast(&DataType::String)?;
+        let found = s.str()?.iter().enumerate().find_map(|(i, v)| {
+            v.filter(|v| !v.trim().is_empty() && !ok(v))
+                .map(|v| (i, v.to_owned()))
+        });
+        Ok(found.unwrap_or((0, String::new())))
+    };
+    match reading {
+        DateReading::Compact => match compact_days(c)? {
+            Some(days) => Ok(Ok(
+                Column::new(c.name().clone(), days).cast(&DataType::Date)?
+            )),
+            None => Ok(Err(first_bad(&|v| {
+                v.parse::<i64>().ok().and_then(compact_day).is_some()
+            })?)),
+        },
+        DateReading::Date(format) => {
+            let s = c.str()?;
+            let days = par_map_all(s, |v| match v {
+                None => Some(None),
+                Some(v) => match parse_fast(v, format).or_else(|| parse_with(v, format)) {
+                    Some(day) => Some(Some(day)),
+                    None if v.trim().is_empty() => Some(None),
+                    None => None,
+                },
+            });
+            match days {
+                Some(days) => Ok(Ok(
+                    Column::new(c.name().clone(), days).cast(&DataType::Date)?
+                )),
+                None => Ok(Err(first_bad(&|v| {
+                    parse_fast(v, format)
+                        .or_else(|| parse_with(v, format))
+                        .is_some()
+                })?)),
+            }
+        }
+        DateReading::Datetime(format) => {
+            let read = |v: &str| {
+                chrono::NaiveDateTime::parse_from_str(v.trim().trim_end_matches('Z'), format).ok()
+            };
+            let s = c.str()?;
+            let ms = par_map_all(s, |v| match v {
+                None => Some(None),
+                Some(v) => match read(v) {
+                    Some(t) => Some(Some(t.and_utc().timestamp_millis())),
+                    None if v.trim().is_empty() => Some(None),
+                    None => None,
+                },
+            });
+            match ms {
+                Some(ms) => Ok(Ok(Column::new(c.name().clone(), ms)
+                    .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?)),
+                None => Ok(Err(first_bad(&|v| read(v).is_some())?)),
+            }
+        }
+    }
+}

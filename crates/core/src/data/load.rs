@@ -214,18 +214,42 @@ pub fn byte_size(bytes: u64) -> String {
 }
 
 /// Memory the process can still take, in bytes: Linux's `MemAvailable`, lowered to the room
-/// left under the process's cgroup limit (containers) when it has one. `None` when it can't be
-/// read (other systems, no /proc): then no file is refused for its size.
+/// left under the process's cgroup limit (containers) when it has one, and to
+/// `MW_MEMORY_LIMIT` when set (bytes, or with K, M, G: "2G" — to leave memory to other
+/// programs). `None` when none of these can be read (other systems, no /proc): then no file is
+/// refused for its size.
 pub fn available_memory() -> Option<u64> {
+    let limit = std::env::var("MW_MEMORY_LIMIT")
+        .ok()
+        .and_then(|v| parse_bytes(&v));
     #[cfg(target_os = "linux")]
-    {
-        let available = mem_available(&std::fs::read_to_string("/proc/meminfo").ok()?)?;
-        Some(cgroup_room().map_or(available, |room| room.min(available)))
-    }
+    let system = mem_available(&std::fs::read_to_string("/proc/meminfo").unwrap_or_default())
+        .map(|available| cgroup_room().map_or(available, |room| room.min(available)));
     #[cfg(not(target_os = "linux"))]
-    {
-        None
+    let system: Option<u64> = None;
+    match (system, limit) {
+        (Some(s), Some(l)) => Some(s.min(l)),
+        (s, l) => s.or(l),
     }
+}
+
+/// "2G", "600M", "512k", "1.5G" or a plain number of bytes (powers of 1024).
+pub fn parse_bytes(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let (number, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => (&t[..i], t[i..].trim()),
+        None => (t, ""),
+    };
+    let scale: u64 = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return None,
+    };
+    let value: f64 = number.trim().parse().ok()?;
+    (value.is_finite() && value >= 0.0).then_some((value * scale as f64) as u64)
 }
 
 /// `MemAvailable` of /proc/meminfo, in bytes.
@@ -947,6 +971,8 @@ fn read_excel(path: &Path, sheet: Option<&str>) -> Result<DataFrame> {
     }
     Ok(DataFrame::new(body.len(), columns)?)
 }
+
+pub mod stream;
 
 #[cfg(test)]
 mod tests;

@@ -196,15 +196,32 @@ pub fn roc_points(scores: &[f64], labels: &[bool]) -> Vec<[f64; 2]> {
 /// Decile of each score, 1 = the tenth with the highest scores. Ties are broken by row order, so
 /// every decile holds ⌊n/10⌋ or ⌈n/10⌉ rows.
 pub fn deciles(scores: &[f64]) -> Vec<u8> {
+    use rayon::slice::ParallelSliceMut as _;
     let n = scores.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    // Highest score first (in `f64::total_cmp`'s order), then the earlier row: as keys that
+    // are all different, so an unstable parallel sort gives the one order there is.
+    let mut order: Vec<(u64, usize)> = scores
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (!total_order_key(*s), i))
+        .collect();
+    order.par_sort_unstable();
     let mut out = vec![0u8; n];
-    for (rank, &row) in order.iter().enumerate() {
+    for (rank, &(_, row)) in order.iter().enumerate() {
         // rank * 10 / n < 10 for every rank < n, so the decile is 1..=10.
         out[row] = (rank * 10 / n.max(1)) as u8 + 1;
     }
     out
+}
+
+/// `x` as a number whose unsigned order is `f64::total_cmp`'s order of the doubles.
+fn total_order_key(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
 }
 
 /// Cumulative share of all positives found in deciles 1..=k, for k = 1..=10.
@@ -463,6 +480,32 @@ mod tests {
         assert_eq!(p.first(), Some(&[0.0, 0.0]));
         assert_eq!(p.last(), Some(&[1.0, 1.0]));
         assert_eq!(p[1], [0.0, 0.5]);
+    }
+
+    #[test]
+    fn deciles_rank_as_a_stable_sort_by_score_then_row() {
+        let mut values = vec![
+            0.5,
+            -0.0,
+            0.0,
+            f64::NAN,
+            -1.0,
+            0.5,
+            f64::INFINITY,
+            1e-300,
+            -f64::NAN,
+        ];
+        for i in 0..1000u32 {
+            values.push(f64::from(i % 37) / 7.0 - 2.0);
+        }
+        let n = values.len();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| values[b].total_cmp(&values[a]).then(a.cmp(&b)));
+        let mut expected = vec![0u8; n];
+        for (rank, &row) in order.iter().enumerate() {
+            expected[row] = (rank * 10 / n) as u8 + 1;
+        }
+        assert_eq!(deciles(&values), expected);
     }
 
     #[test]

@@ -16,6 +16,9 @@ use crate::data::export::{JsonKind, read_versioned_json, write_json};
 use crate::data::recipe::FittedRecipe;
 use crate::error::{Error, Result};
 
+mod pieces;
+pub use pieces::ScoredFile;
+
 /// Written into every model file so other files are recognised as such.
 pub const FORMAT: &str = "marketing-workbench-model";
 /// The format this build writes and reads; newer files are refused with a message. Version 2
@@ -109,6 +112,19 @@ impl SavedModel {
     /// Scores the rows of `raw` (a table with the training file's columns) that the recipe
     /// keeps; rows a recipe step filters out are counted in [`Scored::removed_rows`].
     pub fn score(&self, raw: &DataFrame) -> Result<Scored> {
+        self.score_ranked(raw, true)
+    }
+
+    /// [`Self::score`], with the deciles computed when `rank` (else the `decile` column holds
+    /// zeros, for a caller that ranks rows of several tables together).
+    fn score_ranked(&self, raw: &DataFrame, rank: bool) -> Result<Scored> {
+        let ranked = |s: &[f64]| {
+            if rank {
+                as_i32(&deciles(s))
+            } else {
+                vec![0; s.len()]
+            }
+        };
         let base = if raw.get_column_index(ROW_ID).is_some() {
             raw.drop(ROW_ID)?
         } else {
@@ -135,7 +151,7 @@ impl SavedModel {
                 base.take(cleaned.column(ROW_ID)?.idx()?)?
             };
             return Ok(Scored {
-                frame: self.several_classes_frame(out, &probs)?,
+                frame: self.several_classes_frame(out, &probs, &ranked)?,
                 unseen_categories: m.unseen_categories,
                 removed_rows,
             });
@@ -165,13 +181,13 @@ impl SavedModel {
                     })
                     .collect();
                 added.push(Column::new(PREDICTION.into(), prediction));
-                added.push(Column::new(DECILE.into(), as_i32(&deciles(&scores))));
+                added.push(Column::new(DECILE.into(), ranked(&scores)));
                 added.insert(0, Column::new(SCORE.into(), scores));
             }
             Task::Regression => {
                 added.push(Column::new(SCORE.into(), scores.clone()));
                 added.push(Column::new(PREDICTION.into(), scores.clone()));
-                added.push(Column::new(DECILE.into(), as_i32(&deciles(&scores))));
+                added.push(Column::new(DECILE.into(), ranked(&scores)));
             }
             Task::Segments => {
                 let segment: Vec<i32> = scores.iter().map(|&s| s as i32 + 1).collect();
@@ -205,6 +221,7 @@ impl SavedModel {
         &self,
         mut out: DataFrame,
         probs: &ndarray::Array2<f64>,
+        ranked: &dyn Fn(&[f64]) -> Vec<i32>,
     ) -> Result<DataFrame> {
         let best: Vec<usize> = probs
             .rows()
@@ -221,7 +238,7 @@ impl SavedModel {
         let mut added = vec![
             Column::new(SCORE.into(), score.clone()),
             Column::new(PREDICTION.into(), prediction),
-            Column::new(DECILE.into(), as_i32(&deciles(&score))),
+            Column::new(DECILE.into(), ranked(&score)),
         ];
         for (c, label) in self.labels.iter().enumerate() {
             added.push(Column::new(

@@ -470,3 +470,14 @@ fn cgroup_limits_of_both_versions_are_read() {
     assert_eq!(cgroup_room_in("3:cpu,memory:/\n", &read(&v1_free)), None);
     assert_eq!(cgroup_room_in("", &read(&v1_free)), None);
 }
+
+#[test]
+fn memory_limits_read_as_people_write_them() {
+    assert_eq!(parse_bytes("2G"), Some(2 << 30));
+    assert_eq!(parse_bytes("600M"), Some(600 << 20));
+    assert_eq!(parse_bytes("1.5 GiB"), Some(3 << 29));
+    assert_eq!(parse_bytes("512k"), Some(512 << 10));
+    assert_eq!(parse_bytes("1000"), Some(1000));
+    assert_eq!(parse_bytes("lots"), None);
+    assert_eq!(parse_bytes("2X"), None);
+}

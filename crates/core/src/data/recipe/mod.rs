@@ -428,6 +428,21 @@ pub struct FittedRecipe {
     pub steps: Vec<FittedStep>,
 }
 
+impl FittedRecipe {
+    /// Whether each row comes out of the recipe from itself alone (every step but removing
+    /// duplicates), so the table can be cleaned piece by piece.
+    pub fn is_row_wise(&self) -> bool {
+        !self.steps.iter().any(|s| {
+            matches!(
+                s,
+                FittedStep::Plain {
+                    step: Step::RemoveDuplicates { .. }
+                }
+            )
+        })
+    }
+}
+
 fn visible_shape(df: &DataFrame) -> (usize, usize, usize) {
     let cols = df.columns().iter().filter(|c| c.name().as_str() != ROW_ID);
     let (mut n, mut missing) = (0, 0);

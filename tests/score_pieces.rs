@@ -1,0 +1,197 @@
+//! Scoring a file in pieces (what `score` does with a text table larger than memory, or than
+//! 256 MB) writes the very file scoring it whole writes: the same bytes, deciles ranked over
+//! every row.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at the first broken expectation"
+)]
+
+mod common;
+
+use std::sync::atomic::AtomicBool;
+
+use common::{run, stderr};
+use workbench_core::data::export::write_csv;
+use workbench_core::data::load::stream::TextPieces;
+use workbench_core::ml::saved::SavedModel;
+
+#[test]
+fn a_file_scored_in_pieces_is_the_file_scored_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = d.join("customers.csv");
+    let data_s = data.to_str().unwrap();
+    let o = run(&["sample", "--rows", "6000", "--seed", "3", "--out", data_s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let recipe = d.join("recipe.json");
+    std::fs::write(
+        &recipe,
+        r#"{"steps": [
+  {"step": "fill_missing", "column": "age", "strategy": "median", "add_flag": true},
+  {"step": "log_transform", "column": "total_spend"},
+  {"step": "one_hot", "column": "region", "max_categories": 3},
+  {"step": "filter_rows", "column": "tenure_months", "op": "greater_or_equal", "value": "6"}
+]}"#,
+    )
+    .unwrap();
+    let models = [
+        ("boosting", "responded", &["--param", "rounds=20"][..]),
+        ("linear", "spend_next_90d", &[][..]),
+    ];
+    let mut saved = Vec::new();
+    for (kind, target, params) in models {
+        let model = d.join(format!("{kind}.json"));
+        common::train_sample_model(data_s, kind, target, &recipe, params, &model);
+        saved.push(model);
+    }
+    let segments = d.join("kmeans.json");
+    let o = run(&[
+        "train",
+        data_s,
+        "--task",
+        "segments",
+        "--model",
+        "kmeans",
+        "--k",
+        "4",
+        "--ignore",
+        "customer_id",
+        "--save-model",
+        segments.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    saved.push(segments);
+
+    // Decided from the first 64 KB (some 500 rows), read in pieces of 32 KB.
+    let pieces = TextPieces::open_with_head(&data, 64 << 10)
+        .unwrap()
+        .expect("a text table");
+    for model_path in &saved {
+        let model = SavedModel::load(model_path).unwrap();
+        let whole = d.join("whole.csv");
+        let table = workbench_core::data::load::load_path(
+            &data,
+            &Default::default(),
+            &mut |_, _| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        write_csv(&model.score(&table).unwrap().frame, &whole).unwrap();
+        let in_pieces = d.join("pieces.csv");
+        let done = model
+            .score_pieces(
+                &pieces,
+                &in_pieces,
+                32 << 10,
+                &mut |_, _| {},
+                &AtomicBool::new(false),
+            )
+            .unwrap();
+        assert!(done.pieces > 10, "{} pieces", done.pieces);
+        let (a, b) = (
+            std::fs::read_to_string(&whole).unwrap(),
+            std::fs::read_to_string(&in_pieces).unwrap(),
+        );
+        assert_eq!(a.lines().count(), done.rows + 1);
+        assert!(a == b, "{}: the files differ", model_path.display());
+        // Nothing left beside the output.
+        let left: Vec<_> = std::fs::read_dir(d)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".mw-"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+}
+
+/// The binary with `args`, its memory limited to `limit` by `MW_MEMORY_LIMIT`.
+fn run_limited(limit: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_marketing-workbench"))
+        .args(args)
+        .env("MW_MEMORY_LIMIT", limit)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_file_larger_than_memory_trains_on_a_sample_and_scores_in_pieces() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = d.join("customers.csv");
+    let data_s = data.to_str().unwrap();
+    let o = run(&["sample", "--rows", "20000", "--seed", "4", "--out", data_s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let size = std::fs::metadata(&data).unwrap().len();
+    // Room for about a third of the file: it can't load whole.
+    let limit = format!("{}", size);
+    let model = d.join("model.json");
+    let metrics = d.join("metrics.json");
+    let o = run_limited(
+        &limit,
+        &[
+            "train",
+            data_s,
+            "--target",
+            "responded",
+            "--model",
+            "boosting",
+            "--param",
+            "rounds=20",
+            "--ignore",
+            "customer_id",
+            "--ignore",
+            "churned",
+            "--ignore",
+            "spend_next_90d",
+            "--save-model",
+            model.to_str().unwrap(),
+            "--metrics",
+            metrics.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("uniform random sample of"), "{e}");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&metrics).unwrap()).unwrap();
+    assert_eq!(m["total_rows"], 20000);
+    let sample_rows = m["sample_rows"].as_u64().unwrap();
+    assert!((1000..20000).contains(&sample_rows), "{sample_rows}");
+    assert_eq!(
+        m["train_rows"].as_u64().unwrap() + m["holdout_rows"].as_u64().unwrap(),
+        sample_rows
+    );
+    // The boosting model still finds the sample's signal.
+    assert!(m["auc"].as_f64().unwrap() > 0.7, "{m}");
+
+    // Scored under the limit (in pieces) and without it (whole): the same file.
+    let (limited, whole) = (d.join("limited.csv"), d.join("whole.csv"));
+    let o = run_limited(
+        &limit,
+        &[
+            "score",
+            model.to_str().unwrap(),
+            data_s,
+            "--out",
+            limited.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("in 1 pieces") || stderr(&o).contains("pieces"));
+    let o = run(&[
+        "score",
+        model.to_str().unwrap(),
+        data_s,
+        "--out",
+        whole.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("pieces"));
+    let (a, b) = (
+        std::fs::read_to_string(&limited).unwrap(),
+        std::fs::read_to_string(&whole).unwrap(),
+    );
+    assert_eq!(a.lines().count(), 20001);
+    assert!(a == b, "scored in pieces, the file differs");
+}
