@@ -59,6 +59,8 @@ def main():
         limited = n == largest and len(o.sizes) > 1
         env = dict(os.environ, MW_MEMORY_LIMIT="2G") if limited else None
         pre = prefix if limited else []
+        print(f"[large] profile {n:,}", flush=True)
+        t_prof, m_prof, err_p = run_measured(pre + [o.bin, "profile", str(data)], env)
         model = work / f"boosting_{n}.json"
         metrics = work / f"metrics_{n}.json"
         print(f"[large] train {n:,}{' (2 GiB)' if limited else ''}", flush=True)
@@ -72,7 +74,8 @@ def main():
         # Every size scored by the same model (trained on the smallest), so the times compare.
         t_score, m_score, err_s = run_measured(pre + [o.bin, "score", str(model_1m), str(data), "--out", str(work / "scored.csv")], env)
         pieces = "pieces" in err_s
-        rows.append({"rows": n, "bytes": data.stat().st_size, "limited": limited, "train_secs": t_train, "train_mb": m_train,
+        rows.append({"rows": n, "bytes": data.stat().st_size, "limited": limited, "profile_secs": t_prof, "profile_mb": m_prof,
+                     "profile_sampled": "too large" in err_p, "train_secs": t_train, "train_mb": m_train,
                      "sample_rows": m.get("sample_rows"), "total_rows": m.get("total_rows"), "auc": m["auc"],
                      "score_secs": t_score, "score_mb": m_score, "pieces": pieces})
         (work / "scored.csv").unlink()
@@ -84,7 +87,8 @@ def main():
     import matplotlib.pyplot as plt
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
     xs = [r["rows"] / 1e6 for r in rows]
-    for key, label in [("score", "score"), ("train", "train boosting (a sample past memory)")]:
+    for key, label in [("profile", "profile (a sample past memory)"), ("score", "score"),
+                       ("train", "train boosting (a sample past memory)")]:
         a.plot(xs, [r[f"{key}_secs"] for r in rows], marker="o", label=label)
         b.plot(xs, [r[f"{key}_mb"] for r in rows], marker="o", label=label)
     a.set_xlabel("customers (millions)"); a.set_ylabel("seconds"); a.set_title("Time"); a.legend()
@@ -102,16 +106,18 @@ def main():
         "and `score` with the model trained on the smallest file, each the whole process (peak RSS from wait4). "
         f"The largest size runs held to 2 GiB ({'a cgroup' if prefix else 'MW_MEMORY_LIMIT only: no cgroup could be made'}, "
         "and `MW_MEMORY_LIMIT=2G`). A text table of 256 MB or more is scored in pieces of 64 MB "
-        "(the same output, byte for byte: tests/score_pieces.rs); one that doesn't fit is trained on a uniform "
-        f"random sample. Machine: {benchmd.machine()}. Chart: bench/large.png.",
+        "(the same output, byte for byte: tests/larger_than_memory.rs); one that doesn't fit is trained on a uniform "
+        f"random sample, and profiled in pieces (rows, missing values, min, max, mean, std, date ranges of every row; distinct counts, quartiles, histograms, top values of a sample of up to 1M rows). Machine: {benchmd.machine()}. Chart: bench/large.png.",
         "",
-        "| customers | CSV | train | train peak | trained on | AUC | score | score peak | scored |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| customers | CSV | profile | profile peak | train | train peak | trained on | AUC | score | score peak | scored |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         trained = (f"a sample of {r['sample_rows']:,} of {r['total_rows']:,}" if r["sample_rows"] else "all rows")
         lines.append(
-            f"| {r['rows']:,}{' (2 GiB)' if r['limited'] else ''} | {r['bytes'] / 1e6:,.0f} MB | {r['train_secs']:.1f} s | {r['train_mb']:,.0f} MB | "
+            f"| {r['rows']:,}{' (2 GiB)' if r['limited'] else ''} | {r['bytes'] / 1e6:,.0f} MB | "
+            f"{r['profile_secs']:.1f} s{' (in pieces)' if r['profile_sampled'] else ''} | {r['profile_mb']:,.0f} MB | "
+            f"{r['train_secs']:.1f} s | {r['train_mb']:,.0f} MB | "
             f"{trained} | {r['auc']:.4f} | {r['score_secs']:.1f} s ({r['score_secs'] / first['score_secs'] * first['rows'] / r['rows']:.2f}× per row) | "
             f"{r['score_mb']:,.0f} MB | {'in pieces' if r['pieces'] else 'whole'} |")
     last = rows[-1]

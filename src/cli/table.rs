@@ -1,13 +1,18 @@
 //! `sample` (customers, and with `--transactions` their orders) and `profile`.
 
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
+use workbench_core::data::load::stream;
 use workbench_core::data::{
     export, profile, sample as generator, sample_experiment, sample_orders, sample_reviews,
 };
 use workbench_core::error::{Error, Result};
 
 use super::load_file;
+
+/// Rows of the sample `profile` describes a table too large to load by (at most).
+const PROFILE_SAMPLE_ROWS: usize = 1_000_000;
 
 /// `sample`: a generated customer table.
 pub fn sample(
@@ -35,7 +40,22 @@ pub fn sample(
 
 /// `profile`: each column summarised, as a table or JSON.
 pub fn profile(file: &Path, json: bool) -> Result<()> {
-    let p = profile::profile(&load_file(file)?)?;
+    let p = match stream::pieces_if_too_big(file)? {
+        // Too large to load whole: read in pieces, exact counts, the rest from a sample.
+        Some(pieces) => {
+            let memory = workbench_core::data::load::available_memory().unwrap_or(u64::MAX);
+            let rows = pieces.rows_fitting(memory).min(PROFILE_SAMPLE_ROWS);
+            let p = profile::profile_pieces(&pieces, rows, 42, &AtomicBool::new(false))?;
+            eprintln!(
+                "note: {} is too large to load whole: rows, missing values, min, max, mean, std and date ranges are of all {} rows; distinct counts, quartiles, histograms and top values of a uniform random sample of {} rows",
+                file.display(),
+                p.rows,
+                p.sample_rows.unwrap_or(0)
+            );
+            p
+        }
+        None => profile::profile(&load_file(file)?)?,
+    };
     if json {
         let text = serde_json::to_string_pretty(&p)
             .map_err(|e| Error::Model(format!("profile JSON: {e}")))?;

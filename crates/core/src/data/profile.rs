@@ -81,6 +81,11 @@ pub struct Histogram {
 pub struct Profile {
     pub rows: usize,
     pub columns: Vec<ColumnProfile>,
+    /// For a table too large to load ([`profile_pieces`]): the rows of the uniform random
+    /// sample that distinct counts, quartiles, histograms, top values and flags describe (rows,
+    /// missing values, min, max, mean, std and date ranges are of every row).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_rows: Option<usize>,
 }
 
 /// A summary of one column.
@@ -360,7 +365,110 @@ pub fn profile(df: &DataFrame) -> Result<Profile> {
             .map(|c| profile_column(c, rows))
             .collect::<Result<Vec<_>>>()
     })?;
-    Ok(Profile { rows, columns })
+    Ok(Profile {
+        rows,
+        columns,
+        sample_rows: None,
+    })
+}
+
+/// Missing values, extremes, mean and spread of one column over every piece of a table.
+#[derive(Clone, Debug, Default)]
+struct Running {
+    missing: usize,
+    /// Finite numbers: count, mean and sum of squared deviations (merged by Chan's formula).
+    n: usize,
+    mean: f64,
+    m2: f64,
+    min: f64,
+    max: f64,
+    /// Date columns: first and last day.
+    days: Option<(i32, i32)>,
+}
+
+impl Running {
+    fn add(&mut self, c: &Column) -> Result<()> {
+        self.missing += c.null_count();
+        if c.dtype().is_primitive_numeric() {
+            let v = numbers(c)?;
+            if v.is_empty() {
+                return Ok(());
+            }
+            let n = v.len() as f64;
+            let mean = v.iter().sum::<f64>() / n;
+            let m2 = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>();
+            let (lo, hi) = v
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                    (a.min(x), b.max(x))
+                });
+            if self.n == 0 {
+                (self.min, self.max) = (lo, hi);
+            } else {
+                (self.min, self.max) = (self.min.min(lo), self.max.max(hi));
+            }
+            let total = self.n as f64 + n;
+            let delta = mean - self.mean;
+            self.m2 += m2 + delta * delta * self.n as f64 * n / total;
+            self.mean += delta * n / total;
+            self.n += v.len();
+        } else if matches!(c.dtype(), DataType::Date) {
+            let days = c.cast(&DataType::Int32)?;
+            let days = days.i32()?;
+            if let (Some(lo), Some(hi)) = (days.min(), days.max()) {
+                self.days = Some(match self.days {
+                    Some((a, b)) => (a.min(lo), b.max(hi)),
+                    None => (lo, hi),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts the exact numbers into `p`, a column profile of a sample of `rows` rows.
+    fn apply(&self, p: &mut ColumnProfile, rows: usize) {
+        p.missing = self.missing;
+        p.missing_fraction = if rows == 0 {
+            0.0
+        } else {
+            self.missing as f64 / rows as f64
+        };
+        if p.mean.is_some() && self.n > 0 {
+            p.min = Some(self.min);
+            p.max = Some(self.max);
+            p.mean = Some(self.mean);
+            p.std = Some((self.m2 / self.n as f64).sqrt());
+        }
+        if let (Some(_), Some((lo, hi))) = (&p.date_range, self.days) {
+            p.date_range = Some((day_text(lo), day_text(hi)));
+        }
+    }
+}
+
+/// The profile of a table read in pieces (one too large to load whole): rows, missing values,
+/// min, max, mean, std and date ranges of every row; distinct counts, quartiles, histograms,
+/// top values and flags of a uniform random sample of about `sample_rows` rows (drawn with
+/// `seed`), which [`Profile::sample_rows`] says.
+pub fn profile_pieces(
+    pieces: &super::load::stream::TextPieces,
+    sample_rows: usize,
+    seed: u64,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Result<Profile> {
+    let mut running = vec![Running::default(); pieces.names().len()];
+    let sample = pieces.sample_each(sample_rows, seed, cancel, &mut |frame| {
+        for (r, c) in running.iter_mut().zip(frame.columns()) {
+            r.add(c)?;
+        }
+        Ok(())
+    })?;
+    let mut p = profile(&sample.frame)?;
+    for (c, r) in p.columns.iter_mut().zip(&running) {
+        r.apply(c, sample.total_rows);
+    }
+    p.rows = sample.total_rows;
+    p.sample_rows = Some(sample.frame.height());
+    Ok(p)
 }
 
 /// One group of customers (a bin or a category) and the target's value in it.

@@ -320,10 +320,22 @@ impl TextPieces {
     /// row is kept with the same chance (`rows` over the estimated rows), decided by `seed` and
     /// its place in the file alone, so the same seed gives the same rows whatever the pieces.
     pub fn sample(&self, rows: usize, seed: u64, cancel: &AtomicBool) -> Result<Sample> {
+        self.sample_each(rows, seed, cancel, &mut |_| Ok(()))
+    }
+
+    /// [`Self::sample`], giving `each` every whole piece on the way.
+    pub fn sample_each(
+        &self,
+        rows: usize,
+        seed: u64,
+        cancel: &AtomicBool,
+        each: &mut dyn FnMut(&DataFrame) -> Result<()>,
+    ) -> Result<Sample> {
         let share = (rows as f64 / self.estimated_rows().max(1) as f64).min(1.0);
         let mut kept: Option<DataFrame> = None;
         let mut seen: u64 = 0;
         self.for_each(PIECE_BYTES, cancel, &mut |piece| {
+            each(&piece.frame)?;
             let n = piece.frame.height() as u64;
             let mask: BooleanChunked = (seen..seen + n).map(|i| unit(seed, i) < share).collect();
             seen += n;

@@ -1,6 +1,7 @@
-//! Scoring a file in pieces (what `score` does with a text table larger than memory, or than
-//! 256 MB) writes the very file scoring it whole writes: the same bytes, deciles ranked over
-//! every row.
+//! Files larger than memory (`MW_MEMORY_LIMIT` plays the small machine): scoring in pieces
+//! (what `score` does with such a file, or one of 256 MB or more) writes the very file scoring
+//! it whole writes, deciles ranked over every row; `train` takes a sample and says so; `profile`
+//! counts every row and describes the rest from a sample.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -194,4 +195,55 @@ fn a_file_larger_than_memory_trains_on_a_sample_and_scores_in_pieces() {
     );
     assert_eq!(a.lines().count(), 20001);
     assert!(a == b, "scored in pieces, the file differs");
+}
+
+#[test]
+fn a_file_larger_than_memory_is_profiled_in_pieces_with_exact_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("customers.csv");
+    let data_s = data.to_str().unwrap();
+    let o = run(&["sample", "--rows", "20000", "--seed", "5", "--out", data_s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let limit = std::fs::metadata(&data).unwrap().len().to_string();
+    let o = run_limited(&limit, &["profile", data_s, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("too large to load whole"),
+        "{}",
+        stderr(&o)
+    );
+    let pieces: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let o = run(&["profile", data_s, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let whole: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(whole.get("sample_rows").is_none());
+    assert_eq!(pieces["rows"], 20000);
+    let sample = pieces["sample_rows"].as_u64().unwrap();
+    assert!((1000..20000).contains(&sample), "{sample}");
+    let (a, b) = (
+        pieces["columns"].as_array().unwrap(),
+        whole["columns"].as_array().unwrap(),
+    );
+    assert_eq!(a.len(), b.len());
+    let mut numbers = 0;
+    for (p, w) in a.iter().zip(b) {
+        assert_eq!(p["name"], w["name"]);
+        assert_eq!(p["dtype"], w["dtype"]);
+        // Counts, extremes and date ranges: every row's.
+        for key in ["missing", "missing_fraction", "min", "max", "date_range"] {
+            assert_eq!(p[key], w[key], "{} {key}", p["name"]);
+        }
+        // Mean and spread: every row's, summed in pieces.
+        for key in ["mean", "std"] {
+            if let (Some(x), Some(y)) = (p[key].as_f64(), w[key].as_f64()) {
+                assert!(
+                    (x - y).abs() <= 1e-9 * y.abs().max(1.0),
+                    "{} {key}",
+                    p["name"]
+                );
+                numbers += 1;
+            }
+        }
+    }
+    assert!(numbers > 10, "{numbers} numbers compared");
 }
