@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use workbench_core::Result;
+use workbench_core::data::load::stream;
 use workbench_core::data::profile::{correlations, profile, target_profile};
 use workbench_core::data::recipe::Recipe;
 use workbench_core::data::{load, postgres};
@@ -23,6 +24,9 @@ use crate::ui::format;
 
 /// Rows the "Open database…" preview shows.
 const PREVIEW_ROWS: usize = 100;
+
+/// The seed of the sample a file too large to load whole is opened as.
+const LARGE_FILE_SEED: u64 = 42;
 
 /// What the database said to the "Open database…" dialog.
 pub enum DatabaseAnswer {
@@ -178,8 +182,34 @@ impl App {
             _ => None,
         };
         let work = move |ctx: &JobContext<Result<Dataset>>| -> Result<Dataset> {
-            let (frame, sheets) = match &source {
-                DataSource::File { path: p, sheet } => {
+            let mut name = name;
+            // A text table too large to load whole: a uniform random sample of the rows that
+            // fit, read in pieces, and said so in its name.
+            let too_big = match &source {
+                DataSource::File { path, sheet: None } => stream::pieces_if_too_big(path)?,
+                _ => None,
+            };
+            let (frame, sheets) = match (&source, too_big) {
+                (_, Some(pieces)) => {
+                    let memory = load::available_memory().unwrap_or(u64::MAX);
+                    let len = pieces.len().max(1) as f64;
+                    let sample = pieces.sample_each(
+                        pieces.rows_fitting(memory),
+                        LARGE_FILE_SEED,
+                        ctx.cancel_flag(),
+                        &mut |piece| {
+                            ctx.set_progress(piece.bytes_done as f64 / len * 0.8);
+                            Ok(())
+                        },
+                    )?;
+                    name = format!(
+                        "{name} (a random sample of {} of its {} rows)",
+                        format::count(sample.frame.height()),
+                        format::count(sample.total_rows)
+                    );
+                    (sample.frame, Vec::new())
+                }
+                (DataSource::File { path: p, sheet }, None) => {
                     let options = load::LoadOptions {
                         sheet: sheet.clone(),
                     };
@@ -198,7 +228,7 @@ impl App {
                     };
                     (frame, sheets)
                 }
-                DataSource::Database { url } => {
+                (DataSource::Database { url }, None) => {
                     let mut location = postgres::Location::parse(url)?;
                     if let Some(p) = &password {
                         location.set_password(p);
@@ -213,16 +243,16 @@ impl App {
                     )?;
                     (frame, Vec::new())
                 }
-                DataSource::Sample => (
+                (DataSource::Sample, None) => (
                     load::read_text_bytes(
                         samples::CUSTOMERS_CSV,
                         Path::new(samples::CUSTOMERS_NAME),
                     )?,
                     Vec::new(),
                 ),
-                DataSource::OrdersSample => (samples::orders()?, Vec::new()),
-                DataSource::ExperimentSample => (samples::experiment()?, Vec::new()),
-                DataSource::PostsSample => (samples::reviews()?, Vec::new()),
+                (DataSource::OrdersSample, None) => (samples::orders()?, Vec::new()),
+                (DataSource::ExperimentSample, None) => (samples::experiment()?, Vec::new()),
+                (DataSource::PostsSample, None) => (samples::reviews()?, Vec::new()),
             };
             if ctx.is_cancelled() {
                 return Err(Error::Cancelled);

@@ -456,8 +456,8 @@ pub fn profile_pieces(
     cancel: &std::sync::atomic::AtomicBool,
 ) -> Result<Profile> {
     let mut running = vec![Running::default(); pieces.names().len()];
-    let sample = pieces.sample_each(sample_rows, seed, cancel, &mut |frame| {
-        for (r, c) in running.iter_mut().zip(frame.columns()) {
+    let sample = pieces.sample_each(sample_rows, seed, cancel, &mut |piece| {
+        for (r, c) in running.iter_mut().zip(piece.frame.columns()) {
             r.add(c)?;
         }
         Ok(())

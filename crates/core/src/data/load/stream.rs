@@ -51,13 +51,17 @@ fn pieces_when(path: &Path, wanted: impl Fn(u64, bool) -> bool) -> Result<Option
     if path.to_str().is_some_and(crate::data::postgres::is_url) {
         return Ok(None);
     }
+    // Folders, missing and unreadable files: the whole-file load says what is wrong.
     let Ok(meta) = std::fs::metadata(path) else {
         return Ok(None);
     };
+    if !meta.is_file() {
+        return Ok(None);
+    }
     let mut head = [0u8; 64];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .map_err(|e| Error::io(path, e))?;
+    let Ok(n) = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)) else {
+        return Ok(None);
+    };
     let kind = super::file_kind(path, &head[..n]);
     let too_big =
         super::check_fits_in_memory(path, meta.len(), kind, super::available_memory()).is_err();
@@ -329,13 +333,13 @@ impl TextPieces {
         rows: usize,
         seed: u64,
         cancel: &AtomicBool,
-        each: &mut dyn FnMut(&DataFrame) -> Result<()>,
+        each: &mut dyn FnMut(&Piece) -> Result<()>,
     ) -> Result<Sample> {
         let share = (rows as f64 / self.estimated_rows().max(1) as f64).min(1.0);
         let mut kept: Option<DataFrame> = None;
         let mut seen: u64 = 0;
         self.for_each(PIECE_BYTES, cancel, &mut |piece| {
-            each(&piece.frame)?;
+            each(&piece)?;
             let n = piece.frame.height() as u64;
             let mask: BooleanChunked = (seen..seen + n).map(|i| unit(seed, i) < share).collect();
             seen += n;

@@ -1,0 +1,72 @@
+//! The app opening a text table too large to load whole (`MW_MEMORY_LIMIT` plays the small
+//! machine): a uniform random sample of the rows that fit, read in pieces on the load worker,
+//! named as such.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at the first broken expectation"
+)]
+
+mod common;
+
+use common::{run, stderr};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use marketing_workbench::ui::app::DataCommand;
+use marketing_workbench::ui::{App, Startup};
+
+#[test]
+fn a_file_larger_than_memory_opens_as_a_named_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("customers.csv");
+    let o = run(&[
+        "sample",
+        "--rows",
+        "20000",
+        "--seed",
+        "6",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let size = std::fs::metadata(&data).unwrap().len();
+    // The app under the limit: this test run again as a process of its own with
+    // MW_MEMORY_LIMIT set (the environment can't be changed safely in a running test).
+    if std::env::var("MW_MEMORY_LIMIT").is_err() {
+        let o = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "a_file_larger_than_memory_opens_as_a_named_sample",
+                "--nocapture",
+            ])
+            .env("MW_MEMORY_LIMIT", size.to_string())
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            stderr(&o)
+        );
+        return;
+    }
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(|cc| App::new(cc, Startup::Empty));
+    h.state_mut().push(DataCommand::OpenPath(data.clone()));
+    common::step_until(&mut h, "the sample to load", |a| {
+        a.state.dataset.is_some() && a.state.cleaned.is_some()
+    });
+    let ds = h.state().state.dataset.as_ref().unwrap();
+    let rows = ds.frame.height();
+    assert!((1000..20000).contains(&rows), "{rows} rows");
+    assert_eq!(ds.profile.rows, rows);
+    assert!(
+        ds.name.contains("a random sample of") && ds.name.contains("of its 20,000 rows"),
+        "{}",
+        ds.name
+    );
+    h.run_steps(2);
+    assert!(h.query_all_by_label_contains("a random sample of").count() > 0);
+    assert!(h.state().notifications.errors().is_empty());
+}
