@@ -9,10 +9,13 @@
 
 mod common;
 
+use common::run as run_cli;
 use common::{run, stderr};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use marketing_workbench::ui::app::DataCommand;
+use marketing_workbench::ui::app::{
+    DataCommand, ExportCommand, ModelCommand, RunStatus, TrainCommand,
+};
 use marketing_workbench::ui::{App, Startup};
 
 #[test]
@@ -42,12 +45,9 @@ fn a_file_larger_than_memory_opens_as_a_named_sample() {
             .env("MW_MEMORY_LIMIT", size.to_string())
             .output()
             .unwrap();
-        assert!(
-            o.status.success(),
-            "{}\n{}",
-            String::from_utf8_lossy(&o.stdout),
-            stderr(&o)
-        );
+        let said = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success(), "{said}\n{}", stderr(&o));
+        assert!(said.contains("1 passed"), "the test ran again: {said}");
         return;
     }
     let mut h = Harness::builder()
@@ -69,4 +69,49 @@ fn a_file_larger_than_memory_opens_as_a_named_sample() {
     h.run_steps(2);
     assert!(h.query_all_by_label_contains("a random sample of").count() > 0);
     assert!(h.state().notifications.errors().is_empty());
+
+    // A model trained on the sample scores every customer of the file, from Export.
+    h.state_mut()
+        .push(ModelCommand::SetTarget(Some("responded".to_owned())));
+    h.run_steps(2);
+    let mut settings = h.state().state.settings.clone();
+    settings.ignore = vec![
+        "customer_id".into(),
+        "churned".into(),
+        "spend_next_90d".into(),
+    ];
+    h.state_mut().push(ModelCommand::Change(Box::new(settings)));
+    h.run_steps(2);
+    h.state_mut().push(TrainCommand::Start);
+    common::step_until(&mut h, "training to end", |a| {
+        !a.is_training() && a.state.training.is_some()
+    });
+    if let RunStatus::Failed(why) = &h.state().state.training.as_ref().unwrap().status {
+        panic!("training failed: {why}");
+    }
+    let out = dir.path().join("every_customer.csv");
+    h.state_mut().push(ExportCommand::WholeFileTo(out.clone()));
+    common::step_until(&mut h, "every customer to be scored", |a| {
+        a.state.exported.as_deref() == Some(out.as_path())
+    });
+    assert!(h.state().notifications.errors().is_empty());
+    let model = dir.path().join("model.json");
+    let state = &h.state().state;
+    let run = state.training.as_ref().unwrap();
+    run.outcome().unwrap().model.save(&model).unwrap();
+    let by_cli = dir.path().join("by_cli.csv");
+    let o = run_cli(&[
+        "score",
+        model.to_str().unwrap(),
+        data.to_str().unwrap(),
+        "--out",
+        by_cli.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (a, b) = (
+        std::fs::read_to_string(&out).unwrap(),
+        std::fs::read_to_string(&by_cli).unwrap(),
+    );
+    assert_eq!(a.lines().count(), 20001);
+    assert!(a == b, "the app's file differs from `score`'s");
 }

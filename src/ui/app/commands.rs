@@ -142,6 +142,10 @@ pub enum ExportCommand {
     /// Show the native save dialog for the scored rows.
     Dialog,
     To(PathBuf),
+    /// Show the save dialog for every row of the file the table is a sample of, scored.
+    WholeFileDialog,
+    /// Score every row of the sampled file, in pieces, into this CSV file.
+    WholeFileTo(PathBuf),
     /// Show the save dialog for the targeting calculator's list of `contacts` customers.
     ListDialog {
         contacts: usize,

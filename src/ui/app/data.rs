@@ -183,6 +183,7 @@ impl App {
         };
         let work = move |ctx: &JobContext<Result<Dataset>>| -> Result<Dataset> {
             let mut name = name;
+            let mut sample_of = None;
             // A text table too large to load whole: a uniform random sample of the rows that
             // fit, read in pieces, and said so in its name.
             let too_big = match &source {
@@ -202,6 +203,7 @@ impl App {
                             Ok(())
                         },
                     )?;
+                    sample_of = Some(sample.total_rows);
                     name = format!(
                         "{name} (a random sample of {} of its {} rows)",
                         format::count(sample.frame.height()),
@@ -277,6 +279,7 @@ impl App {
                 profile,
                 correlations,
                 derived: None,
+                sample_of,
             })
         };
         match Job::compute("load", label, self.waker.clone(), work) {

@@ -10,11 +10,13 @@ use workbench_core::data::{export, postgres};
 use workbench_core::jobs::{Job, JobContext};
 use workbench_core::ml::saved::{SCORE, scored_first};
 use workbench_core::ml::segments::with_segment_names;
+use workbench_core::project::DataSource;
 use workbench_core::train::Insights;
 
 use super::App;
 use super::commands::{Command, ExportCommand, ModelFile};
 use super::dialogs::FileChoice;
+use super::state::Dataset;
 use super::training::TrainingRun;
 
 impl App {
@@ -81,7 +83,57 @@ impl App {
             }
             ExportCommand::ModelFileTo { path, format } => self.export_model_file(path, format),
             ExportCommand::ToDatabase { url, password } => self.export_to_database(url, password),
+            ExportCommand::WholeFileDialog => self.file_dialog(
+                "export",
+                FileChoice::save(
+                    "Score every customer of the file",
+                    "CSV",
+                    vec!["csv"],
+                    "scored_customers.csv".into(),
+                ),
+                |p| ExportCommand::WholeFileTo(p).into(),
+            ),
+            ExportCommand::WholeFileTo(path) => self.export_whole_file(path),
         }
+    }
+
+    /// Scores every row of the file the table is a sample of (read in pieces, constant
+    /// memory, the same file `score` writes) into the CSV file `path`, on the export worker.
+    fn export_whole_file(&mut self, path: PathBuf) {
+        let model = self
+            .state
+            .training
+            .as_ref()
+            .and_then(TrainingRun::outcome)
+            .map(|o| o.model.clone());
+        let source = match &self.state.dataset {
+            Some(Dataset {
+                source: DataSource::File { path, .. },
+                sample_of: Some(_),
+                ..
+            }) => Some(path.clone()),
+            _ => None,
+        };
+        let (Some(model), Some(source)) = (model, source) else {
+            self.notifications
+                .error("Train a model on a sample of a large file first");
+            return;
+        };
+        let label = format!("Scoring every customer of {}", source.display());
+        self.spawn_export(label, move |ctx| {
+            let pieces = workbench_core::data::load::stream::TextPieces::open(&source)?
+                .ok_or_else(|| {
+                    workbench_core::error::Error::bad_file(&source, "can't be read in pieces")
+                })?;
+            model.score_pieces(
+                &pieces,
+                &path,
+                workbench_core::data::load::stream::PIECE_BYTES,
+                &mut |done, of| ctx.set_progress(done as f64 / of.max(1) as f64 * 0.9),
+                ctx.cancel_flag(),
+            )?;
+            Ok(path)
+        });
     }
 
     /// Writes `frame` as CSV to `path` on the export worker (a result table of a question).

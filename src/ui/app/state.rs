@@ -70,6 +70,8 @@ pub struct Dataset {
     pub correlations: Correlations,
     /// Set when the app made this table from another (a project can't rebuild it yet).
     pub derived: Option<Derived>,
+    /// For a sample of a file too large to load whole: the file's rows.
+    pub sample_of: Option<usize>,
 }
 
 /// How a table was made from another.
@@ -98,6 +100,7 @@ impl Dataset {
             name,
             source,
             sheets: Vec::new(),
+            sample_of: None,
             frame,
             profile,
             correlations,

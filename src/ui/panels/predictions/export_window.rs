@@ -10,6 +10,7 @@ use super::PredictionsView;
 pub(super) fn export_window_ui(
     ui: &mut egui::Ui,
     o: &TrainOutcome,
+    sample_of: Option<usize>,
     view: &mut PredictionsView,
     cmds: &mut Vec<Command>,
 ) {
@@ -50,6 +51,23 @@ pub(super) fn export_window_ui(
                 database_ui(ui, view);
             } else {
                 ui.weak("The evaluated customers with their scores.");
+            }
+            // The table is a sample of a file too large to load: all of the file, scored.
+            if let Some(rows) = sample_of
+                && !view.export_to_database
+            {
+                ui.horizontal(|ui| {
+                    if ui
+                        .button(format!(
+                            "Score every customer of the file ({})…",
+                            crate::ui::format::count(rows)
+                        ))
+                        .on_hover_text("Reads the whole file in pieces and writes every row with its score, prediction and decile (ranked over all rows) as CSV, in constant memory: the file the command line's `score` writes. All columns.")
+                        .clicked()
+                    {
+                        cmds.push(ExportCommand::WholeFileDialog.into());
+                    }
+                });
             }
             ui.horizontal(|ui| {
                 if ui.small_button("All").clicked() {

@@ -164,7 +164,8 @@ pub fn predictions_panel_ui(
         ),
     });
     ui.add_space(4.0);
-    export_window::export_window_ui(ui, o, view, cmds);
+    let sample_of = state.dataset.as_ref().and_then(|d| d.sample_of);
+    export_window::export_window_ui(ui, o, sample_of, view, cmds);
     sql_window::sql_window_ui(ui, run_id, o, &mut view.sql, cmds);
     let display = state.training.as_ref().and_then(|r| r.display.as_ref());
     let table = display.unwrap_or(&o.predictions);
