@@ -373,28 +373,16 @@ pub fn read_text(bytes: Vec<u8>, source: &Path) -> Result<DataFrame> {
         return Err(unclosed_quote(source));
     }
     let records = split_records(&text, sniff.separator, SNIFF_LINES);
-    let Some((_, first)) = records.first() else {
+    let Some(Layout {
+        has_header,
+        names,
+        keep_text,
+        decimal_comma,
+        has_rows,
+    }) = layout(&records, sniff.separator)
+    else {
         return Err(Error::bad_file(source, "is empty"));
     };
-    let has_header = looks_like_header(&records);
-    let width = first.len();
-    let names: Vec<String> = if has_header {
-        clean_names(first)
-    } else {
-        (1..=width).map(|i| format!("column_{i}")).collect()
-    };
-    let data_rows = &records[usize::from(has_header)..];
-    // Codes with leading zeros ("00123") must stay text, not become 123. Polars names the
-    // columns column_1.. (the header line is skipped and named by us, below).
-    let keep_text: Vec<Field> = (0..width)
-        .filter(|&j| {
-            data_rows
-                .iter()
-                .any(|(_, r)| r.get(j).is_some_and(|v| is_leading_zero_code(v)))
-        })
-        .map(|j| Field::new(format!("column_{}", j + 1).into(), DataType::String))
-        .collect();
-    let decimal_comma = sniff.separator != b',' && uses_decimal_comma(data_rows);
     // Every missing-value text costs polars a comparison per field, so it first gets only those
     // seen in the rows it infers types from (twice as many, to be sure). One that shows up later
     // in a number column makes that read fail, and the file is read again with all of them; in
@@ -424,7 +412,7 @@ pub fn read_text(bytes: Vec<u8>, source: &Path) -> Result<DataFrame> {
             .into_reader_with_file_handle(std::io::Cursor::new(text.as_slice()))
             .finish()
     };
-    if data_rows.is_empty() && has_header {
+    if !has_rows && has_header {
         return Err(Error::bad_file(source, "has column names but no rows"));
     }
     let some_nulls_unseen = seen_nulls.len() < NULL_TEXTS.len();
@@ -460,6 +448,47 @@ pub fn read_text(bytes: Vec<u8>, source: &Path) -> Result<DataFrame> {
     dates::convert_text_dates(&mut df)?;
     dates::convert_compact_dates(&mut df)?;
     Ok(df)
+}
+
+/// What the first records of a text table say about all of it.
+struct Layout {
+    has_header: bool,
+    names: Vec<String>,
+    /// Columns of codes with leading zeros ("00123"), which must stay text, not become 123 —
+    /// under polars' names column_1.. (the header line is skipped and named by us).
+    keep_text: Vec<Field>,
+    decimal_comma: bool,
+    /// Whether any record follows the header.
+    has_rows: bool,
+}
+
+/// The [`Layout`] of the first `records` of a table separated by `separator`; `None` without
+/// any record.
+fn layout(records: &[(usize, Vec<String>)], separator: u8) -> Option<Layout> {
+    let (_, first) = records.first()?;
+    let has_header = looks_like_header(records);
+    let width = first.len();
+    let names: Vec<String> = if has_header {
+        clean_names(first)
+    } else {
+        (1..=width).map(|i| format!("column_{i}")).collect()
+    };
+    let data_rows = &records[usize::from(has_header)..];
+    let keep_text: Vec<Field> = (0..width)
+        .filter(|&j| {
+            data_rows
+                .iter()
+                .any(|(_, r)| r.get(j).is_some_and(|v| is_leading_zero_code(v)))
+        })
+        .map(|j| Field::new(format!("column_{}", j + 1).into(), DataType::String))
+        .collect();
+    Some(Layout {
+        has_header,
+        names,
+        keep_text,
+        decimal_comma: separator != b',' && uses_decimal_comma(data_rows),
+        has_rows: !data_rows.is_empty(),
+    })
 }
 
 /// The missing-value texts that are a whole field (quoted or not) somewhere in the first `lines`

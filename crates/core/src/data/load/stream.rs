@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use polars::prelude::*;
 
 use super::{
-    INFER_ROWS, NULL_TEXTS, SNIFF_LINES, clean_names, ends_inside_quotes, first_line,
-    is_leading_zero_code, looks_like_header, sniff, split_records, uses_decimal_comma,
+    INFER_ROWS, Layout, NULL_TEXTS, SNIFF_LINES, ends_inside_quotes, first_line, layout, sniff,
+    split_records,
 };
 use crate::data::dates::{self, DateReading};
 use crate::error::{Error, Result};
@@ -214,29 +214,16 @@ impl TextPieces {
             None => return Ok(None),
         };
         let records = split_records(text, separator, SNIFF_LINES);
-        let Some((_, first)) = records.first() else {
+        let Some(Layout {
+            has_header,
+            names,
+            keep_text,
+            decimal_comma,
+            has_rows: true,
+        }) = layout(&records, separator)
+        else {
             return Ok(None);
         };
-        let has_header = looks_like_header(&records);
-        let width = first.len();
-        let names: Vec<String> = if has_header {
-            clean_names(first)
-        } else {
-            (1..=width).map(|i| format!("column_{i}")).collect()
-        };
-        let data_rows = &records[usize::from(has_header)..];
-        if data_rows.is_empty() {
-            return Ok(None);
-        }
-        let keep_text: Vec<Field> = (0..width)
-            .filter(|&j| {
-                data_rows
-                    .iter()
-                    .any(|(_, r)| r.get(j).is_some_and(|v| is_leading_zero_code(v)))
-            })
-            .map(|j| Field::new(format!("column_{}", j + 1).into(), DataType::String))
-            .collect();
-        let decimal_comma = separator != b',' && uses_decimal_comma(data_rows);
         let header_end = if has_header {
             memchr::memchr(b'\n', text).map_or(text.len(), |i| i + 1)
         } else {
