@@ -35,6 +35,20 @@ fn rows_of(path: &Path) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// A folder with LightGBM's models trained by run_lgb.py (binary, regression, multiclass),
+/// their predictions and the data; `None` when the check may be skipped (no LightGBM).
+fn trained_by_lightgbm() -> Option<tempfile::TempDir> {
+    let python = common::python_with("lightgbm, numpy")?;
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(&python)
+        .arg(script())
+        .args(["train", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    Some(dir)
+}
+
 /// The values of a column of a CSV file written by the app.
 fn csv_column(path: &Path, name: &str) -> Vec<f64> {
     let df = load_path(
@@ -149,17 +163,10 @@ fn lightgbm_scores_our_exported_models_as_the_app_does() {
 
 #[test]
 fn models_trained_by_lightgbm_score_in_the_app_as_lightgbm_predicts() {
-    let Some(python) = common::python_with("lightgbm, numpy") else {
+    let Some(dir) = trained_by_lightgbm() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let o = Command::new(&python)
-        .arg(script())
-        .args(["train", d.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
     let data = d.join("data.csv");
     for (kind, columns) in [
         ("binary", &["score"][..]),
@@ -264,17 +271,10 @@ fn models_trained_by_lightgbm_are_measured_on_the_table_like_our_own() {
     use workbench_core::ml::metrics::{self, Metrics};
     use workbench_core::train::{self, Detail, EvaluatedOn};
 
-    let Some(python) = common::python_with("lightgbm, numpy") else {
+    let Some(dir) = trained_by_lightgbm() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let o = Command::new(&python)
-        .arg(script())
-        .args(["train", d.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
     let df = table(&d.join("data.csv"));
     let pred = |kind: &str| rows_of(&d.join(format!("{kind}.pred")));
     let assess = |kind: &str, target: &str| {
@@ -382,17 +382,10 @@ fn the_app_opens_a_lightgbm_model_and_shows_it_like_its_own() {
     use workbench_core::ml::metrics::Metrics;
     use workbench_core::train::EvaluatedOn;
 
-    let Some(python) = common::python_with("lightgbm, numpy") else {
+    let Some(dir) = trained_by_lightgbm() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let o = Command::new(&python)
-        .arg(script())
-        .args(["train", d.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
 
     let mut h = Harness::builder()
         .with_size([1400.0, 900.0])

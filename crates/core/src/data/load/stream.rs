@@ -572,28 +572,23 @@ mod tests {
             text.push_str(&format!("{i},2023-01-{:02}\n", 1 + i % 28));
         }
         text.push_str("20000,soon\n");
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.csv");
-        std::fs::write(&path, &text).unwrap();
-        let pieces = TextPieces::open_with_head(&path, 16 << 10)
-            .unwrap()
-            .unwrap();
-        let e = pieces
-            .for_each(8192, &AtomicBool::new(false), &mut |_| Ok(()))
-            .err()
-            .unwrap()
-            .to_string();
+        // The error reading `text` in pieces of 8 KB decided from its first 16 KB.
+        let error_of = |text: &str| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("t.csv");
+            std::fs::write(&path, text).unwrap();
+            let pieces = TextPieces::open_with_head(&path, 16 << 10)
+                .unwrap()
+                .unwrap();
+            pieces
+                .for_each(8192, &AtomicBool::new(false), &mut |_| Ok(()))
+                .err()
+                .unwrap()
+                .to_string()
+        };
+        let e = error_of(&text);
         assert!(e.contains("line 20002") && e.contains("'soon'"), "{e}");
-        let text = text.replace("20000,soon\n", "x,2023-01-01\n");
-        std::fs::write(&path, &text).unwrap();
-        let pieces = TextPieces::open_with_head(&path, 16 << 10)
-            .unwrap()
-            .unwrap();
-        let e = pieces
-            .for_each(8192, &AtomicBool::new(false), &mut |_| Ok(()))
-            .err()
-            .unwrap()
-            .to_string();
+        let e = error_of(&text.replace("20000,soon\n", "x,2023-01-01\n"));
         assert!(e.contains("lines ") && e.contains("t.csv"), "{e}");
     }
 
