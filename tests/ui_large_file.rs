@@ -60,7 +60,35 @@ fn a_file_larger_than_memory_opens_as_a_named_sample() {
     let ds = h.state().state.dataset.as_ref().unwrap();
     let rows = ds.frame.height();
     assert!((1000..20000).contains(&rows), "{rows} rows");
-    assert_eq!(ds.profile.rows, rows);
+    // Its profile, read in the same pass: counts exact over every row of the file, the rest
+    // of the sample.
+    assert_eq!(ds.profile.rows, 20000);
+    assert_eq!(ds.profile.sample_rows, Some(rows));
+    let whole =
+        workbench_core::data::load::read_text_bytes(&std::fs::read(&data).unwrap(), &data).unwrap();
+    let exact = workbench_core::data::profile::profile(&whole).unwrap();
+    let mut with_missing = 0;
+    for (a, b) in ds.profile.columns.iter().zip(&exact.columns) {
+        assert_eq!((&a.name, a.missing), (&b.name, b.missing));
+        assert_eq!(
+            (a.min, a.max, &a.date_range),
+            (b.min, b.max, &b.date_range),
+            "{}",
+            a.name
+        );
+        if let (Some(x), Some(y)) = (a.mean, b.mean) {
+            assert!(
+                (x - y).abs() <= 1e-9 * y.abs().max(1.0),
+                "{}: {x} vs {y}",
+                a.name
+            );
+        }
+        with_missing += usize::from(a.missing > 0);
+    }
+    assert!(
+        with_missing > 0,
+        "the sample file has missing values to count"
+    );
     assert!(
         ds.name.contains("a random sample of") && ds.name.contains("of its 20,000 rows"),
         "{}",
@@ -69,6 +97,17 @@ fn a_file_larger_than_memory_opens_as_a_named_sample() {
     h.run_steps(2);
     assert!(h.query_all_by_label_contains("a random sample of").count() > 0);
     assert!(h.state().notifications.errors().is_empty());
+    {
+        let view = &mut h.state_mut().panels.data;
+        view.tab = marketing_workbench::ui::panels::data::DataTab::Column;
+        view.selected = Some("total_spend".to_owned());
+    }
+    h.run_steps(2);
+    assert!(
+        h.query_all_by_label_contains("counted over all 20,000 rows of the file")
+            .count()
+            > 0
+    );
 
     // A model trained on the sample scores every customer of the file, from Export.
     h.state_mut()

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use workbench_core::Result;
 use workbench_core::data::load::stream;
-use workbench_core::data::profile::{correlations, profile, target_profile};
+use workbench_core::data::profile::{correlations, profile, sample_and_profile, target_profile};
 use workbench_core::data::recipe::Recipe;
 use workbench_core::data::{load, postgres};
 use workbench_core::error::Error;
@@ -190,11 +190,15 @@ impl App {
                 DataSource::File { path, sheet: None } => stream::pieces_if_too_big(path)?,
                 _ => None,
             };
+            // Its profile, read in the same pass: counts, missing values, min, max, mean and
+            // sd exact over every row of the file.
+            let mut streamed = None;
             let (frame, sheets) = match (&source, too_big) {
                 (_, Some(pieces)) => {
                     let memory = load::available_memory().unwrap_or(u64::MAX);
                     let len = pieces.len().max(1) as f64;
-                    let sample = pieces.sample_each(
+                    let (sample, profile) = sample_and_profile(
+                        &pieces,
                         pieces.rows_fitting(memory),
                         LARGE_FILE_SEED,
                         ctx.cancel_flag(),
@@ -204,6 +208,7 @@ impl App {
                         },
                     )?;
                     sample_of = Some(sample.total_rows);
+                    streamed = Some(profile);
                     name = format!(
                         "{name} (a random sample of {} of its {} rows)",
                         format::count(sample.frame.height()),
@@ -260,7 +265,10 @@ impl App {
                 return Err(Error::Cancelled);
             }
             ctx.set_progress(0.85);
-            let profile = profile(&frame)?;
+            let profile = match streamed {
+                Some(p) => p,
+                None => profile(&frame)?,
+            };
             ctx.set_progress(0.95);
             let correlations = correlations(&frame, 40)?;
             // A workbook opens at its first sheet.

@@ -119,7 +119,7 @@ pub fn data_panel_ui(
                     .as_ref()
                     .and_then(|n| ds.profile.columns.iter().find(|c| &c.name == n));
                 match selected {
-                    Some(c) => column_detail_ui(ui, c, ds.profile.rows),
+                    Some(c) => column_detail_ui(ui, c, &ds.profile),
                     None => super::waiting_ui(ui, "Click a column in the list to see its details."),
                 }
             }
@@ -258,8 +258,21 @@ pub fn columns_ui(ui: &mut egui::Ui, profile: &Profile, view: &mut DataView) {
         });
 }
 
-fn column_detail_ui(ui: &mut egui::Ui, c: &ColumnProfile, rows: usize) {
+fn column_detail_ui(ui: &mut egui::Ui, c: &ColumnProfile, profile: &Profile) {
+    let rows = profile.rows;
+    // A file too large to load: some numbers are of every row, the rest of the sample.
+    let of_sample = |k: &str| match profile.sample_rows {
+        Some(_) => format!("{k} (sample)"),
+        None => k.to_owned(),
+    };
     ui.heading(&c.name);
+    if let Some(n) = profile.sample_rows {
+        ui.weak(format!(
+            "Missing values, min, max, mean, sd and dates are counted over all {} rows of the file; distinct values, quartiles and the chart describe the random sample of {} rows.",
+            format::count(rows),
+            format::count(n)
+        ));
+    }
     egui::Grid::new("column_stats")
         .num_columns(2)
         .striped(true)
@@ -279,7 +292,7 @@ fn column_detail_ui(ui: &mut egui::Ui, c: &ColumnProfile, rows: usize) {
                     100.0 * c.missing_fraction
                 ),
             );
-            row("distinct values", format::count(c.distinct));
+            row(&of_sample("distinct values"), format::count(c.distinct));
             if let (Some(min), Some(max)) = (c.min, c.max) {
                 row(
                     "min / max",
@@ -288,7 +301,7 @@ fn column_detail_ui(ui: &mut egui::Ui, c: &ColumnProfile, rows: usize) {
             }
             if let Some([q1, q2, q3]) = c.quartiles {
                 row(
-                    "quartiles",
+                    &of_sample("quartiles"),
                     format!(
                         "{} · {} · {}",
                         format::number(q1),

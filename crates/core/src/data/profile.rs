@@ -88,6 +88,13 @@ pub struct Profile {
     pub sample_rows: Option<usize>,
 }
 
+impl Profile {
+    /// The rows that distinct counts describe: the sample's for a table profiled in pieces.
+    pub fn distinct_rows(&self) -> usize {
+        self.sample_rows.unwrap_or(self.rows)
+    }
+}
+
 /// A summary of one column.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ColumnProfile {
@@ -455,12 +462,26 @@ pub fn profile_pieces(
     seed: u64,
     cancel: &std::sync::atomic::AtomicBool,
 ) -> Result<Profile> {
+    sample_and_profile(pieces, sample_rows, seed, cancel, &mut |_| Ok(())).map(|(_, p)| p)
+}
+
+/// One pass over a table too large to load whole: a uniform random sample of about `rows` rows
+/// (drawn with `seed`, as [`TextPieces::sample_each`](super::load::stream::TextPieces::sample_each))
+/// and its profile with the numbers that are exact over every row (see [`profile_pieces`]).
+/// `each` sees every piece (for progress).
+pub fn sample_and_profile(
+    pieces: &super::load::stream::TextPieces,
+    rows: usize,
+    seed: u64,
+    cancel: &std::sync::atomic::AtomicBool,
+    each: &mut dyn FnMut(&super::load::stream::Piece) -> Result<()>,
+) -> Result<(super::load::stream::Sample, Profile)> {
     let mut running = vec![Running::default(); pieces.names().len()];
-    let sample = pieces.sample_each(sample_rows, seed, cancel, &mut |piece| {
+    let sample = pieces.sample_each(rows, seed, cancel, &mut |piece| {
         for (r, c) in running.iter_mut().zip(piece.frame.columns()) {
             r.add(c)?;
         }
-        Ok(())
+        each(piece)
     })?;
     let mut p = profile(&sample.frame)?;
     for (c, r) in p.columns.iter_mut().zip(&running) {
@@ -468,7 +489,7 @@ pub fn profile_pieces(
     }
     p.rows = sample.total_rows;
     p.sample_rows = Some(sample.frame.height());
-    Ok(p)
+    Ok((sample, p))
 }
 
 /// One group of customers (a bin or a category) and the target's value in it.

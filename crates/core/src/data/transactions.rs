@@ -90,7 +90,7 @@ fn pick<'a>(
 /// Guesses the columns of a purchase table; `None` when it does not look like one (no date
 /// column, or no column whose values repeat across rows to be a customer).
 pub fn guess(profile: &Profile) -> Option<OrderColumns> {
-    let rows = profile.rows;
+    let rows = profile.distinct_rows();
     let mut taken = Vec::new();
     let date = pick(
         profile,
