@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The exported SQL in Spark: the nine models of tests/sql_export.rs (and rows on either side of
+# The exported SQL in Spark: the eleven models of tests/sql_export.rs (and rows on either side of
 # every threshold of a boosting model) exported with `--dialect spark`, run by a local Spark and
 # compared row by row with the app's `score`; then a 100-round boosting model timed on ROWS
 # customers. The table goes into BENCHMARKS.md (the `spark` section).

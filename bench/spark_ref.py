@@ -1,6 +1,6 @@
 """Spark SQL check (bench/spark.sh): the SQL `export-model --dialect spark` writes, run by a local
 Spark (pyspark from PyPI, a JDK from Debian) on the table as a temporary view, compared row by
-row with the app's `score` — the nine models of tests/sql_export.rs with its recipe (fill with a
+row with the app's `score` — the eleven models of tests/sql_export.rs with its recipe (fill with a
 flag, clip, log, standardise, one-hot, a row filter, bins), rows on either side of every
 threshold of a boosting model, and the time of a 100-round boosting model on the big file.
 
@@ -44,6 +44,8 @@ MODELS = [
     ("kmeans", "", ["--k", "5"]),
     ("naive-bayes", "responded", []),
     ("gmm", "", ["--k", "4"]),
+    ("mlp", "responded", ["--param", "epochs=15"]),
+    ("mlp", "spend_next_90d", ["--param", "epochs=15"]),
 ]
 OUTCOMES = ["customer_id", "churned", "spend_next_90d", "responded"]
 
@@ -206,7 +208,7 @@ def main():
     spark = Spark(o.memory)
     java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
 
-    # The nine models on the check file.
+    # The eleven models on the check file.
     spark.load(o.data)
     checks = []
     for i, (kind, target, params) in enumerate(MODELS):

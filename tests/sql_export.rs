@@ -136,7 +136,8 @@ fn exported_sql_scores_every_row_as_the_app_does_in_every_engine() {
         std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
     // A derived ratio (division by zero: missing), fill, clip, log, standardise, one-hot and a
-    // row filter (the benchmark's recipe), a bin, and the parts of a date.
+    // row filter (the benchmark's recipe), a bin, the parts of a date, and a text column
+    // filled with a category of its own.
     let recipe = path(dir.path(), "recipe.json");
     std::fs::write(
         &recipe,
@@ -146,6 +147,7 @@ fn exported_sql_scores_every_row_as_the_app_does_in_every_engine() {
   {"step": "clip_outliers", "column": "avg_order_value", "method": {"method": "iqr", "k": 1.5}},
   {"step": "log_transform", "column": "total_spend"},
   {"step": "standardize", "columns": ["total_spend", "avg_order_value", "visits_30d"]},
+  {"step": "fill_missing", "column": "region", "strategy": "missing_category"},
   {"step": "one_hot", "column": "region", "max_categories": 3},
   {"step": "filter_rows", "column": "tenure_months", "op": "greater_or_equal", "value": "6"},
   {"step": "bin", "column": "email_opens", "bins": 4},
@@ -154,7 +156,7 @@ fn exported_sql_scores_every_row_as_the_app_does_in_every_engine() {
     )
     .unwrap();
     // (model, target — none for segments —, settings)
-    let models: [(&str, &str, &[&str]); 9] = [
+    let models: [(&str, &str, &[&str]); 11] = [
         ("boosting", "responded", &["--param", "rounds=60"]),
         ("logistic", "responded", &[]),
         ("forest", "responded", &["--param", "trees=15"]),
@@ -164,6 +166,9 @@ fn exported_sql_scores_every_row_as_the_app_does_in_every_engine() {
         ("kmeans", "", &["--k", "5"]),
         ("naive-bayes", "responded", &[]),
         ("gmm", "", &["--k", "4"]),
+        // The network in float32 (SQLite has no float32: refused, below).
+        ("mlp", "responded", &["--param", "epochs=15"]),
+        ("mlp", "spend_next_90d", &["--param", "epochs=15"]),
     ];
     for (i, (kind, target, params)) in models.iter().enumerate() {
         let model = path(dir.path(), &format!("m{i}.json"));
@@ -208,6 +213,25 @@ fn exported_sql_scores_every_row_as_the_app_does_in_every_engine() {
             "the filter keeps most rows"
         );
         for (engine, dialect) in &engines {
+            if *kind == "mlp" && *dialect == "sqlite" {
+                let o = run(&[
+                    "export-model",
+                    model.to_str().unwrap(),
+                    "--format",
+                    "sql",
+                    "--dialect",
+                    dialect,
+                    "--out",
+                    path(dir.path(), "mlp.sqlite.sql").to_str().unwrap(),
+                ]);
+                assert_eq!(o.status.code(), Some(1));
+                assert!(
+                    stderr(&o).contains("no float32 arithmetic"),
+                    "{}",
+                    stderr(&o)
+                );
+                continue;
+            }
             let theirs = scored_in(
                 engine,
                 dialect,

@@ -13,6 +13,9 @@
 //! - each tree is one flat `CASE` of its leaves' rules (nested `CASE`s break SQLite at depth 25
 //!   and some parsers far sooner).
 //!
+//! - the neural network is computed in float32 as the app computes it ([`mlp_sql`]), in the
+//!   engines that have a float32 type (DuckDB, PostgreSQL, Spark).
+//!
 //! What it can't write yet is refused with the reason; see [`export`].
 
 use serde::{Deserialize, Serialize};
@@ -130,6 +133,16 @@ impl Dialect {
             Self::Postgres => "DOUBLE PRECISION",
             Self::Sqlite => "REAL",
             Self::Bigquery => "FLOAT64",
+        }
+    }
+
+    /// The single-precision (IEEE float32) type whose arithmetic is float32 too, if the engine
+    /// has one: SQLite stores every real as a double and BigQuery has only FLOAT64.
+    fn single(self) -> Option<&'static str> {
+        match self {
+            Self::Duckdb | Self::Spark => Some("FLOAT"),
+            Self::Postgres => Some("REAL"),
+            Self::Sqlite | Self::Bigquery => None,
         }
     }
 
@@ -276,7 +289,7 @@ fn apply_recipe(model: &SavedModel, cols: &mut Columns, filters: &mut Vec<String
         match step {
             FittedStep::FillMissing {
                 column,
-                value: FillValue::Number(v),
+                value,
                 add_flag,
             } => {
                 let e = cols.get(column)?;
@@ -286,8 +299,16 @@ fn apply_recipe(model: &SavedModel, cols: &mut Columns, filters: &mut Vec<String
                         format!("CASE WHEN {e} IS NULL THEN 1 ELSE 0 END"),
                     );
                 }
-                let n = cols.number(column)?;
-                cols.set(column, format!("COALESCE({n}, {})", d.num(*v)?));
+                let filled = match value {
+                    FillValue::Number(v) => {
+                        format!("COALESCE({}, {})", cols.number(column)?, d.num(*v)?)
+                    }
+                    // The app reads the column as text, then fills it.
+                    FillValue::Text(t) => {
+                        format!("COALESCE(CAST({e} AS {}), {})", d.text_type(), d.text(t))
+                    }
+                };
+                cols.set(column, filled);
             }
             FittedStep::Scale { columns } => {
                 for (name, offset, divisor) in columns {
@@ -460,7 +481,7 @@ fn apply_recipe(model: &SavedModel, cols: &mut Columns, filters: &mut Vec<String
             }
             other => {
                 return Err(Error::InvalidInput(format!(
-                    "the recipe step '{}' has no SQL form yet: the SQL export covers filling with a number, clipping, log, standardising, min-max, bins, one-hot, date parts, derived columns, dropping and renaming columns, and dropping or filtering rows",
+                    "the recipe step '{}' has no SQL form yet: the SQL export covers filling, clipping, log, standardising, min-max, bins, one-hot, date parts, derived columns, dropping and renaming columns, and dropping or filtering rows",
                     describe_fitted(other)
                 )));
             }
@@ -675,7 +696,7 @@ fn score_expr(model: &SavedModel, d: Dialect, trees: &mut Vec<String>) -> Result
         }
         _ => {
             return Err(Error::InvalidInput(format!(
-                "{} has no SQL form yet: the SQL export covers linear and logistic regression, the decision tree, the random forest and gradient boosting for a yes/no or an amount",
+                "{} has no SQL form yet: the SQL export covers linear and logistic regression, naive Bayes, the decision tree, the random forest, gradient boosting and the neural network for a yes/no or an amount",
                 model.kind.label()
             )));
         }
@@ -748,13 +769,13 @@ pub fn export(
         cols.get(id)?;
     }
     apply_recipe(model, &mut cols, &mut filters)?;
-    let features = feature_exprs(model, &mut cols)?;
-    let mut trees = Vec::new();
-    let score = match centroids {
-        Some(_) => String::new(),
-        None => score_expr(model, d, &mut trees)?,
-    };
-
+    let mut features = feature_exprs(model, &mut cols)?;
+    // The network reads its features rounded to float32 (refused below without the type).
+    if let (TrainedModel::Mlp(_), Some(single)) = (&model.model, d.single()) {
+        for f in &mut features {
+            *f = format!("CAST({f} AS {single})");
+        }
+    }
     let added = [SCORE, PREDICTION, DECILE, SEGMENT];
     let passed: Vec<String> = cols
         .read
@@ -767,6 +788,18 @@ pub fn export(
     } else {
         format!("{}, ", passed.join(", "))
     };
+    let mut trees = Vec::new();
+    // The network's hidden layers: one statement step each, before the score.
+    let mut layers = None;
+    let score = match (&centroids, &model.model) {
+        (Some(_), _) => String::new(),
+        (None, TrainedModel::Mlp(m)) => {
+            let (steps, last, score) = mlp_sql(d, m, features.len(), &passed_list)?;
+            layers = Some((steps, last));
+            score
+        }
+        (None, _) => score_expr(model, d, &mut trees)?,
+    };
 
     let mut sql = String::new();
     let target = model.target.as_deref().unwrap_or("");
@@ -777,11 +810,17 @@ pub fn export(
         table.replace('\n', " "),
         d.label()
     ));
-    sql.push_str(&format!(
-        "-- {} features, {} trees; numbers are double precision, computed in the app's order.\n",
-        features.len(),
-        trees.len()
-    ));
+    sql.push_str(&match &layers {
+        Some(_) => format!(
+            "-- {} features; the network in float32 (as the app computes it), the rest double precision, in the app's order.\n",
+            features.len()
+        ),
+        None => format!(
+            "-- {} features, {} trees; numbers are double precision, computed in the app's order.\n",
+            features.len(),
+            trees.len()
+        ),
+    });
     sql.push_str(d.preamble());
     sql.push_str(&format!(
         "WITH mw_features AS {}(\n  SELECT ",
@@ -806,7 +845,11 @@ pub fn export(
         });
         return finish(sql, d, id);
     }
-    let mut source = "mw_features";
+    let mut source = "mw_features".to_owned();
+    if let Some((steps, last)) = layers {
+        sql.push_str(&steps);
+        source = last;
+    }
     if !trees.is_empty() {
         sql.push_str(&format!(
             ",\nmw_trees AS {}(\n  SELECT *,\n    ",
@@ -819,7 +862,7 @@ pub fn export(
             .collect();
         sql.push_str(&list.join(",\n    "));
         sql.push_str("\n  FROM mw_features\n)");
-        source = "mw_trees";
+        source = "mw_trees".to_owned();
     }
     sql.push_str(&format!(
         ",\nmw_scored AS {}(\n  SELECT {passed_list}{score} AS mw_score\n  FROM {source}\n)\n",
@@ -849,6 +892,132 @@ pub fn export(
         int = d.integer(),
     ));
     finish(sql, d, id)
+}
+
+/// A network layer's widest input the statement takes: each output is one sum of as many
+/// terms, nested that deep in the parser (DuckDB stops at an expression depth of 1,000).
+const MLP_MOST_INPUTS: usize = 512;
+
+/// The neural network as [`crate::ml::models::mlp::MlpModel`] scores a row: the features
+/// rounded to float32 (in `mw_features`, by [`export`]), then each layer's outputs in float32 arithmetic — its bias, plus each
+/// input times its weight in the inputs' order (`((b + x0·w0) + x1·w1) + …`, each product and
+/// sum rounded to float32 as the app's are), ReLU on hidden layers — and the last output
+/// widened to a double for the logistic link or the amount. The engine's float32 type gives
+/// the app's float32 results bit for bit; the weights are written as the doubles equal to
+/// them, so reading and narrowing them is exact.
+///
+/// Returns the hidden layers' statement steps, the name of the last, and the score over it.
+fn mlp_sql(
+    d: Dialect,
+    m: &crate::ml::models::mlp::MlpModel,
+    features: usize,
+    passed: &str,
+) -> Result<(String, String, String)> {
+    use crate::ml::models::mlp::Output;
+    let Some(single) = d.single() else {
+        return Err(Error::InvalidInput(format!(
+            "a neural network is computed in float32 by the app and {} has no float32 arithmetic, so its scores would differ from the app's: export it for DuckDB, PostgreSQL or Spark SQL, or as an ONNX file",
+            d.label()
+        )));
+    };
+    let (layers, output) = m.parts();
+    let bad = || Error::Model("the saved neural network is inconsistent".into());
+    if layers.first().is_none_or(|l| l.inputs != features)
+        || layers.windows(2).any(|w| w[0].outputs != w[1].inputs)
+        || layers.iter().any(|l| {
+            Some(l.weights.len()) != l.inputs.checked_mul(l.outputs) || l.biases.len() != l.outputs
+        })
+    {
+        return Err(bad());
+    }
+    if let Some(wide) = layers.iter().find(|l| l.inputs > MLP_MOST_INPUTS) {
+        return Err(Error::InvalidInput(format!(
+            "a layer of this network takes {} inputs: as SQL each of its outputs is a sum of as many terms, deeper than engines parse (at most {MLP_MOST_INPUTS}); export it as an ONNX file",
+            wide.inputs
+        )));
+    }
+    let Some((last, hidden)) = layers.split_last() else {
+        return Err(bad());
+    };
+    if last.outputs != 1 {
+        return Err(Error::InvalidInput(
+            "the SQL export covers a yes/no or an amount, not several classes".into(),
+        ));
+    }
+    let float =
+        |x: f32| -> Result<String> { Ok(format!("CAST({} AS {single})", d.num(f64::from(x))?)) };
+    // One output of `layer`: its bias plus each input times its weight, in order.
+    let unit = |layer: &crate::ml::models::mlp::Layer,
+                o: usize,
+                input: &dyn Fn(usize) -> String|
+     -> Result<String> {
+        let mut sum = float(layer.biases[o])?;
+        for i in 0..layer.inputs {
+            sum.push_str(&format!(
+                " + {} * {}",
+                input(i),
+                float(layer.weights[i * layer.outputs + o])?
+            ));
+        }
+        Ok(sum)
+    };
+    let zero = float(0.0)?;
+    let m_ = d.materialized();
+    let mut steps = String::new();
+    let mut source = "mw_features".to_owned();
+    for (l, layer) in hidden.iter().enumerate() {
+        let input: Box<dyn Fn(usize) -> String> = if l == 0 {
+            Box::new(feature_name)
+        } else {
+            Box::new(move |i| format!("mw_h{}_{i}", l - 1))
+        };
+        let mut outputs = Vec::with_capacity(layer.outputs);
+        for o in 0..layer.outputs {
+            outputs.push(format!(
+                "{}({}, {zero}) AS mw_h{l}_{o}",
+                d.greatest(),
+                unit(layer, o, &*input)?
+            ));
+        }
+        steps.push_str(&format!(
+            ",\nmw_layer{l} AS {m_}(\n  SELECT {passed}{}\n  FROM {source}\n)",
+            outputs.join(",\n    ")
+        ));
+        source = format!("mw_layer{l}");
+    }
+    let top = hidden.len();
+    let input: Box<dyn Fn(usize) -> String> = if top == 0 {
+        Box::new(feature_name)
+    } else {
+        Box::new(move |i| format!("mw_h{}_{i}", top - 1))
+    };
+    // The output in a step of its own: PostgreSQL's `EXP` names it three times.
+    steps.push_str(&format!(
+        ",\nmw_output AS {m_}(\n  SELECT {passed}CAST({} AS {}) AS mw_z\n  FROM {source}\n)",
+        unit(last, 0, &*input)?,
+        d.double()
+    ));
+    let z = "mw_z";
+    let score = match output {
+        Output::YesNo => format!("1e0 / (1e0 + {})", d.exp(&format!("-({z})"))),
+        Output::Amount { mean, scale } => {
+            format!("{} + {} * {z}", d.num(*mean)?, d.num(*scale)?)
+        }
+        Output::Classes { .. } => {
+            return Err(Error::InvalidInput(
+                "the SQL export covers a yes/no or an amount, not several classes".into(),
+            ));
+        }
+    };
+    if steps.len() + score.len() > SIZE_WARNING {
+        return Err(Error::InvalidInput(format!(
+            "this network's {} weights make {} of SQL, past the {} engines take well: export a smaller network (fewer units) or an ONNX file",
+            m.parameter_count(),
+            crate::data::load::byte_size((steps.len() + score.len()) as u64),
+            crate::data::load::byte_size(SIZE_WARNING as u64)
+        )));
+    }
+    Ok((steps, "mw_output".to_owned(), score))
 }
 
 /// What finds segments: k-means centres or a Gaussian mixture.

@@ -155,3 +155,39 @@ fn what_sql_cannot_do_is_refused_with_the_reason() {
     let model = trained(ModelKind::Logistic, r#"{"steps":[]}"#);
     assert!(export(&model, Dialect::Duckdb, " ", None).is_err());
 }
+
+#[test]
+fn the_network_is_written_in_float32_where_the_engine_has_it() {
+    let model = trained(ModelKind::Mlp, RECIPE);
+    let crate::ml::models::TrainedModel::Mlp(m) = &model.model else {
+        panic!("an MLP");
+    };
+    let (layers, _) = m.parts();
+    for d in [Dialect::Duckdb, Dialect::Postgres, Dialect::Spark] {
+        let out = export(&model, d, "crm.customers", Some("id")).unwrap();
+        parses(d, &out.sql);
+        // Every weight and bias once, as the double equal to the float32.
+        let single = d.single().unwrap();
+        let w = layers[0].weights[3];
+        assert!(
+            out.sql.contains(&format!(
+                "CAST({} AS {single})",
+                d.num(f64::from(w)).unwrap()
+            )),
+            "{}",
+            &out.sql[..2000]
+        );
+        let casts = out.sql.matches(&format!(" AS {single})")).count();
+        let hidden: usize = layers[..layers.len() - 1].iter().map(|l| l.outputs).sum();
+        let parameters = m.parameter_count() + layers[0].inputs + hidden;
+        assert_eq!(
+            casts, parameters,
+            "weights, biases, features and ReLU's zeros"
+        );
+        assert!(out.sql.contains("mw_layer1") && out.sql.contains("mw_h1_0"));
+    }
+    for d in [Dialect::Sqlite, Dialect::Bigquery] {
+        let err = export(&model, d, "t", None).unwrap_err().to_string();
+        assert!(err.contains("float32"), "{err}");
+    }
+}
