@@ -25,6 +25,18 @@ fn a_file_scored_in_pieces_is_the_file_scored_whole() {
     let data_s = data.to_str().unwrap();
     let o = run(&["sample", "--rows", "6000", "--seed", "3", "--out", data_s]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // A note with commas, quotes and line ends inside quotes, passed through to the output.
+    let text = std::fs::read_to_string(&data).unwrap();
+    let mut noted = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let note = match i {
+            0 => "note",
+            _ if i % 7 == 0 => "\"said \"\"hi\"\", then\nleft\"",
+            _ => "plain",
+        };
+        noted.push_str(&format!("{line},{note}\n"));
+    }
+    std::fs::write(&data, noted).unwrap();
     let recipe = d.join("recipe.json");
     std::fs::write(
         &recipe,
@@ -37,8 +49,14 @@ fn a_file_scored_in_pieces_is_the_file_scored_whole() {
     )
     .unwrap();
     let models = [
-        ("boosting", "responded", &["--param", "rounds=20"][..]),
-        ("linear", "spend_next_90d", &[][..]),
+        (
+            "boosting",
+            "responded",
+            &["--param", "rounds=20", "--ignore", "note"][..],
+        ),
+        ("linear", "spend_next_90d", &["--ignore", "note"][..]),
+        // Several classes: a probability column per class after the decile.
+        ("logistic", "channel", &["--ignore", "note"][..]),
     ];
     let mut saved = Vec::new();
     for (kind, target, params) in models {
@@ -58,6 +76,8 @@ fn a_file_scored_in_pieces_is_the_file_scored_whole() {
         "4",
         "--ignore",
         "customer_id",
+        "--ignore",
+        "note",
         "--save-model",
         segments.to_str().unwrap(),
     ]);
@@ -94,7 +114,9 @@ fn a_file_scored_in_pieces_is_the_file_scored_whole() {
             std::fs::read_to_string(&whole).unwrap(),
             std::fs::read_to_string(&in_pieces).unwrap(),
         );
-        assert_eq!(a.lines().count(), done.rows + 1);
+        let notes = a.matches("said \"\"hi\"\", then\nleft\"").count();
+        assert!(notes > 100, "notes kept: {notes}");
+        assert_eq!(a.lines().count(), done.rows + 1 + notes);
         assert!(a == b, "{}: the files differ", model_path.display());
         // Nothing left beside the output.
         let left: Vec<_> = std::fs::read_dir(d)
