@@ -254,6 +254,110 @@ fn models_trained_by_lightgbm_score_in_the_app_as_lightgbm_predicts() {
     assert!(!d.join("bad.json").exists());
 }
 
+/// A scored CSV's `score` by `customer_id` (numbers as written: doubles keep every bit).
+fn scores_by_id(path: &Path) -> std::collections::HashMap<String, f64> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let names: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let (id, score) = (
+        names.iter().position(|n| *n == "customer_id").unwrap(),
+        names.iter().position(|n| *n == "score").unwrap(),
+    );
+    lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[id].to_owned(), f[score].parse().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn a_model_trained_by_lightgbm_scores_as_sql_where_missing_values_go_its_own_way() {
+    let Some(dir) = trained_by_lightgbm() else {
+        return;
+    };
+    let d = dir.path();
+    let data = d.join("data.csv");
+    // PostgreSQL's server reads the file as its own user.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let python = common::python_with("duckdb").unwrap_or_else(|| "python3".to_owned());
+    let mut engines = vec!["sqlite"];
+    if common::python_with("duckdb").is_some() {
+        engines.push("duckdb");
+    }
+    if std::env::var("PGHOST").is_ok() {
+        engines.push("postgres");
+    }
+    let runner = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sql/run_sql.py");
+    for kind in ["binary", "regression"] {
+        let model = d.join(format!("{kind}.json"));
+        let o = run(&[
+            "import-model",
+            d.join(format!("{kind}.txt")).to_str().unwrap(),
+            "--format",
+            "lightgbm",
+            "--out",
+            model.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{kind}: {}", stderr(&o));
+        let scored = d.join(format!("{kind}.scored.csv"));
+        let o = run(&[
+            "score",
+            model.to_str().unwrap(),
+            data.to_str().unwrap(),
+            "--out",
+            scored.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{kind}: {}", stderr(&o));
+        let ours = scores_by_id(&scored);
+        for engine in &engines {
+            let sql = d.join(format!("{kind}.{engine}.sql"));
+            let o = run(&[
+                "export-model",
+                model.to_str().unwrap(),
+                "--format",
+                "sql",
+                "--dialect",
+                engine,
+                "--id",
+                "customer_id",
+                "--out",
+                sql.to_str().unwrap(),
+            ]);
+            assert!(o.status.success(), "{kind} {engine}: {}", stderr(&o));
+            assert!(std::fs::read_to_string(&sql).unwrap().contains("IS NULL)"));
+            let out = d.join(format!("{kind}.{engine}.csv"));
+            let o = Command::new(&python)
+                .arg(&runner)
+                .args([
+                    engine,
+                    data.to_str().unwrap(),
+                    sql.to_str().unwrap(),
+                    out.to_str().unwrap(),
+                ])
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{kind} {engine}: {}", stderr(&o));
+            let theirs = scores_by_id(&out);
+            assert_eq!(theirs.len(), ours.len(), "{kind} {engine}: the same rows");
+            let worst = ours
+                .iter()
+                .map(|(id, a)| (a - theirs[id]).abs())
+                .fold(0.0, f64::max);
+            // Sums of the same leaves in the same order; the yes/no link's exp is the engine's.
+            assert!(
+                worst <= 1e-15,
+                "{kind} in {engine}: worst difference {worst:e}"
+            );
+        }
+    }
+}
+
 /// A table read by the app (data.csv written by run_lgb.py).
 fn table(path: &Path) -> polars::prelude::DataFrame {
     load_path(

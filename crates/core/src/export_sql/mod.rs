@@ -547,20 +547,30 @@ fn describe_fitted(step: &FittedStep) -> String {
 /// Why a model read from a LightGBM file has no SQL yet.
 fn routes_missing() -> Error {
     Error::InvalidInput(
-        "this model was read from a LightGBM file and sends missing values its own way at each split, which the SQL export doesn't write yet: score it in the app, or export it as a LightGBM file".into(),
+        "this model leaves missing values unfilled, which only trees (sending them their own way at each split) can read in SQL: score it in the app, or export it as a LightGBM file".into(),
     )
 }
 
-/// Each feature's expression, standardised, in the model's feature order.
-fn feature_exprs(model: &SavedModel, cols: &mut Columns) -> Result<Vec<String>> {
+/// Each feature's expression, standardised, in the model's feature order, and whether it can
+/// be NULL: a number or date without a fill (a model read from a LightGBM file), which the app
+/// reads as NaN.
+fn feature_exprs(model: &SavedModel, cols: &mut Columns) -> Result<(Vec<String>, Vec<bool>)> {
     let d = cols.dialect;
     let schema = &model.features;
     schema.check()?;
     let mut raw = Vec::with_capacity(schema.names.len());
+    let mut nullable = Vec::with_capacity(schema.names.len());
     for input in &schema.inputs {
+        let before = raw.len();
+        let unfilled = matches!(
+            input.encoding,
+            Encoding::Number { fill } | Encoding::Date { fill } if fill.is_nan()
+        );
         match &input.encoding {
-            Encoding::Number { fill } | Encoding::Date { fill } if fill.is_nan() => {
-                return Err(routes_missing());
+            Encoding::Number { fill } if fill.is_nan() => raw.push(cols.number(&input.column)?),
+            Encoding::Date { fill } if fill.is_nan() => {
+                let e = cols.get(&input.column)?;
+                raw.push(d.days(&e));
             }
             Encoding::Number { fill } => {
                 let n = cols.number(&input.column)?;
@@ -587,11 +597,15 @@ fn feature_exprs(model: &SavedModel, cols: &mut Columns) -> Result<Vec<String>> 
                 )));
             }
         }
+        nullable.resize(raw.len(), false);
+        nullable[before..].iter_mut().for_each(|n| *n = unfilled);
     }
-    raw.into_iter()
+    let exprs = raw
+        .into_iter()
         .zip(schema.means.iter().zip(&schema.scales))
         .map(|(e, (m, s))| Ok(format!("(({e} - {}) / {})", d.num(*m)?, d.num(*s)?)))
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok((exprs, nullable))
 }
 
 /// The feature column names inside the statement.
@@ -599,11 +613,10 @@ fn feature_name(j: usize) -> String {
     format!("mw_f{j}")
 }
 
-/// One tree as a flat `CASE`: one `WHEN` per leaf with the conditions on its path.
-fn tree_case(d: Dialect, tree: &Tree) -> Result<String> {
-    if !tree.nan_right.is_empty() {
-        return Err(routes_missing());
-    }
+/// One tree as a flat `CASE`: one `WHEN` per leaf with the conditions on its path. A feature
+/// that can be NULL (`nullable`) goes where the app sends a NaN: the node's own way for a
+/// tree read from a LightGBM file ([`Tree::nan_right`]), else left (`NaN > t` is false).
+fn tree_case(d: Dialect, tree: &Tree, nullable: &[bool]) -> Result<String> {
     if tree.feature.first().is_none_or(|&f| f < 0) {
         return d.num(tree.value.first().copied().unwrap_or(0.0));
     }
@@ -619,10 +632,19 @@ fn tree_case(d: Dialect, tree: &Tree) -> Result<String> {
         let t = d.num(tree.threshold[node])?;
         let name = feature_name(f as usize);
         let left = tree.left[node] as usize;
+        let (mut go_left, mut go_right) = (format!("{name} <= {t}"), format!("{name} > {t}"));
+        if nullable.get(f as usize).copied().unwrap_or(false) {
+            let missing = format!("{name} IS NULL");
+            if tree.nan_right.get(node).copied().unwrap_or(false) {
+                go_right = format!("({go_right} OR {missing})");
+            } else {
+                go_left = format!("({go_left} OR {missing})");
+            }
+        }
         let mut right_path = path.clone();
-        right_path.push(format!("{name} > {t}"));
+        right_path.push(go_right);
         let mut left_path = path;
-        left_path.push(format!("{name} <= {t}"));
+        left_path.push(go_left);
         stack.push((left + 1, right_path));
         stack.push((left, left_path));
     }
@@ -645,8 +667,14 @@ fn tree_sum(count: usize) -> String {
     format!("({})", terms.join(" + "))
 }
 
-/// The score expression over the feature columns (and tree columns, filled into `trees`).
-fn score_expr(model: &SavedModel, d: Dialect, trees: &mut Vec<String>) -> Result<String> {
+/// The score expression over the feature columns (and tree columns, filled into `trees`);
+/// `nullable` says which features can be NULL (only trees read those).
+fn score_expr(
+    model: &SavedModel,
+    d: Dialect,
+    nullable: &[bool],
+    trees: &mut Vec<String>,
+) -> Result<String> {
     let weighted = |weights: &[f64], intercept: f64| -> Result<String> {
         let mut terms = Vec::with_capacity(weights.len());
         for (j, w) in weights.iter().enumerate() {
@@ -660,7 +688,7 @@ fn score_expr(model: &SavedModel, d: Dialect, trees: &mut Vec<String>) -> Result
     let logistic = |z: String| format!("1e0 / (1e0 + {})", d.exp(&format!("-({z})")));
     let mut add_trees = |list: &[Tree]| -> Result<usize> {
         for t in list {
-            trees.push(tree_case(d, t)?);
+            trees.push(tree_case(d, t, nullable)?);
         }
         Ok(list.len())
     };
@@ -769,7 +797,14 @@ pub fn export(
         cols.get(id)?;
     }
     apply_recipe(model, &mut cols, &mut filters)?;
-    let mut features = feature_exprs(model, &mut cols)?;
+    let (mut features, nullable) = feature_exprs(model, &mut cols)?;
+    let tree_model = matches!(
+        model.model,
+        TrainedModel::DecisionTree(_) | TrainedModel::Forest(_) | TrainedModel::Boosting(_)
+    );
+    if !tree_model && nullable.contains(&true) {
+        return Err(routes_missing());
+    }
     // The network reads its features rounded to float32 (refused below without the type).
     if let (TrainedModel::Mlp(_), Some(single)) = (&model.model, d.single()) {
         for f in &mut features {
@@ -798,7 +833,7 @@ pub fn export(
             layers = Some((steps, last));
             score
         }
-        (None, _) => score_expr(model, d, &mut trees)?,
+        (None, _) => score_expr(model, d, &nullable, &mut trees)?,
     };
 
     let mut sql = String::new();

@@ -46,14 +46,34 @@ fn a_tree_is_one_flat_case_of_its_leaves() {
     let mut t = Tree::leaf(0.5);
     let l = t.split(0, 2, 1.5, 0.2, 0.8);
     t.split(l + 1, 0, -1.0, 0.6, 0.9);
-    let sql = tree_case(Dialect::Sqlite, &t).unwrap();
+    let sql = tree_case(Dialect::Sqlite, &t, &[]).unwrap();
     assert_eq!(
         sql,
         "CASE WHEN mw_f2 <= 1.5e0 THEN 2e-1 WHEN mw_f2 > 1.5e0 AND mw_f0 <= (-1e0) THEN 6e-1 ELSE 9e-1 END"
     );
     assert_eq!(
-        tree_case(Dialect::Sqlite, &Tree::leaf(0.25)).unwrap(),
+        tree_case(Dialect::Sqlite, &Tree::leaf(0.25), &[]).unwrap(),
         "2.5e-1"
+    );
+}
+
+#[test]
+fn a_missing_value_goes_where_the_tree_sends_it() {
+    // Node 0 sends a missing f2 right, node 2 a missing f0 left (LightGBM's default sides).
+    let mut t = Tree::leaf(0.5);
+    t.nan_right = vec![false];
+    let l = t.split(0, 2, 1.5, 0.2, 0.8);
+    t.split(l + 1, 0, -1.0, 0.6, 0.9);
+    t.nan_right[0] = true;
+    let sql = tree_case(Dialect::Sqlite, &t, &[true, false, true]).unwrap();
+    assert_eq!(
+        sql,
+        "CASE WHEN mw_f2 <= 1.5e0 THEN 2e-1 WHEN (mw_f2 > 1.5e0 OR mw_f2 IS NULL) AND (mw_f0 <= (-1e0) OR mw_f0 IS NULL) THEN 6e-1 ELSE 9e-1 END"
+    );
+    // Features that are never NULL: the plain conditions.
+    assert_eq!(
+        tree_case(Dialect::Sqlite, &t, &[false, false, false]).unwrap(),
+        "CASE WHEN mw_f2 <= 1.5e0 THEN 2e-1 WHEN mw_f2 > 1.5e0 AND mw_f0 <= (-1e0) THEN 6e-1 ELSE 9e-1 END"
     );
 }
 
