@@ -156,7 +156,7 @@ fn exported_sql_scores_every_row_as_the_app_does_in_every_engine() {
     )
     .unwrap();
     // (model, target — none for segments —, settings)
-    let models: [(&str, &str, &[&str]); 11] = [
+    let models: [(&str, &str, &[&str]); 15] = [
         ("boosting", "responded", &["--param", "rounds=60"]),
         ("logistic", "responded", &[]),
         ("forest", "responded", &["--param", "trees=15"]),
@@ -169,6 +169,11 @@ fn exported_sql_scores_every_row_as_the_app_does_in_every_engine() {
         // The network in float32 (SQLite has no float32: refused, below).
         ("mlp", "responded", &["--param", "epochs=15"]),
         ("mlp", "spend_next_90d", &["--param", "epochs=15"]),
+        // Several classes: a probability per class, softmax in the app's order.
+        ("logistic", "channel", &[]),
+        ("boosting", "channel", &["--param", "rounds=20"]),
+        ("naive-bayes", "channel", &[]),
+        ("mlp", "channel", &["--param", "epochs=10"]),
     ];
     for (i, (kind, target, params)) in models.iter().enumerate() {
         let model = path(dir.path(), &format!("m{i}.json"));
@@ -273,6 +278,10 @@ fn exported_sql_scores_every_row_as_the_app_does_in_every_engine() {
                     );
                 }
                 assert_eq!(mine["decile"], row["decile"], "{kind} in {engine}, {id}");
+                for (name, p) in mine.iter().filter(|(n, _)| n.starts_with("p_")) {
+                    let (a, b): (f64, f64) = (p.parse().unwrap(), row[name].parse().unwrap());
+                    largest = largest.max((a - b).abs());
+                }
                 assert_eq!(
                     mine["tenure_months"], row["tenure_months"],
                     "{id}: the input columns pass through"

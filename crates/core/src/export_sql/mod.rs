@@ -206,11 +206,14 @@ impl Dialect {
     /// expressions at each use: every feature would be recomputed in every tree condition
     /// naming it and the score three times. Measured with a 100-tree model: PostgreSQL on
     /// 2,246 rows, 7.5 s planning + 1.5 s running inlined against 0.06 s + 0.28 s
-    /// materialised; DuckDB 1.1.3 on 1M rows, 28.8 s against 15.9 s. (SQLite understands
-    /// `MATERIALIZED` only from 3.35, Spark and BigQuery not at all.)
+    /// materialised; DuckDB 1.1.3 on 1M rows, 28.8 s against 15.9 s. SQLite flattens the
+    /// steps into one expression too: softmax over several classes names each class's score
+    /// in every class's probability, and a 20-round boosting model for five classes did not
+    /// finish in a minute on 2,246 rows — so SQLite's statements need SQLite 3.35 (2021) or
+    /// later, which reads `MATERIALIZED`. Spark and BigQuery don't.
     fn materialized(self) -> &'static str {
         match self {
-            Self::Postgres | Self::Duckdb => "MATERIALIZED ",
+            Self::Postgres | Self::Duckdb | Self::Sqlite => "MATERIALIZED ",
             _ => "",
         }
     }
@@ -667,6 +670,149 @@ fn tree_sum(count: usize) -> String {
     format!("({})", terms.join(" + "))
 }
 
+/// `(x0·w0 + x1·w1 + …) + intercept` over the feature columns, in the features' order.
+fn weighted_sum(d: Dialect, weights: &[f64], intercept: f64) -> Result<String> {
+    let mut terms = Vec::with_capacity(weights.len());
+    for (j, w) in weights.iter().enumerate() {
+        terms.push(format!("{} * {}", feature_name(j), d.num(*w)?));
+    }
+    if terms.is_empty() {
+        terms.push("0e0".into());
+    }
+    Ok(format!("({}) + {}", terms.join(" + "), d.num(intercept)?))
+}
+
+/// Several classes: each class's score before softmax, over the feature columns (and tree
+/// columns, filled into `trees`), as the model's `predict_proba` computes them.
+fn class_logits(
+    model: &SavedModel,
+    d: Dialect,
+    nullable: &[bool],
+    trees: &mut Vec<String>,
+) -> Result<Vec<String>> {
+    let logits = match &model.model {
+        TrainedModel::Multinomial {
+            weights,
+            intercepts,
+        } => weights
+            .iter()
+            .zip(intercepts)
+            .map(|(w, b)| weighted_sum(d, w, *b))
+            .collect::<Result<Vec<_>>>()?,
+        TrainedModel::Boosting(Boosting {
+            link: Link::Softmax,
+            trees: list,
+            class_bases,
+            ..
+        }) => {
+            let k = class_bases.len();
+            if k < 2 || !list.len().is_multiple_of(k) {
+                return Err(Error::Model("the boosting model is malformed".into()));
+            }
+            for t in list {
+                trees.push(tree_case(d, t, nullable)?);
+            }
+            // One tree per class in each round: class c's are c, c + k, c + 2k, …
+            class_bases
+                .iter()
+                .enumerate()
+                .map(|(c, base)| {
+                    let terms: Vec<String> = (c..list.len())
+                        .step_by(k)
+                        .map(|i| format!("mw_t{i}"))
+                        .collect();
+                    Ok(format!("{} + ({})", d.num(*base)?, terms.join(" + ")))
+                })
+                .collect::<Result<Vec<_>>>()?
+        }
+        TrainedModel::NaiveBayes(nb) => naive_bayes_logs(d, nb)?,
+        _ => {
+            return Err(Error::InvalidInput(format!(
+                "{} for several classes has no SQL form yet: the SQL export covers logistic regression, naive Bayes, gradient boosting and the neural network for several classes",
+                model.kind.label()
+            )));
+        }
+    };
+    if logits.len() != model.labels.len() {
+        return Err(Error::Model(
+            "the model's classes do not match its labels".into(),
+        ));
+    }
+    Ok(logits)
+}
+
+/// Softmax over `mw_l0 … mw_l{k-1}` of the step `from`, as the app computes it: the largest
+/// subtracted before `EXP`, then each divided by their sum (added in class order). Steps
+/// `mw_exps` and `mw_probs` (columns `mw_p0 …`).
+fn softmax_steps(d: Dialect, k: usize, passed: &str, from: &str) -> String {
+    let all: Vec<String> = (0..k).map(|c| format!("mw_l{c}")).collect();
+    let top = if k == 1 {
+        "mw_l0".to_owned()
+    } else {
+        format!("{}({})", d.greatest(), all.join(", "))
+    };
+    let exps: Vec<String> = (0..k)
+        .map(|c| format!("{} AS mw_e{c}", d.exp(&format!("mw_l{c} - {top}"))))
+        .collect();
+    let sum: Vec<String> = (0..k).map(|c| format!("mw_e{c}")).collect();
+    let probs: Vec<String> = (0..k)
+        .map(|c| format!("mw_e{c} / ({}) AS mw_p{c}", sum.join(" + ")))
+        .collect();
+    let m = d.materialized();
+    format!(
+        ",\nmw_exps AS {m}(\n  SELECT {passed}{}\n  FROM {from}\n),\nmw_probs AS {m}(\n  SELECT {passed}{}\n  FROM mw_exps\n)",
+        exps.join(",\n    "),
+        probs.join(",\n    ")
+    )
+}
+
+/// The last steps for several classes, as `score` writes them: each class's probability
+/// (softmax of `logits` over `source`), `score` the largest, `prediction` the first class
+/// that has it (as `metrics::argmax`), the decile of `score`, then `p_<label>` per class.
+fn classes_sql(
+    model: &SavedModel,
+    d: Dialect,
+    logits: &[String],
+    source: &str,
+    passed: &str,
+    id: Option<&str>,
+) -> Result<String> {
+    let k = logits.len();
+    let m = d.materialized();
+    let named: Vec<String> = logits
+        .iter()
+        .enumerate()
+        .map(|(c, z)| format!("{z} AS mw_l{c}"))
+        .collect();
+    let probs: Vec<String> = (0..k).map(|c| format!("mw_p{c}")).collect();
+    let labels: Vec<String> = model.labels.iter().map(|l| d.text(l)).collect();
+    let out_probs: Vec<String> = model
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(c, l)| format!("mw_p{c} AS {}", d.ident(&SavedModel::probability_column(l))))
+        .collect();
+    let order = match id {
+        Some(id) => format!("mw_score DESC, {}", d.ident(id)),
+        None => "mw_score DESC".to_owned(),
+    };
+    Ok(format!(
+        ",\nmw_logits AS {m}(\n  SELECT {passed}{}\n  FROM {source}\n){},\nmw_scored AS {m}(\n  SELECT {passed}{}, {}({}) AS mw_score, {} AS mw_prediction\n  FROM mw_probs\n)\nSELECT {passed}mw_score AS {score_col},\n  mw_prediction AS {prediction_col},\n  CAST(FLOOR(CAST(ROW_NUMBER() OVER (ORDER BY {order}) - 1 AS {double}) * 10 / COUNT(*) OVER ()) AS {int}) + 1 AS {decile_col},\n  {}\nFROM mw_scored",
+        named.join(",\n    "),
+        softmax_steps(d, k, passed, "mw_logits"),
+        probs.join(", "),
+        d.greatest(),
+        probs.join(", "),
+        first_winner_of(k, "p", ">=", &labels),
+        out_probs.join(",\n  "),
+        score_col = d.ident(SCORE),
+        prediction_col = d.ident(PREDICTION),
+        decile_col = d.ident(DECILE),
+        double = d.double(),
+        int = d.integer(),
+    ))
+}
+
 /// The score expression over the feature columns (and tree columns, filled into `trees`);
 /// `nullable` says which features can be NULL (only trees read those).
 fn score_expr(
@@ -675,16 +821,7 @@ fn score_expr(
     nullable: &[bool],
     trees: &mut Vec<String>,
 ) -> Result<String> {
-    let weighted = |weights: &[f64], intercept: f64| -> Result<String> {
-        let mut terms = Vec::with_capacity(weights.len());
-        for (j, w) in weights.iter().enumerate() {
-            terms.push(format!("{} * {}", feature_name(j), d.num(*w)?));
-        }
-        if terms.is_empty() {
-            terms.push("0e0".into());
-        }
-        Ok(format!("({}) + {}", terms.join(" + "), d.num(intercept)?))
-    };
+    let weighted = |weights: &[f64], intercept: f64| weighted_sum(d, weights, intercept);
     let logistic = |z: String| format!("1e0 / (1e0 + {})", d.exp(&format!("-({z})")));
     let mut add_trees = |list: &[Tree]| -> Result<usize> {
         for t in list {
@@ -736,7 +873,21 @@ fn score_expr(
 /// constants `ln(2π·variance)` computed here as the app computes them), then the larger one
 /// subtracted before `EXP`, and yes's share of the two.
 fn naive_bayes(d: Dialect, nb: &crate::ml::models::bayes::NaiveBayes) -> Result<String> {
-    let mut logs = Vec::with_capacity(2);
+    let logs = naive_bayes_logs(d, nb)?;
+    let top = format!("{}({}, {})", d.greatest(), logs[0], logs[1]);
+    let e = |l: &str| d.exp(&format!("{l} - {top}"));
+    Ok(format!(
+        "{} / ({} + {})",
+        e(&logs[1]),
+        e(&logs[0]),
+        e(&logs[1])
+    ))
+}
+
+/// Each class's log-likelihood (its log prior, then each feature's Gaussian term subtracted
+/// in the features' order), as `NaiveBayes::probabilities` computes it.
+fn naive_bayes_logs(d: Dialect, nb: &crate::ml::models::bayes::NaiveBayes) -> Result<Vec<String>> {
+    let mut logs = Vec::with_capacity(nb.classes.len());
     for c in &nb.classes {
         let mut l = d.num(c.prior.max(f64::MIN_POSITIVE).ln())?;
         for (j, (m, v)) in c.mean.iter().zip(&c.variance).enumerate() {
@@ -750,14 +901,7 @@ fn naive_bayes(d: Dialect, nb: &crate::ml::models::bayes::NaiveBayes) -> Result<
         }
         logs.push(format!("({l})"));
     }
-    let top = format!("{}({}, {})", d.greatest(), logs[0], logs[1]);
-    let e = |l: &str| d.exp(&format!("{l} - {top}"));
-    Ok(format!(
-        "{} / ({} + {})",
-        e(&logs[1]),
-        e(&logs[0]),
-        e(&logs[1])
-    ))
+    Ok(logs)
 }
 
 /// The statement scoring `table` with `model`: the id column (when given) and every original
@@ -780,12 +924,13 @@ pub fn export(
         TrainedModel::Gmm(g) => Some(Segmenter::Mixture(g)),
         _ => None,
     };
-    if (model.task == Task::Segments && centroids.is_none()) || !model.labels.is_empty() {
+    if model.task == Task::Segments && centroids.is_none() {
         return Err(Error::InvalidInput(format!(
-            "{}: the SQL export covers a yes/no, an amount, k-means and Gaussian mixture segments so far, not several classes",
+            "{}: the SQL export covers k-means and Gaussian mixture segments",
             model.kind.label()
         )));
     }
+    let several = !model.labels.is_empty();
     let mut cols = Columns {
         dialect: d,
         exprs: Vec::new(),
@@ -811,11 +956,19 @@ pub fn export(
             *f = format!("CAST({f} AS {single})");
         }
     }
-    let added = [SCORE, PREDICTION, DECILE, SEGMENT];
+    let mut added: Vec<String> = [SCORE, PREDICTION, DECILE, SEGMENT]
+        .map(str::to_owned)
+        .to_vec();
+    added.extend(
+        model
+            .labels
+            .iter()
+            .map(|l| SavedModel::probability_column(l)),
+    );
     let passed: Vec<String> = cols
         .read
         .iter()
-        .filter(|c| !added.contains(&c.as_str()))
+        .filter(|c| !added.contains(c))
         .map(|c| d.ident(c))
         .collect();
     let passed_list = if passed.is_empty() {
@@ -824,14 +977,25 @@ pub fn export(
         format!("{}, ", passed.join(", "))
     };
     let mut trees = Vec::new();
-    // The network's hidden layers: one statement step each, before the score.
+    // The network's layers: one statement step each, before the score.
     let mut layers = None;
+    // Several classes: each one's score before softmax.
+    let mut logits = Vec::new();
     let score = match (&centroids, &model.model) {
         (Some(_), _) => String::new(),
         (None, TrainedModel::Mlp(m)) => {
-            let (steps, last, score) = mlp_sql(d, m, features.len(), &passed_list)?;
-            layers = Some((steps, last));
-            score
+            let (steps, outputs) = mlp_sql(d, m, features.len(), &passed_list)?;
+            layers = Some((steps, "mw_output".to_owned()));
+            if several {
+                logits = outputs;
+                String::new()
+            } else {
+                mlp_score(d, m)?
+            }
+        }
+        (None, _) if several => {
+            logits = class_logits(model, d, &nullable, &mut trees)?;
+            String::new()
         }
         (None, _) => score_expr(model, d, &nullable, &mut trees)?,
     };
@@ -899,6 +1063,10 @@ pub fn export(
         sql.push_str("\n  FROM mw_features\n)");
         source = "mw_trees".to_owned();
     }
+    if several {
+        sql.push_str(&classes_sql(model, d, &logits, &source, &passed_list, id)?);
+        return finish(sql, d, id);
+    }
     sql.push_str(&format!(
         ",\nmw_scored AS {}(\n  SELECT {passed_list}{score} AS mw_score\n  FROM {source}\n)\n",
         d.materialized()
@@ -941,21 +1109,21 @@ const MLP_MOST_INPUTS: usize = 512;
 /// the app's float32 results bit for bit; the weights are written as the doubles equal to
 /// them, so reading and narrowing them is exact.
 ///
-/// Returns the hidden layers' statement steps, the name of the last, and the score over it.
+/// Returns the network's statement steps, the last (`mw_output`) holding its outputs as
+/// doubles, `mw_z0`, `mw_z1`, … (one per class; one for a yes/no or an amount).
 fn mlp_sql(
     d: Dialect,
     m: &crate::ml::models::mlp::MlpModel,
     features: usize,
     passed: &str,
-) -> Result<(String, String, String)> {
-    use crate::ml::models::mlp::Output;
+) -> Result<(String, Vec<String>)> {
     let Some(single) = d.single() else {
         return Err(Error::InvalidInput(format!(
             "a neural network is computed in float32 by the app and {} has no float32 arithmetic, so its scores would differ from the app's: export it for DuckDB, PostgreSQL or Spark SQL, or as an ONNX file",
             d.label()
         )));
     };
-    let (layers, output) = m.parts();
+    let (layers, _) = m.parts();
     let bad = || Error::Model("the saved neural network is inconsistent".into());
     if layers.first().is_none_or(|l| l.inputs != features)
         || layers.windows(2).any(|w| w[0].outputs != w[1].inputs)
@@ -974,11 +1142,6 @@ fn mlp_sql(
     let Some((last, hidden)) = layers.split_last() else {
         return Err(bad());
     };
-    if last.outputs != 1 {
-        return Err(Error::InvalidInput(
-            "the SQL export covers a yes/no or an amount, not several classes".into(),
-        ));
-    }
     let float =
         |x: f32| -> Result<String> { Ok(format!("CAST({} AS {single})", d.num(f64::from(x))?)) };
     // One output of `layer`: its bias plus each input times its weight, in order.
@@ -1026,33 +1189,48 @@ fn mlp_sql(
     } else {
         Box::new(move |i| format!("mw_h{}_{i}", top - 1))
     };
-    // The output in a step of its own: PostgreSQL's `EXP` names it three times.
+    // The outputs in a step of their own: PostgreSQL's `EXP` names its argument three times.
+    let mut outputs = Vec::with_capacity(last.outputs);
+    for o in 0..last.outputs {
+        outputs.push(format!(
+            "CAST({} AS {}) AS mw_z{o}",
+            unit(last, o, &*input)?,
+            d.double()
+        ));
+    }
     steps.push_str(&format!(
-        ",\nmw_output AS {m_}(\n  SELECT {passed}CAST({} AS {}) AS mw_z\n  FROM {source}\n)",
-        unit(last, 0, &*input)?,
-        d.double()
+        ",\nmw_output AS {m_}(\n  SELECT {passed}{}\n  FROM {source}\n)",
+        outputs.join(",\n    ")
     ));
-    let z = "mw_z";
-    let score = match output {
+    if steps.len() > SIZE_WARNING {
+        return Err(Error::InvalidInput(format!(
+            "this network's {} weights make {} of SQL, past the {} engines take well: export a smaller network (fewer units) or an ONNX file",
+            m.parameter_count(),
+            crate::data::load::byte_size(steps.len() as u64),
+            crate::data::load::byte_size(SIZE_WARNING as u64)
+        )));
+    }
+    Ok((
+        steps,
+        (0..last.outputs).map(|o| format!("mw_z{o}")).collect(),
+    ))
+}
+
+/// A yes/no or amount network's score over its output `mw_z0`, as `MlpModel::predict`.
+fn mlp_score(d: Dialect, m: &crate::ml::models::mlp::MlpModel) -> Result<String> {
+    use crate::ml::models::mlp::Output;
+    let z = "mw_z0";
+    Ok(match m.parts().1 {
         Output::YesNo => format!("1e0 / (1e0 + {})", d.exp(&format!("-({z})"))),
         Output::Amount { mean, scale } => {
             format!("{} + {} * {z}", d.num(*mean)?, d.num(*scale)?)
         }
         Output::Classes { .. } => {
-            return Err(Error::InvalidInput(
-                "the SQL export covers a yes/no or an amount, not several classes".into(),
+            return Err(Error::Model(
+                "a network for several classes without their labels".into(),
             ));
         }
-    };
-    if steps.len() + score.len() > SIZE_WARNING {
-        return Err(Error::InvalidInput(format!(
-            "this network's {} weights make {} of SQL, past the {} engines take well: export a smaller network (fewer units) or an ONNX file",
-            m.parameter_count(),
-            crate::data::load::byte_size((steps.len() + score.len()) as u64),
-            crate::data::load::byte_size(SIZE_WARNING as u64)
-        )));
-    }
-    Ok((steps, "mw_output".to_owned(), score))
+    })
 }
 
 /// What finds segments: k-means centres or a Gaussian mixture.
@@ -1061,25 +1239,32 @@ enum Segmenter<'a> {
     Mixture(&'a crate::ml::models::gmm::Gmm),
 }
 
-/// The segment (1-based) of the first `mw_{prefix}c` that `wins` (`<=` for the nearest,
-/// `>=` for the likeliest) against every later one: earlier ones lost to some later one.
-fn first_winner(k: usize, prefix: &str, wins: &str) -> String {
-    if k == 1 {
-        return "1".to_owned();
+/// `values[c]` of the first `mw_{prefix}c` that `wins` against every later one (as
+/// [`first_winner`]).
+fn first_winner_of(k: usize, prefix: &str, wins: &str, values: &[String]) -> String {
+    if k <= 1 {
+        return values.first().cloned().unwrap_or_default();
     }
     let mut case = String::from("CASE");
-    for c in 0..k - 1 {
+    for c in 0..k.saturating_sub(1) {
         let conditions: Vec<String> = (c + 1..k)
             .map(|j| format!("mw_{prefix}{c} {wins} mw_{prefix}{j}"))
             .collect();
         case.push_str(&format!(
             " WHEN {} THEN {}",
             conditions.join(" AND "),
-            c + 1
+            values[c]
         ));
     }
-    case.push_str(&format!(" ELSE {k} END"));
+    case.push_str(&format!(" ELSE {} END", values[k - 1]));
     case
+}
+
+/// The segment (1-based) of the first `mw_{prefix}c` that `wins` (`<=` for the nearest,
+/// `>=` for the likeliest) against every later one: earlier ones lost to some later one.
+fn first_winner(k: usize, prefix: &str, wins: &str) -> String {
+    let numbers: Vec<String> = (1..=k).map(|c| c.to_string()).collect();
+    first_winner_of(k, prefix, wins, &numbers)
 }
 
 /// The last selects for a Gaussian mixture, as `Gmm::predict` computes it: each segment's
@@ -1120,25 +1305,11 @@ fn mixture_sql(
             terms.join(" + ")
         ));
     }
-    let all: Vec<String> = (0..k).map(|c| format!("mw_l{c}")).collect();
-    let top = if k == 1 {
-        "mw_l0".to_owned()
-    } else {
-        format!("{}({})", d.greatest(), all.join(", "))
-    };
-    let exps: Vec<String> = (0..k)
-        .map(|c| format!("{} AS mw_e{c}", d.exp(&format!("mw_l{c} - {top}"))))
-        .collect();
-    let sum: Vec<String> = (0..k).map(|c| format!("mw_e{c}")).collect();
-    let probs: Vec<String> = (0..k)
-        .map(|c| format!("mw_e{c} / ({}) AS mw_p{c}", sum.join(" + ")))
-        .collect();
     let m = d.materialized();
     Ok(format!(
-        ",\nmw_logs AS {m}(\n  SELECT {passed}{}\n  FROM mw_features\n),\nmw_exps AS {m}(\n  SELECT {passed}{}\n  FROM mw_logs\n),\nmw_scored AS {m}(\n  SELECT {passed}{}\n  FROM mw_exps\n)\nSELECT {passed}{} AS {}\nFROM mw_scored",
+        ",\nmw_logs AS {m}(\n  SELECT {passed}{}\n  FROM mw_features\n){}\nSELECT {passed}{} AS {}\nFROM mw_probs",
         logs.join(",\n    "),
-        exps.join(",\n    "),
-        probs.join(",\n    "),
+        softmax_steps(d, k, passed, "mw_logs"),
         first_winner(k, "p", ">="),
         d.ident(SEGMENT)
     ))

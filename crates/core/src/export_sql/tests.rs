@@ -14,7 +14,12 @@ fn parses(d: Dialect, sql: &str) {
     let result = match d {
         Dialect::Duckdb => Parser::parse_sql(&DuckDbDialect {}, sql),
         Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, sql),
-        Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, sql),
+        // sqlparser's SQLite grammar lacks `AS MATERIALIZED (` (SQLite's own has it since
+        // 3.35; tests/sql_export.rs runs the statements in SQLite itself).
+        Dialect::Sqlite => Parser::parse_sql(
+            &SQLiteDialect {},
+            &sql.replace(" AS MATERIALIZED (", " AS ("),
+        ),
         Dialect::Spark => Parser::parse_sql(&DatabricksDialect {}, sql),
         Dialect::Bigquery => Parser::parse_sql(&BigQueryDialect {}, sql),
     };
@@ -92,11 +97,16 @@ pub(crate) fn table(n: usize) -> DataFrame {
 }
 
 pub(crate) fn trained(kind: ModelKind, recipe: &str) -> SavedModel {
+    trained_for(kind, "bought", recipe)
+}
+
+/// `kind` trained on [`table`] for `target` (the other outcome and the id left out).
+fn trained_for(kind: ModelKind, target: &str, recipe: &str) -> SavedModel {
     let df = table(400);
     let segments = matches!(kind, ModelKind::KMeans | ModelKind::Gmm);
     let settings = ModelSettings {
-        target: (!segments).then(|| "bought".into()),
-        ignore: if segments {
+        target: (!segments).then(|| target.into()),
+        ignore: if segments || target != "bought" {
             vec!["id".into(), "bought".into()]
         } else {
             vec!["id".into()]
@@ -174,6 +184,30 @@ fn what_sql_cannot_do_is_refused_with_the_reason() {
     assert!(err.to_string().contains("no SQL form yet"), "{err}");
     let model = trained(ModelKind::Logistic, r#"{"steps":[]}"#);
     assert!(export(&model, Dialect::Duckdb, " ", None).is_err());
+}
+
+#[test]
+fn several_classes_are_written_with_a_probability_per_class() {
+    for kind in [
+        ModelKind::Logistic,
+        ModelKind::NaiveBayes,
+        ModelKind::Boosting,
+        ModelKind::Mlp,
+    ] {
+        let model = trained_for(kind, "region", r#"{"steps":[]}"#);
+        assert_eq!(model.labels.len(), 4, "{kind:?}");
+        for d in Dialect::ALL {
+            if kind == ModelKind::Mlp && d.single().is_none() {
+                continue;
+            }
+            let out = export(&model, d, "t", Some("id")).unwrap();
+            parses(d, &out.sql);
+            for label in ["p_E", "p_N", "p_S", "p_W"] {
+                assert!(out.sql.contains(&d.ident(label)), "{kind:?} {d:?}: {label}");
+            }
+            assert!(out.sql.contains(&format!("THEN {} ELSE", d.text("S"))));
+        }
+    }
 }
 
 #[test]
