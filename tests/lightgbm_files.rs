@@ -481,7 +481,9 @@ fn models_trained_by_lightgbm_are_measured_on_the_table_like_our_own() {
 fn the_app_opens_a_lightgbm_model_and_shows_it_like_its_own() {
     use egui_kittest::Harness;
     use egui_kittest::kittest::Queryable;
-    use marketing_workbench::ui::app::{DataCommand, ModelCommand, RunStatus, TrainCommand};
+    use marketing_workbench::ui::app::{
+        DataCommand, ModelCommand, ProjectCommand, RunStatus, TrainCommand,
+    };
     use marketing_workbench::ui::{App, Startup};
     use workbench_core::ml::metrics::Metrics;
     use workbench_core::train::EvaluatedOn;
@@ -539,4 +541,42 @@ fn the_app_opens_a_lightgbm_model_and_shows_it_like_its_own() {
             > 0
     );
     assert!(h.state().notifications.errors().is_empty());
+
+    // Saved in a project and opened again: the same model, measured again (not retrained).
+    let project = d.join("imported.mwb.json");
+    h.state_mut().push(ProjectCommand::SaveTo(project.clone()));
+    h.run_steps(2);
+    let saved = workbench_core::project::Project::load(&project).unwrap();
+    assert!(saved.model_trained_elsewhere);
+    let first = o_metrics(&h);
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(|cc| App::new(cc, Startup::Empty));
+    h.state_mut()
+        .push(ProjectCommand::OpenFrom(project.clone()));
+    common::step_until(&mut h, "the project's model to be measured", |a| {
+        !a.is_training()
+            && a.state
+                .training
+                .as_ref()
+                .is_some_and(|r| r.outcome().is_some())
+    });
+    let o = h
+        .state()
+        .state
+        .training
+        .as_ref()
+        .unwrap()
+        .outcome()
+        .unwrap();
+    assert_eq!(o.evaluated_on, EvaluatedOn::AllRows);
+    assert!(o.model.model == saved.model.as_ref().unwrap().model);
+    assert_eq!(o_metrics(&h), first);
+    assert!(h.state().notifications.errors().is_empty());
+}
+
+/// The metrics of the run the app shows, as JSON (to compare two runs).
+fn o_metrics(h: &egui_kittest::Harness<'_, marketing_workbench::ui::App>) -> String {
+    let run = h.state().state.training.as_ref().unwrap();
+    serde_json::to_string(&run.outcome().unwrap().metrics).unwrap()
 }

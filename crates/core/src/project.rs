@@ -54,6 +54,10 @@ pub struct Project {
     /// The trained model, if there was one (opening retrains it with the same seed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<SavedModel>,
+    /// The model was trained elsewhere (read from a LightGBM file): opening can't retrain it,
+    /// so it measures this one on the data again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub model_trained_elsewhere: bool,
     /// The campaign-test question's settings, when it was the question asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uplift: Option<crate::uplift::Settings>,
@@ -96,6 +100,7 @@ impl Project {
             settings,
             segment_names,
             model,
+            model_trained_elsewhere: false,
             uplift: None,
             forecast: None,
             text: None,

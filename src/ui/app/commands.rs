@@ -215,7 +215,8 @@ impl ModelFile {
 pub enum ProjectCommand {
     OpenDialog,
     SaveDialog,
-    /// Load a project's data, recipe and settings, and retrain its model (same seed).
+    /// Load a project's data, recipe and settings, and retrain its model (same seed), or
+    /// measure again a model trained elsewhere.
     OpenFrom(PathBuf),
     SaveTo(PathBuf),
     /// Reopen the session that was open when the app last stopped without closing.

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use workbench_core::project::{DataSource, Project};
+use workbench_core::train::EvaluatedOn;
 
 use super::commands::ProjectCommand;
 use super::dialogs::FileChoice;
@@ -108,12 +109,10 @@ impl App {
         let Some(mut project) = self.session() else {
             return;
         };
-        project.model = self
-            .state
-            .training
-            .as_ref()
-            .and_then(TrainingRun::outcome)
-            .map(|o| o.model.clone());
+        let outcome = self.state.training.as_ref().and_then(TrainingRun::outcome);
+        project.model = outcome.map(|o| o.model.clone());
+        project.model_trained_elsewhere =
+            outcome.is_some_and(|o| o.evaluated_on == EvaluatedOn::AllRows);
         match project.save(path) {
             Ok(()) => self
                 .notifications
@@ -150,8 +149,13 @@ impl App {
             self.state.uplift.check = None;
             self.apply_uplift(super::UpliftCommand::SetActive(true));
             self.state.step = WorkflowStep::Model;
-        } else if project.model.is_some() {
-            self.start_training();
+        } else if let Some(model) = project.model {
+            if project.model_trained_elsewhere {
+                // It can't be trained again here: measured again, as when it was read.
+                self.assess_model(model);
+            } else {
+                self.start_training();
+            }
             self.state.step = WorkflowStep::Predictions;
         }
     }

@@ -9,7 +9,7 @@ use workbench_core::error::Error;
 use workbench_core::ml::ModelSettings;
 use workbench_core::ml::metrics::Metrics;
 use workbench_core::ml::models::{ModelKind, StepReport};
-use workbench_core::ml::saved::scored_first;
+use workbench_core::ml::saved::{SavedModel, scored_first};
 use workbench_core::ml::segments::KPoint;
 use workbench_core::train::search::{self, Candidate, SearchEvent, SearchOutcome};
 use workbench_core::train::{CurveInfo, Phase, TrainEvent, TrainJob, TrainOutcome, worker};
@@ -269,6 +269,30 @@ impl App {
             ds.frame.clone(),
             path,
             (settings.target.clone(), settings.positive.clone()),
+            crate::ui::INSIGHT_SIZES,
+            self.waker.clone(),
+        );
+        self.state.queue.clear();
+        self.watch_run(job, settings);
+    }
+
+    /// Measures a model trained elsewhere (reopened with a project) on the table, as
+    /// [`Self::import_model`] does after reading its file.
+    pub(super) fn assess_model(&mut self, model: SavedModel) {
+        if self.jobs.train.is_busy() {
+            self.notifications
+                .info("A model is already training: cancel it first");
+            return;
+        }
+        let Some(ds) = &self.state.dataset else {
+            self.notifications.error("Open a data file first");
+            return;
+        };
+        let settings = self.state.settings.clone();
+        let job = worker::spawn_assess(
+            ds.frame.clone(),
+            ("assess", "Measuring the model trained elsewhere"),
+            move || Ok(model),
             crate::ui::INSIGHT_SIZES,
             self.waker.clone(),
         );

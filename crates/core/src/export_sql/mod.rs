@@ -1246,17 +1246,14 @@ fn first_winner_of(k: usize, prefix: &str, wins: &str, values: &[String]) -> Str
         return values.first().cloned().unwrap_or_default();
     }
     let mut case = String::from("CASE");
-    for c in 0..k.saturating_sub(1) {
+    for (c, value) in values.iter().enumerate().take(k - 1) {
         let conditions: Vec<String> = (c + 1..k)
             .map(|j| format!("mw_{prefix}{c} {wins} mw_{prefix}{j}"))
             .collect();
-        case.push_str(&format!(
-            " WHEN {} THEN {}",
-            conditions.join(" AND "),
-            values[c]
-        ));
+        case.push_str(&format!(" WHEN {} THEN {value}", conditions.join(" AND ")));
     }
-    case.push_str(&format!(" ELSE {} END", values[k - 1]));
+    let last = values.get(k - 1).cloned().unwrap_or_default();
+    case.push_str(&format!(" ELSE {last} END"));
     case
 }
 

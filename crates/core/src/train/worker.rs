@@ -56,20 +56,41 @@ pub fn spawn_import(
     sizes: Sizes,
     waker: Waker,
 ) -> Result<TrainJob> {
+    spawn_assess(
+        raw,
+        ("import:lightgbm", "Reading a LightGBM model"),
+        move || {
+            let mut saved = crate::lightgbm::import(&path, target.as_deref())?;
+            if saved.classes.is_some() && positive.is_some() {
+                saved.settings.positive = positive;
+            }
+            Ok(saved)
+        },
+        sizes,
+        waker,
+    )
+}
+
+/// Measures the model `model` gives (read on the thread: a file may be large) on every row of
+/// `raw` with a target ([`assess`]), on a thread named `thread` (with `title` for people): a
+/// model trained elsewhere, newly read or reopened with a project.
+pub fn spawn_assess(
+    raw: DataFrame,
+    (thread, title): (&str, &str),
+    model: impl FnOnce() -> Result<crate::ml::saved::SavedModel> + Send + 'static,
+    sizes: Sizes,
+    waker: Waker,
+) -> Result<TrainJob> {
     Job::start(
-        "import:lightgbm".to_owned(),
-        "Reading a LightGBM model".to_owned(),
+        thread.to_owned(),
+        title.to_owned(),
         OnDrop::CancelAndJoin,
         waker,
         move |ctx| {
             let result = catch_panic(|| {
-                let mut saved = crate::lightgbm::import(&path, target.as_deref())?;
-                if saved.classes.is_some() && positive.is_some() {
-                    saved.settings.positive = positive;
-                }
                 assess(
                     &raw,
-                    saved,
+                    model()?,
                     Detail::Insights(sizes),
                     &mut |e| ctx.send(e),
                     ctx.control(),

@@ -128,7 +128,7 @@ impl Records {
                 ));
             }
             // An odd count of quotes so far: the line end is inside a quoted value.
-            if memchr::memchr_iter(b'"', line).count() % 2 == 0 {
+            if memchr::memchr_iter(b'"', line).count().is_multiple_of(2) {
                 break;
             }
         }
