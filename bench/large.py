@@ -105,7 +105,7 @@ def main():
         f"`{o.command}`: `sample --rows N --seed 7`; `train --model boosting --param rounds=100` (the sql bench's recipe) "
         "and `score` with the model trained on the smallest file, each the whole process (peak RSS from wait4). "
         f"The largest size runs held to 2 GiB ({'a cgroup' if prefix else 'MW_MEMORY_LIMIT only: no cgroup could be made'}, "
-        "and `MW_MEMORY_LIMIT=2G`). A text table of 256 MB or more is scored in pieces of 64 MB "
+        "and `MW_MEMORY_LIMIT=2G`). A text table of 16 MB or more is scored in pieces of 16 MB "
         "(the same output, byte for byte: tests/larger_than_memory.rs); one that doesn't fit is trained on a uniform "
         f"random sample, and profiled in pieces (rows, missing values, min, max, mean, std, date ranges of every row; distinct counts, quartiles, histograms, top values of a sample of up to 1M rows). Machine: {benchmd.machine()}. Chart: bench/large.png.",
         "",
