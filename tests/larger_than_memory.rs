@@ -220,6 +220,43 @@ fn a_file_larger_than_memory_trains_on_a_sample_and_scores_in_pieces() {
 }
 
 #[test]
+fn a_file_read_in_pieces_whole_has_the_profile_of_the_file_loaded_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("customers.csv");
+    let o = run(&[
+        "sample",
+        "--rows",
+        "20000",
+        "--seed",
+        "8",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Decided from the first 64 KB (some 500 rows), every row kept.
+    let pieces = TextPieces::open_with_head(&data, 64 << 10)
+        .unwrap()
+        .expect("a text table");
+    let read = workbench_core::data::profile::profile_pieces(
+        &pieces,
+        usize::MAX,
+        42,
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let table = workbench_core::data::load::load_path(
+        &data,
+        &Default::default(),
+        &mut |_, _| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let whole = workbench_core::data::profile::profile(&table).unwrap();
+    assert_eq!(read.sample_rows, None);
+    assert!(read == whole, "the profiles differ");
+}
+
+#[test]
 fn a_file_larger_than_memory_is_profiled_in_pieces_with_exact_counts() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("customers.csv");

@@ -91,7 +91,7 @@ pub fn score(model_file: &Path, file: &Path, out: &Path) -> Result<()> {
     if let AnyModel::Predictive(saved) = &model
         && !postgres::is_url(&out.to_string_lossy())
         && export::TableFormat::of(out) == export::TableFormat::Csv
-        && let Some(pieces) = stream::pieces_for_scoring(file)?
+        && let Some(pieces) = stream::pieces_when_large(file)?
     {
         let scored = catch_panic(|| {
             saved.score_pieces(

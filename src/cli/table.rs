@@ -41,17 +41,21 @@ pub fn sample(
 /// `profile`: each column summarised, as a table or JSON.
 pub fn profile(file: &Path, json: bool) -> Result<()> {
     let p = match stream::pieces_if_too_big(file)? {
-        // Too large to load whole: read in pieces, exact counts, the rest from a sample.
+        // Too large to load whole: read in pieces, exact counts, the rest from a sample. (A
+        // table that fits is loaded whole: read in pieces with every row kept it gives the
+        // same profile, but measured on 1M customers 0.98 s and 430–480 MB against 0.6 s and
+        // 294 MB whole.)
         Some(pieces) => {
             let memory = workbench_core::data::load::available_memory().unwrap_or(u64::MAX);
             let rows = pieces.rows_fitting(memory).min(PROFILE_SAMPLE_ROWS);
             let p = profile::profile_pieces(&pieces, rows, 42, &AtomicBool::new(false))?;
-            eprintln!(
-                "note: {} is too large to load whole: rows, missing values, min, max, mean, std and date ranges are of all {} rows; distinct counts, quartiles, histograms and top values of a uniform random sample of {} rows",
-                file.display(),
-                p.rows,
-                p.sample_rows.unwrap_or(0)
-            );
+            if let Some(n) = p.sample_rows {
+                eprintln!(
+                    "note: {} is too large to load whole: rows, missing values, min, max, mean, std and date ranges are of all {} rows; distinct counts, quartiles, histograms and top values of a uniform random sample of {n} rows",
+                    file.display(),
+                    p.rows,
+                );
+            }
             p
         }
         None => profile::profile(&load_file(file)?)?,

@@ -465,7 +465,7 @@ pub fn profile_pieces(
     sample_and_profile(pieces, sample_rows, seed, cancel, &mut |_| Ok(())).map(|(_, p)| p)
 }
 
-/// One pass over a table too large to load whole: a uniform random sample of about `rows` rows
+/// One pass over a table read in pieces: a uniform random sample of about `rows` rows
 /// (drawn with `seed`, as [`TextPieces::sample_each`](super::load::stream::TextPieces::sample_each))
 /// and its profile with the numbers that are exact over every row (see [`profile_pieces`]).
 /// `each` sees every piece (for progress).
@@ -484,6 +484,10 @@ pub fn sample_and_profile(
         each(piece)
     })?;
     let mut p = profile(&sample.frame)?;
+    // Every row kept: the profile of the whole table, as loading it whole gives.
+    if sample.frame.height() == sample.total_rows {
+        return Ok((sample, p));
+    }
     for (c, r) in p.columns.iter_mut().zip(&running) {
         r.apply(c, sample.total_rows);
     }

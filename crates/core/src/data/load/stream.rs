@@ -35,10 +35,10 @@ pub const PIECE_BYTES: usize = 16 << 20;
 /// peak, 3.7× the table; in pieces 3.1 s, 178 MB, 1.4×).
 pub const SCORE_IN_PIECES_FROM: u64 = 16 << 20;
 
-/// The reading of the text table at `path` in pieces when `score` should read it so: a text
-/// file (not a database URL, Excel, Parquet or JSON) larger than [`SCORE_IN_PIECES_FROM`] or
-/// than memory allows whole, that [`TextPieces::open`] takes.
-pub fn pieces_for_scoring(path: &Path) -> Result<Option<TextPieces>> {
+/// The reading of the text table at `path` in pieces when `score` and `profile` should read
+/// it so: a text file (not a database URL, Excel, Parquet or JSON) larger than
+/// [`SCORE_IN_PIECES_FROM`] or than memory allows whole, that [`TextPieces::open`] takes.
+pub fn pieces_when_large(path: &Path) -> Result<Option<TextPieces>> {
     pieces_when(path, |len, too_big| too_big || len >= SCORE_IN_PIECES_FROM)
 }
 
