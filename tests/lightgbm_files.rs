@@ -161,37 +161,43 @@ fn lightgbm_scores_our_exported_models_as_the_app_does() {
     }
 }
 
+/// LightGBM's `kind` model in `d` (run_lgb.py's) read with `import-model` and scored on
+/// `d/data.csv` by `score`: the model file and the scored file.
+fn imported_and_scored(d: &Path, kind: &str) -> (PathBuf, PathBuf) {
+    let model = d.join(format!("{kind}.json"));
+    let o = run(&[
+        "import-model",
+        d.join(format!("{kind}.txt")).to_str().unwrap(),
+        "--format",
+        "lightgbm",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{kind}: {}", stderr(&o));
+    let scored = d.join(format!("{kind}.scored.csv"));
+    let o = run(&[
+        "score",
+        model.to_str().unwrap(),
+        d.join("data.csv").to_str().unwrap(),
+        "--out",
+        scored.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{kind}: {}", stderr(&o));
+    (model, scored)
+}
+
 #[test]
 fn models_trained_by_lightgbm_score_in_the_app_as_lightgbm_predicts() {
     let Some(dir) = trained_by_lightgbm() else {
         return;
     };
     let d = dir.path();
-    let data = d.join("data.csv");
     for (kind, columns) in [
         ("binary", &["score"][..]),
         ("regression", &["score"][..]),
         ("multiclass", &["p_0", "p_1", "p_2"][..]),
     ] {
-        let model = d.join(format!("{kind}.json"));
-        let o = run(&[
-            "import-model",
-            d.join(format!("{kind}.txt")).to_str().unwrap(),
-            "--format",
-            "lightgbm",
-            "--out",
-            model.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{kind}: {}", stderr(&o));
-        let scored = d.join(format!("{kind}.scored.csv"));
-        let o = run(&[
-            "score",
-            model.to_str().unwrap(),
-            data.to_str().unwrap(),
-            "--out",
-            scored.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{kind}: {}", stderr(&o));
+        let (model, scored) = imported_and_scored(d, kind);
         let theirs = rows_of(&d.join(format!("{kind}.pred")));
         for (c, name) in columns.iter().enumerate() {
             let ours = csv_column(&scored, name);
@@ -293,56 +299,16 @@ fn a_model_trained_by_lightgbm_scores_as_sql_where_missing_values_go_its_own_way
     if std::env::var("PGHOST").is_ok() {
         engines.push("postgres");
     }
-    let runner = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sql/run_sql.py");
     for kind in ["binary", "regression"] {
-        let model = d.join(format!("{kind}.json"));
-        let o = run(&[
-            "import-model",
-            d.join(format!("{kind}.txt")).to_str().unwrap(),
-            "--format",
-            "lightgbm",
-            "--out",
-            model.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{kind}: {}", stderr(&o));
-        let scored = d.join(format!("{kind}.scored.csv"));
-        let o = run(&[
-            "score",
-            model.to_str().unwrap(),
-            data.to_str().unwrap(),
-            "--out",
-            scored.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{kind}: {}", stderr(&o));
+        let (model, scored) = imported_and_scored(d, kind);
         let ours = scores_by_id(&scored);
         for engine in &engines {
-            let sql = d.join(format!("{kind}.{engine}.sql"));
-            let o = run(&[
-                "export-model",
-                model.to_str().unwrap(),
-                "--format",
-                "sql",
-                "--dialect",
-                engine,
-                "--id",
-                "customer_id",
-                "--out",
-                sql.to_str().unwrap(),
-            ]);
-            assert!(o.status.success(), "{kind} {engine}: {}", stderr(&o));
-            assert!(std::fs::read_to_string(&sql).unwrap().contains("IS NULL)"));
-            let out = d.join(format!("{kind}.{engine}.csv"));
-            let o = Command::new(&python)
-                .arg(&runner)
-                .args([
-                    engine,
-                    data.to_str().unwrap(),
-                    sql.to_str().unwrap(),
-                    out.to_str().unwrap(),
-                ])
-                .output()
-                .unwrap();
-            assert!(o.status.success(), "{kind} {engine}: {}", stderr(&o));
+            let out = common::scored_by_sql(&python, engine, engine, &model, &data, &d.join(kind));
+            let sql = std::fs::read_to_string(d.join(format!("{kind}.{engine}.sql"))).unwrap();
+            assert!(
+                sql.contains("IS NULL)"),
+                "{kind} {engine}: missing values routed"
+            );
             let theirs = scores_by_id(&out);
             assert_eq!(theirs.len(), ours.len(), "{kind} {engine}: the same rows");
             let worst = ours

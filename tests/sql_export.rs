@@ -90,34 +90,14 @@ fn scored_in(
     data: &Path,
     stem: &Path,
 ) -> HashMap<String, HashMap<String, String>> {
-    let sql = stem.with_extension(format!("{engine}.sql"));
-    let out = stem.with_extension(format!("{engine}.csv"));
-    let o = run(&[
-        "export-model",
-        model.to_str().unwrap(),
-        "--format",
-        "sql",
-        "--dialect",
+    by_id(&common::scored_by_sql(
+        &python().0,
+        engine,
         dialect,
-        "--id",
-        "customer_id",
-        "--out",
-        sql.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sql/run_sql.py");
-    let o = Command::new(python().0)
-        .arg(&script)
-        .args([
-            engine,
-            data.to_str().unwrap(),
-            sql.to_str().unwrap(),
-            out.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{engine}: {}", stderr(&o));
-    by_id(&out)
+        model,
+        data,
+        stem,
+    ))
 }
 
 #[test]

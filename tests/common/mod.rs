@@ -117,3 +117,44 @@ pub fn write_unscaled_features(
     std::fs::write(path, csv).expect("the features are written");
     x.iter().any(|v| v.is_nan())
 }
+
+/// `model` exported as SQL for `dialect` (`--id customer_id`) and run in `engine` by
+/// tests/data/sql/run_sql.py with `python` on `data` as the table `customers`; the statement
+/// and the result go beside `stem` (`stem.ENGINE.sql`, `stem.ENGINE.csv`): the result's path.
+pub fn scored_by_sql(
+    python: &str,
+    engine: &str,
+    dialect: &str,
+    model: &std::path::Path,
+    data: &std::path::Path,
+    stem: &std::path::Path,
+) -> std::path::PathBuf {
+    let sql = stem.with_extension(format!("{engine}.sql"));
+    let out = stem.with_extension(format!("{engine}.csv"));
+    let o = run(&[
+        "export-model",
+        model.to_str().expect("a UTF-8 path"),
+        "--format",
+        "sql",
+        "--dialect",
+        dialect,
+        "--id",
+        "customer_id",
+        "--out",
+        sql.to_str().expect("a UTF-8 path"),
+    ]);
+    assert!(o.status.success(), "{engine}: {}", stderr(&o));
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sql/run_sql.py");
+    let o = Command::new(python)
+        .arg(&script)
+        .args([
+            engine,
+            data.to_str().expect("a UTF-8 path"),
+            sql.to_str().expect("a UTF-8 path"),
+            out.to_str().expect("a UTF-8 path"),
+        ])
+        .output()
+        .expect("python runs");
+    assert!(o.status.success(), "{engine}: {}", stderr(&o));
+    out
+}

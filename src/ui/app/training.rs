@@ -3,6 +3,8 @@
 //! back one frame at a time.
 
 use std::path::PathBuf;
+
+use polars::prelude::DataFrame;
 use std::time::Instant;
 
 use workbench_core::error::Error;
@@ -255,30 +257,41 @@ impl App {
     /// Reads a LightGBM model trained elsewhere as predicting the Model step's target, and
     /// measures it on the raw table (its features are the file's columns, not the recipe's).
     fn import_model(&mut self, path: PathBuf) {
-        if self.jobs.train.is_busy() {
-            self.notifications
-                .info("A model is already training: cancel it first");
-            return;
-        }
-        let Some(ds) = &self.state.dataset else {
-            self.notifications.error("Open a data file first");
-            return;
-        };
-        let settings = self.state.settings.clone();
-        let job = worker::spawn_import(
-            ds.frame.clone(),
-            path,
-            (settings.target.clone(), settings.positive.clone()),
-            crate::ui::INSIGHT_SIZES,
-            self.waker.clone(),
-        );
-        self.state.queue.clear();
-        self.watch_run(job, settings);
+        self.start_assess(|raw, settings, waker| {
+            worker::spawn_import(
+                raw,
+                path,
+                (settings.target.clone(), settings.positive.clone()),
+                crate::ui::INSIGHT_SIZES,
+                waker,
+            )
+        });
     }
 
     /// Measures a model trained elsewhere (reopened with a project) on the table, as
     /// [`Self::import_model`] does after reading its file.
     pub(super) fn assess_model(&mut self, model: SavedModel) {
+        self.start_assess(|raw, _, waker| {
+            worker::spawn_assess(
+                raw,
+                ("assess", "Measuring the model trained elsewhere"),
+                move || Ok(model),
+                crate::ui::INSIGHT_SIZES,
+                waker,
+            )
+        });
+    }
+
+    /// Starts `spawn(table, the Model step's settings, waker)`, a run measuring a model trained
+    /// elsewhere, as the run Train watches.
+    fn start_assess(
+        &mut self,
+        spawn: impl FnOnce(
+            DataFrame,
+            &ModelSettings,
+            workbench_core::jobs::Waker,
+        ) -> workbench_core::error::Result<TrainJob>,
+    ) {
         if self.jobs.train.is_busy() {
             self.notifications
                 .info("A model is already training: cancel it first");
@@ -289,13 +302,7 @@ impl App {
             return;
         };
         let settings = self.state.settings.clone();
-        let job = worker::spawn_assess(
-            ds.frame.clone(),
-            ("assess", "Measuring the model trained elsewhere"),
-            move || Ok(model),
-            crate::ui::INSIGHT_SIZES,
-            self.waker.clone(),
-        );
+        let job = spawn(ds.frame.clone(), &settings, self.waker.clone());
         self.state.queue.clear();
         self.watch_run(job, settings);
     }

@@ -1163,12 +1163,15 @@ fn mlp_sql(
     let m_ = d.materialized();
     let mut steps = String::new();
     let mut source = "mw_features".to_owned();
+    // Input i of layer l: a feature for the first layer, else the layer before's output i.
+    let input_of = |l: usize| -> Box<dyn Fn(usize) -> String> {
+        match l.checked_sub(1) {
+            None => Box::new(feature_name),
+            Some(before) => Box::new(move |i| format!("mw_h{before}_{i}")),
+        }
+    };
     for (l, layer) in hidden.iter().enumerate() {
-        let input: Box<dyn Fn(usize) -> String> = if l == 0 {
-            Box::new(feature_name)
-        } else {
-            Box::new(move |i| format!("mw_h{}_{i}", l - 1))
-        };
+        let input = input_of(l);
         let mut outputs = Vec::with_capacity(layer.outputs);
         for o in 0..layer.outputs {
             outputs.push(format!(
@@ -1183,12 +1186,7 @@ fn mlp_sql(
         ));
         source = format!("mw_layer{l}");
     }
-    let top = hidden.len();
-    let input: Box<dyn Fn(usize) -> String> = if top == 0 {
-        Box::new(feature_name)
-    } else {
-        Box::new(move |i| format!("mw_h{}_{i}", top - 1))
-    };
+    let input = input_of(hidden.len());
     // The outputs in a step of their own: PostgreSQL's `EXP` names its argument three times.
     let mut outputs = Vec::with_capacity(last.outputs);
     for o in 0..last.outputs {
