@@ -21,10 +21,8 @@ use workbench_core::ml::saved::SavedModel;
 fn a_file_scored_in_pieces_is_the_file_scored_whole() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let data = d.join("customers.csv");
+    let data = common::sample_customers(d, 6000, 3);
     let data_s = data.to_str().unwrap();
-    let o = run(&["sample", "--rows", "6000", "--seed", "3", "--out", data_s]);
-    assert!(o.status.success(), "{}", stderr(&o));
     // A note with commas, quotes and line ends inside quotes, passed through to the output.
     let text = std::fs::read_to_string(&data).unwrap();
     let mut noted = String::new();
@@ -141,10 +139,8 @@ fn run_limited(limit: &str, args: &[&str]) -> std::process::Output {
 fn a_file_larger_than_memory_trains_on_a_sample_and_scores_in_pieces() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let data = d.join("customers.csv");
+    let data = common::sample_customers(d, 20000, 4);
     let data_s = data.to_str().unwrap();
-    let o = run(&["sample", "--rows", "20000", "--seed", "4", "--out", data_s]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let size = std::fs::metadata(&data).unwrap().len();
     // Room for about a third of the file: it can't load whole.
     let limit = format!("{}", size);
@@ -222,17 +218,7 @@ fn a_file_larger_than_memory_trains_on_a_sample_and_scores_in_pieces() {
 #[test]
 fn a_file_read_in_pieces_whole_has_the_profile_of_the_file_loaded_whole() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("customers.csv");
-    let o = run(&[
-        "sample",
-        "--rows",
-        "20000",
-        "--seed",
-        "8",
-        "--out",
-        data.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let data = common::sample_customers(dir.path(), 20000, 8);
     // Decided from the first 64 KB (some 500 rows), every row kept.
     let pieces = TextPieces::open_with_head(&data, 64 << 10)
         .unwrap()
@@ -259,10 +245,8 @@ fn a_file_read_in_pieces_whole_has_the_profile_of_the_file_loaded_whole() {
 #[test]
 fn a_file_larger_than_memory_is_profiled_in_pieces_with_exact_counts() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("customers.csv");
+    let data = common::sample_customers(dir.path(), 20000, 5);
     let data_s = data.to_str().unwrap();
-    let o = run(&["sample", "--rows", "20000", "--seed", "5", "--out", data_s]);
-    assert!(o.status.success(), "{}", stderr(&o));
     let limit = std::fs::metadata(&data).unwrap().len().to_string();
     let o = run_limited(&limit, &["profile", data_s, "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));

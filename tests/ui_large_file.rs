@@ -10,7 +10,7 @@
 mod common;
 
 use common::run as run_cli;
-use common::{run, stderr};
+use common::stderr;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use marketing_workbench::ui::app::{
@@ -21,17 +21,7 @@ use marketing_workbench::ui::{App, Startup};
 #[test]
 fn a_file_larger_than_memory_opens_as_a_named_sample() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("customers.csv");
-    let o = run(&[
-        "sample",
-        "--rows",
-        "20000",
-        "--seed",
-        "6",
-        "--out",
-        data.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let data = common::sample_customers(dir.path(), 20000, 6);
     let size = std::fs::metadata(&data).unwrap().len();
     // The app under the limit: this test run again as a process of its own with
     // MW_MEMORY_LIMIT set (the environment can't be changed safely in a running test).

@@ -158,3 +158,19 @@ pub fn scored_by_sql(
     assert!(o.status.success(), "{engine}: {}", stderr(&o));
     out
 }
+
+/// `marketing-workbench sample --rows ROWS --seed SEED` written to `dir/customers.csv`: its path.
+pub fn sample_customers(dir: &std::path::Path, rows: usize, seed: u64) -> std::path::PathBuf {
+    let data = dir.join("customers.csv");
+    let o = run(&[
+        "sample",
+        "--rows",
+        &rows.to_string(),
+        "--seed",
+        &seed.to_string(),
+        "--out",
+        data.to_str().expect("a UTF-8 path"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    data
+}
