@@ -16,16 +16,35 @@ use workbench_core::data::{load, profile};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path: PathBuf = std::env::args().nth(1).ok_or("give a file")?.into();
     let t = Instant::now();
-    let df = load::load_path(
-        &path,
-        &Default::default(),
-        &mut |_, _| {},
-        &AtomicBool::new(false),
-    )?;
+    let df = if std::env::args().nth(2).as_deref() == Some("whole") {
+        load::read_text(std::fs::read(&path)?, &path)?
+    } else {
+        load::load_path(
+            &path,
+            &Default::default(),
+            &mut |_, _| {},
+            &AtomicBool::new(false),
+        )?
+    };
     let load_secs = t.elapsed().as_secs_f64();
+    let load_peak_mb = peak_mb();
+    if std::env::var_os("MW_COLUMN_PEAKS").is_some() {
+        for c in df.columns() {
+            std::fs::write("/proc/self/clear_refs", "5")?;
+            let before = peak_mb();
+            profile::profile_column(c, df.height())?;
+            eprintln!("{}: {before:.0} -> {:.0}", c.name(), peak_mb());
+        }
+    }
     let t = Instant::now();
     let p = profile::profile(&df)?;
     let profile_secs = t.elapsed().as_secs_f64();
+    eprintln!(
+        "peak MB: after load {load_peak_mb:.0}, after profile {:.0}; table {:.0} MB in {} chunks",
+        peak_mb(),
+        df.estimated_size() as f64 / (1 << 20) as f64,
+        df.first_col_n_chunks()
+    );
     let t = Instant::now();
     let c = profile::correlations(&df, 40)?;
     let correlation_secs = t.elapsed().as_secs_f64();
@@ -36,4 +55,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         c.columns.len()
     );
     Ok(())
+}
+
+/// The process's peak resident memory so far (VmHWM), in MiB.
+fn peak_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
 }

@@ -290,3 +290,39 @@ fn a_file_larger_than_memory_is_profiled_in_pieces_with_exact_counts() {
     }
     assert!(numbers > 10, "{numbers} numbers compared");
 }
+
+#[test]
+fn a_large_text_file_loads_piece_by_piece_into_the_table_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = common::sample_customers(dir.path(), 220_000, 5);
+    // Missing-value texts the first rows don't use, far down the file: "NA" in a text column
+    // (made missing), "-" in a number column (its piece is read again with every such text).
+    let text = std::fs::read_to_string(&data).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let n = lines.len();
+    for (at, field, value) in [(n - 10, 2, "NA"), (n / 2, 1, "-"), (n - 3, 1, "N/A")] {
+        let mut fields: Vec<&str> = lines[at].split(',').collect();
+        fields[field] = value;
+        lines[at] = fields.join(",");
+    }
+    std::fs::write(&data, lines.join("\n") + "\n").unwrap();
+    let size = std::fs::metadata(&data).unwrap().len();
+    assert!(
+        size >= workbench_core::data::load::stream::LOAD_IN_PIECES_FROM,
+        "{size} bytes: too small to be read in pieces"
+    );
+    // What `load_path` does with a text table this large.
+    let pieces =
+        workbench_core::data::load::read_in_pieces(&data, &mut |_, _| {}, &AtomicBool::new(false))
+            .unwrap()
+            .expect("read in pieces");
+    let whole =
+        workbench_core::data::load::read_text(std::fs::read(&data).unwrap(), &data).unwrap();
+    assert_eq!(pieces.height(), n - 1);
+    assert_eq!(
+        pieces.column("region").unwrap().null_count(),
+        whole.column("region").unwrap().null_count()
+    );
+    assert!(whole.column("region").unwrap().null_count() >= 1);
+    assert!(pieces.equals_missing(&whole), "the tables differ");
+}

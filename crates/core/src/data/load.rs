@@ -143,6 +143,11 @@ pub fn load_path(
                 })?
         }
         FileKind::Text => {
+            if meta.len() >= stream::LOAD_IN_PIECES_FROM
+                && let Some(df) = read_in_pieces(path, on_progress, cancel)?
+            {
+                return Ok(df);
+            }
             let bytes = read_with_progress(path, meta.len(), on_progress, cancel)?;
             return read_text(bytes, path);
         }
@@ -353,6 +358,42 @@ fn read_with_progress(
         on_progress(bytes.len() as u64, total);
     }
     Ok(bytes)
+}
+
+/// The text table at `path` read piece by piece ([`stream::TextPieces`]) into one table of
+/// many chunks, never holding the file's bytes: the same table as [`read_text`] gives, some
+/// 60 MB less at the peak for 1M customers. `None` when the whole-file load must read it — a
+/// file the pieces reader doesn't take, or one it stops on (a later value that doesn't fit
+/// the first rows' types, a broken row): reading it whole then gives its table or says what
+/// is wrong, and where.
+pub fn read_in_pieces(
+    path: &Path,
+    on_progress: &mut dyn FnMut(u64, u64),
+    cancel: &AtomicBool,
+) -> Result<Option<DataFrame>> {
+    let Some(pieces) = stream::TextPieces::open_with_head(path, stream::LOAD_HEAD_BYTES)? else {
+        return Ok(None);
+    };
+    let total = pieces.len();
+    let mut table: Option<DataFrame> = None;
+    let read = pieces.for_each(stream::LOAD_PIECE_BYTES, cancel, &mut |piece| {
+        on_progress(piece.bytes_done, total);
+        let mut frame = piece.frame;
+        // One chunk per piece, not polars' one per thread and piece (16 per 8 MB here).
+        frame.rechunk_mut_par();
+        match &mut table {
+            Some(t) => {
+                t.vstack_mut_owned(frame)?;
+            }
+            None => table = Some(frame),
+        }
+        Ok(())
+    });
+    match read {
+        Ok(()) => Ok(table.filter(|t| t.width() > 0)),
+        Err(Error::Cancelled) => Err(Error::Cancelled),
+        Err(_) => Ok(None),
+    }
 }
 
 /// Parses CSV-like text in `bytes`; `source` names it in error messages.
