@@ -13,6 +13,9 @@ use std::time::Instant;
 
 use workbench_core::data::{load, profile};
 
+mod common;
+use common::peak_mb;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path: PathBuf = std::env::args().nth(1).ok_or("give a file")?.into();
     let t = Instant::now();
@@ -55,16 +58,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         c.columns.len()
     );
     Ok(())
-}
-
-/// The process's peak resident memory so far (VmHWM), in MiB.
-fn peak_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }

@@ -18,6 +18,9 @@ use std::time::Instant;
 use workbench_core::data::recipe::Recipe;
 use workbench_core::data::{export, load};
 
+mod common;
+use common::peak_mb;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [file, recipe, out] = args.as_slice() else {
@@ -32,13 +35,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &AtomicBool::new(false),
     )?;
     let load_secs = t.elapsed().as_secs_f64();
+    let load_peak = peak_mb();
     let recipe = Recipe::from_json(&std::fs::read_to_string(recipe)?)?;
     let t = Instant::now();
-    let (_, cleaned) = recipe.fit_transform(&df)?;
+    // The loaded table is given up to the recipe, which frees what its steps replace.
+    let (_, cleaned) = recipe.fit_transform_owned(df)?;
     let transform_secs = t.elapsed().as_secs_f64();
+    let transform_peak = peak_mb();
     let t = Instant::now();
     export::write_csv(&cleaned, &out)?;
     let write_secs = t.elapsed().as_secs_f64();
+    eprintln!(
+        "peak MB: after load {load_peak:.0}, after the steps {transform_peak:.0}, after writing {:.0}",
+        peak_mb()
+    );
     println!(
         "{{\"rows\": {}, \"columns\": {}, \"steps\": {}, \"load_secs\": {load_secs:.4}, \"transform_secs\": {transform_secs:.4}, \"write_secs\": {write_secs:.4}}}",
         cleaned.height(),

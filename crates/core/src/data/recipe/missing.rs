@@ -142,11 +142,8 @@ pub(super) fn apply_fill(
     let c = column(df, name)?;
     let filled = match value {
         FillValue::Number(x) => {
-            let f: Float64Chunked = f64_column(c)?
-                .iter()
-                .map(|v| Some(v.unwrap_or(*x)))
-                .collect();
-            let f = f.into_column();
+            // Chunk by chunk (a table loaded in pieces keeps its pieces' sizes).
+            let f = f64_column(c)?.fill_null_with_values(*x)?.into_column();
             if c.dtype().is_integer() && x.fract() == 0.0 {
                 f.cast(c.dtype())?
             } else {

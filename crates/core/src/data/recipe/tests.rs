@@ -453,3 +453,31 @@ fn themes_are_learned_on_training_rows_and_placed_alike_on_new_ones() {
         serde_json::from_str(&serde_json::to_string(&fitted).unwrap()).unwrap();
     assert_eq!(back.transform(&new).unwrap(), placed);
 }
+
+#[test]
+fn a_table_in_pieces_is_filtered_block_by_block_into_the_same_rows() {
+    // Three pieces, as a table loaded piece by piece has (a chunk per piece).
+    let mut pieces = table();
+    pieces.vstack_mut_owned(table()).unwrap();
+    pieces.vstack_mut_owned(table()).unwrap();
+    assert_eq!(pieces.first_col_n_chunks(), 3);
+    let mut whole = pieces.clone();
+    whole.rechunk_mut();
+    let r = recipe(vec![
+        Step::FillMissing {
+            column: "age".into(),
+            strategy: FillStrategy::Median,
+            value: None,
+            add_flag: false,
+        },
+        Step::FilterRows {
+            column: "region".into(),
+            op: FilterOp::NotEquals,
+            value: "S".into(),
+        },
+    ]);
+    let (_, from_pieces) = r.fit_transform_owned(pieces).unwrap();
+    let (_, from_whole) = r.fit_transform(&whole).unwrap();
+    assert!(from_pieces.height() < 12 && from_pieces.height() > 0);
+    assert!(from_pieces.equals_missing(&from_whole));
+}
