@@ -343,8 +343,9 @@ pub fn train(args: TrainArgs) -> Result<()> {
             }
         }
     }
-    let outcome = train::run(
-        &data,
+    // The table is given up to training, which lets go of what it no longer needs.
+    let outcome = train::run_owned(
+        data,
         &recipe,
         &settings,
         train::Detail::Metrics,

@@ -13,6 +13,7 @@ pub mod export_sql;
 pub mod forecast;
 pub mod jobs;
 pub mod lightgbm;
+pub mod memory;
 pub mod ml;
 pub mod onnx;
 pub mod project;

@@ -387,6 +387,8 @@ pub fn read_in_pieces(
             }
             None => table = Some(frame),
         }
+        // The piece's text and polars' parsing buffers, freed: not kept by the process.
+        crate::memory::give_back();
         Ok(())
     });
     match read {

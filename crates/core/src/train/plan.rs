@@ -244,9 +244,49 @@ impl Plan {
         train_rows: &[usize],
         hold_rows: &[usize],
     ) -> Result<Prepared> {
-        let mut notes = Vec::new();
         let train_raw = take_rows(&self.raw, train_rows)?;
         let hold_raw = take_rows(&self.raw, hold_rows)?;
+        self.prepare_rows(recipe, settings, train_raw, hold_raw, false)
+    }
+
+    /// The rows `train_rows` and `hold_rows` of [`Plan::raw`], which is given up to them a
+    /// column at a time (each column let go once split: never the table and its two parts at
+    /// once); [`Plan::raw`] is empty afterwards.
+    pub fn split_off(
+        &mut self,
+        train_rows: &[usize],
+        hold_rows: &[usize],
+    ) -> Result<(DataFrame, DataFrame)> {
+        let index = |rows: &[usize]| {
+            IdxCa::from_vec("row".into(), rows.iter().map(|&i| i as IdxSize).collect())
+        };
+        let (train_idx, hold_idx) = (index(train_rows), index(hold_rows));
+        let columns = std::mem::take(&mut self.raw).into_columns();
+        let (mut train, mut hold) = (Vec::new(), Vec::new());
+        for c in columns {
+            train.push(c.take(&train_idx)?);
+            hold.push(c.take(&hold_idx)?);
+            drop(c);
+            crate::memory::give_back();
+        }
+        Ok((
+            DataFrame::new(train_rows.len(), train)?,
+            DataFrame::new(hold_rows.len(), hold)?,
+        ))
+    }
+
+    /// [`Plan::prepare`] on rows already taken; with `let_go_of_training_rows`, the training
+    /// rows' tables are let go once their features are built (an empty `train_raw` and
+    /// `train_clean` then: for a caller that evaluates on held-out rows only).
+    pub fn prepare_rows(
+        &self,
+        recipe: &Recipe,
+        settings: &ModelSettings,
+        train_raw: DataFrame,
+        hold_raw: DataFrame,
+        let_go_of_training_rows: bool,
+    ) -> Result<Prepared> {
+        let mut notes = Vec::new();
         let (fitted_recipe, train_clean) = recipe.fit_transform(&train_raw)?;
         if let Some(t) = &self.question.target
             && train_clean.get_column_index(t).is_none()
@@ -285,7 +325,14 @@ impl Plan {
         let y = self.truth(&train_clean)?;
         let weights = (settings.balance_classes && self.question.task == Task::Classification)
             .then(|| balanced_weights(&y, self.class_count()));
-        let hold_clean = if hold_rows.is_empty() {
+        let (train_raw, train_clean) = if let_go_of_training_rows {
+            drop((train_raw, train_clean));
+            crate::memory::give_back();
+            (DataFrame::empty(), DataFrame::empty())
+        } else {
+            (train_raw, train_clean)
+        };
+        let hold_clean = if hold_raw.height() == 0 {
             None
         } else {
             Some(fitted_recipe.transform(&hold_raw)?)
