@@ -275,9 +275,10 @@ impl Plan {
         ))
     }
 
-    /// [`Plan::prepare`] on rows already taken; with `let_go_of_training_rows`, the training
-    /// rows' tables are let go once their features are built (an empty `train_raw` and
-    /// `train_clean` then: for a caller that evaluates on held-out rows only).
+    /// [`Plan::prepare`] on rows already taken; with `let_go_of_training_rows` and held-out
+    /// rows, the training rows' tables are let go once their features are built (an empty
+    /// `train_raw` and `train_clean` then: for a caller that needs only the held-out rows'
+    /// tables after this, as [`super::evaluate`] does).
     pub fn prepare_rows(
         &self,
         recipe: &Recipe,
@@ -325,7 +326,8 @@ impl Plan {
         let y = self.truth(&train_clean)?;
         let weights = (settings.balance_classes && self.question.task == Task::Classification)
             .then(|| balanced_weights(&y, self.class_count()));
-        let (train_raw, train_clean) = if let_go_of_training_rows {
+        // Without held-out rows the training rows are the ones evaluated: kept.
+        let (train_raw, train_clean) = if let_go_of_training_rows && hold_raw.height() > 0 {
             drop((train_raw, train_clean));
             crate::memory::give_back();
             (DataFrame::empty(), DataFrame::empty())
