@@ -161,6 +161,27 @@ fn side_by_side(parts: Vec<Csr>, rows: usize) -> Csr {
     out
 }
 
+/// Sparse matrices of consecutive rows, one below another (the same columns).
+fn one_below_another(parts: Vec<Csr>) -> Csr {
+    if parts.len() == 1 {
+        return parts.into_iter().next().unwrap_or_default();
+    }
+    let mut out = Csr {
+        cols: parts.first().map_or(0, |m| m.cols),
+        indptr: vec![0],
+        ..Csr::default()
+    };
+    for m in parts {
+        let at = out.indices.len();
+        out.indptr
+            .extend(m.indptr.iter().skip(1).map(|&end| at + end));
+        out.indices.extend_from_slice(&m.indices);
+        out.values.extend_from_slice(&m.values);
+        out.rows += m.rows;
+    }
+    out
+}
+
 /// `m` with only `columns` (ascending), compacted within its own buffer: row r's kept values
 /// move to the front of where row r of the narrower matrix lives. Every write lands at or
 /// before the value it copies and after everything still to be read, so nothing is lost.
@@ -186,8 +207,18 @@ fn keep_columns(m: Array2<f64>, columns: &[usize]) -> Result<Array2<f64>> {
         .map_err(|e| Error::Model(format!("feature matrix: {e}")))
 }
 
-/// Values of a number or date column as f64 (dates as days), missing and non-finite as None.
-fn as_numbers(c: &Column) -> Result<Vec<Option<f64>>> {
+/// The finite values of a number or date column (dates as days), in order.
+fn finite_numbers(c: &Column) -> Result<Vec<f64>> {
+    Ok(numbers_of(c)?
+        .f64()?
+        .iter()
+        .flatten()
+        .filter(|x| x.is_finite())
+        .collect())
+}
+
+/// A number or date column as f64 (dates as days).
+fn numbers_of(c: &Column) -> Result<Column> {
     let f = match c.dtype() {
         DataType::Date => c.cast(&DataType::Int32)?.cast(&DataType::Float64)?,
         DataType::Datetime(unit, _) => {
@@ -202,10 +233,7 @@ fn as_numbers(c: &Column) -> Result<Vec<Option<f64>>> {
         }
         _ => c.cast(&DataType::Float64)?,
     };
-    Ok(f.f64()?
-        .iter()
-        .map(|v| v.filter(|x| x.is_finite()))
-        .collect())
+    Ok(f)
 }
 
 /// A column as text, to be read with `.str()?.iter()` (no string is copied per row).
@@ -247,6 +275,40 @@ impl FeatureSchema {
         text: &[&str],
         words: bool,
     ) -> Result<(Self, Matrix)> {
+        let (inputs, skipped) = Self::choose_inputs(df, exclude, text, words)?;
+        let probe = Self::with_inputs(inputs.clone(), Vec::new());
+        let raw = probe.encode(df, true)?;
+        Self::fit_encoded(inputs, skipped, raw)
+    }
+
+    /// [`FeatureSchema::fit_matrix`] on a table given up to it: the table is encoded a chunk
+    /// of rows at a time, each chunk let go once its rows are in the matrix, so the table and
+    /// the matrix are never both whole (1M customers: the peak of training falls by about the
+    /// table's size). The same schema and matrix.
+    pub fn fit_matrix_owned(
+        df: DataFrame,
+        exclude: &[&str],
+        text: &[&str],
+        words: bool,
+    ) -> Result<(Self, Matrix)> {
+        let (inputs, skipped) = Self::choose_inputs(&df, exclude, text, words)?;
+        let probe = Self::with_inputs(inputs.clone(), Vec::new());
+        let raw = probe.encode_owned(df, true)?;
+        Self::fit_encoded(inputs, skipped, raw)
+    }
+
+    /// The inputs of a schema over `df` (see [`FeatureSchema::fit_matrix`]) and the columns
+    /// left out, with why.
+    #[allow(
+        clippy::type_complexity,
+        reason = "a pair of plain lists, named in the doc"
+    )]
+    fn choose_inputs(
+        df: &DataFrame,
+        exclude: &[&str],
+        text: &[&str],
+        words: bool,
+    ) -> Result<(Vec<Input>, Vec<(String, String)>)> {
         let exclude: HashSet<&str> = exclude.iter().copied().collect();
         for t in text {
             if df.get_column_index(t).is_none() {
@@ -289,7 +351,7 @@ impl FeatureSchema {
                     Err(e) => return Err(e),
                 }
             } else if dtype.is_primitive_numeric() || dtype.is_bool() {
-                let v: Vec<f64> = as_numbers(c)?.into_iter().flatten().collect();
+                let v = finite_numbers(c)?;
                 if v.is_empty() {
                     skipped.push((name.to_owned(), "has no values".to_owned()));
                     continue;
@@ -298,7 +360,7 @@ impl FeatureSchema {
                     fill: median(v).unwrap_or(0.0),
                 }
             } else if matches!(dtype, DataType::Date | DataType::Datetime(..)) {
-                let v: Vec<f64> = as_numbers(c)?.into_iter().flatten().collect();
+                let v = finite_numbers(c)?;
                 Encoding::Date {
                     fill: median(v).unwrap_or(0.0),
                 }
@@ -307,13 +369,18 @@ impl FeatureSchema {
                 let mut counts: PlHashMap<&str, usize> = PlHashMap::new();
                 for v in text.str()?.iter().flatten() {
                     *counts.entry(v).or_default() += 1;
+                    // Past the limit the values are not categories: counted the lean way
+                    // (an identifier's million values would take 30 MB here).
+                    if counts.len() > MAX_AUTO_CATEGORIES {
+                        break;
+                    }
                 }
                 if counts.len() > MAX_AUTO_CATEGORIES {
                     skipped.push((
                         name.to_owned(),
                         format!(
                             "{} distinct values (ID-like); one-hot encode it in Clean to use it, or read it as text",
-                            counts.len()
+                            crate::data::profile::distinct_texts(c)?
                         ),
                     ));
                     continue;
@@ -334,11 +401,20 @@ impl FeatureSchema {
                 encoding,
             });
         }
+        Ok((inputs, skipped))
+    }
+
+    /// The schema of `inputs` from their unscaled, filled features `raw` (as a schema of
+    /// every input encodes them): constant features dropped, the rest standardised in place.
+    fn fit_encoded(
+        inputs: Vec<Input>,
+        mut skipped: Vec<(String, String)>,
+        raw: Matrix,
+    ) -> Result<(Self, Matrix)> {
         // Drop what can't tell customers apart: constant numbers, categories every row (or no
         // row) has, and one category of each text column when the others cover every row (it is
         // implied by them, and would make linear models' equations singular).
-        let probe = Self::with_inputs(inputs.clone(), Vec::new());
-        let Matrix { x: raw, words, .. } = probe.encode(df, true)?;
+        let Matrix { x: raw, words, .. } = raw;
         let sd = |j: usize| {
             let col = raw.column(j);
             let n = col.len().max(1) as f64;
@@ -539,8 +615,72 @@ impl FeatureSchema {
 
     /// Unscaled features; missing numbers take their fill, or NaN without `fill_missing`.
     fn encode(&self, df: &DataFrame, fill_missing: bool) -> Result<Matrix> {
+        let mut x = Array2::<f64>::zeros((df.height(), self.dense_width()));
+        let (sparse, unseen) = self.encode_into(df, fill_missing, x.view_mut())?;
+        Ok(Matrix {
+            x,
+            words: (!sparse.is_empty()).then(|| side_by_side(sparse, df.height())),
+            unseen_categories: unseen,
+        })
+    }
+
+    /// [`FeatureSchema::encode`] of a table given up to it, a chunk of rows at a time: each
+    /// chunk (as loaded, split or filtered) is let go once its rows are encoded, while the
+    /// matrix fills in (its pages are touched only as rows are written).
+    fn encode_owned(&self, mut df: DataFrame, fill_missing: bool) -> Result<Matrix> {
         let n = df.height();
+        // Only the inputs' columns: the others (identifiers, the target) go first.
+        let names: Vec<PlSmallStr> = self
+            .inputs
+            .iter()
+            .map(|i| PlSmallStr::from(i.column.as_str()))
+            .collect();
+        for name in &names {
+            if df.get_column_index(name).is_none() {
+                return Err(Error::missing_column(name.as_str(), "the model needs it"));
+            }
+        }
+        df = df.select(names)?;
+        crate::memory::give_back();
+        let blocks: Vec<DataFrame> = df.split_chunks().collect();
+        drop(df);
         let mut x = Array2::<f64>::zeros((n, self.dense_width()));
+        let mut sparse: Vec<Vec<Csr>> = Vec::new();
+        let mut unseen = 0;
+        let mut start = 0;
+        for block in blocks {
+            let h = block.height();
+            let rows = x.slice_mut(ndarray::s![start..start + h, ..]);
+            let (parts, u) = self.encode_into(&block, fill_missing, rows)?;
+            drop(block);
+            crate::memory::give_back();
+            unseen += u;
+            start += h;
+            if sparse.is_empty() {
+                sparse = parts.into_iter().map(|p| vec![p]).collect();
+            } else {
+                for (all, p) in sparse.iter_mut().zip(parts) {
+                    all.push(p);
+                }
+            }
+        }
+        let sparse: Vec<Csr> = sparse.into_iter().map(one_below_another).collect();
+        Ok(Matrix {
+            x,
+            words: (!sparse.is_empty()).then(|| side_by_side(sparse, n)),
+            unseen_categories: unseen,
+        })
+    }
+
+    /// Encodes `df` into `x` (zeros, `df`'s height by the dense width): the sparse text
+    /// inputs' matrices, in order, and how many category values were unseen.
+    fn encode_into(
+        &self,
+        df: &DataFrame,
+        fill_missing: bool,
+        mut x: ndarray::ArrayViewMut2<f64>,
+    ) -> Result<(Vec<Csr>, usize)> {
+        let n = df.height();
         let mut sparse = Vec::new();
         let mut unseen = 0;
         let mut j = 0;
@@ -550,15 +690,17 @@ impl FeatureSchema {
                 .map_err(|_| Error::missing_column(&input.column, "the model needs it"))?;
             match &input.encoding {
                 Encoding::Number { fill } | Encoding::Date { fill } => {
-                    let values = as_numbers(c).map_err(|_| {
+                    let wrong = |_| {
                         Error::InvalidInput(format!(
                             "column '{}' must hold numbers for this model, found {}",
                             input.column,
                             c.dtype()
                         ))
-                    })?;
-                    for (i, v) in values.into_iter().enumerate() {
-                        x[[i, j]] = match v {
+                    };
+                    let values = numbers_of(c).map_err(wrong)?;
+                    let values = values.f64().map_err(|e| wrong(e.into()))?;
+                    for (i, v) in values.iter().enumerate() {
+                        x[[i, j]] = match v.filter(|v| v.is_finite()) {
                             Some(v) => v,
                             None if fill_missing => *fill,
                             None => f64::NAN,
@@ -606,11 +748,7 @@ impl FeatureSchema {
                 }
             }
         }
-        Ok(Matrix {
-            x,
-            words: (!sparse.is_empty()).then(|| side_by_side(sparse, n)),
-            unseen_categories: unseen,
-        })
+        Ok((sparse, unseen))
     }
 }
 
@@ -646,6 +784,45 @@ mod tests {
             err.to_string(),
             "column 'region' is not in the data (the model needs it)"
         );
+    }
+
+    #[test]
+    fn a_table_given_up_in_chunks_is_encoded_into_the_same_schema_and_matrix() {
+        let rows = 200;
+        let notes = [
+            "late delivery again",
+            "great price and quality",
+            "the parcel was late",
+            "quality is great",
+        ];
+        let whole = df!(
+            "id" => (0..rows).map(|i| format!("C{i:04}")).collect::<Vec<_>>(),
+            "spend" => (0..rows).map(|i| (i % 7 != 0).then_some(i as f64 * 1.5)).collect::<Vec<_>>(),
+            "visits" => (0..rows).map(|i| (i * 7 % 11) as i64).collect::<Vec<_>>(),
+            "region" => (0..rows).map(|i| ["N", "S", "E"][i % 3]).collect::<Vec<_>>(),
+            "channel" => (0..rows).map(|i| (i % 5 != 1).then_some(["web", "shop"][i % 2])).collect::<Vec<_>>(),
+            "note" => (0..rows).map(|i| notes[i % 4]).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        // In chunks of uneven size, as a table loaded in pieces and split is.
+        let mut chunked = whole.slice(0, 70);
+        chunked.vstack_mut_owned(whole.slice(70, 64)).unwrap();
+        chunked.vstack_mut_owned(whole.slice(134, 66)).unwrap();
+        assert_eq!(chunked.first_col_n_chunks(), 3);
+        for words in [false, true] {
+            let (schema, m) = FeatureSchema::fit_matrix(&whole, &[], &["note"], words).unwrap();
+            let (owned_schema, owned) =
+                FeatureSchema::fit_matrix_owned(chunked.clone(), &[], &["note"], words).unwrap();
+            assert_eq!(owned_schema, schema);
+            assert_eq!(owned.x, m.x);
+            assert_eq!(owned.words, m.words);
+            assert!(
+                schema
+                    .skipped
+                    .iter()
+                    .any(|(c, why)| c == "id" && why.starts_with("200 distinct"))
+            );
+        }
     }
 
     #[test]

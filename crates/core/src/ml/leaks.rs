@@ -6,7 +6,7 @@
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::metrics::auc;
+use super::metrics::auc_of_pairs;
 use crate::error::Result;
 
 /// How close to perfect a single column must predict to be suspected.
@@ -77,15 +77,22 @@ pub fn suspects(
     positive: Option<&str>,
     ignored: &[String],
 ) -> Result<Vec<Leak>> {
+    // Per row: the truth, NaN where there is none (the table may be millions of rows: one
+    // number per row, and one pair per row of the column at hand, is all this holds).
     let t = df.column(target)?;
-    let truth: Vec<Option<f64>> = match positive {
+    let truth: Vec<f64> = match positive {
         Some(p) => t
             .cast(&DataType::String)?
             .str()?
             .iter()
-            .map(|v| v.map(|v| f64::from(u8::from(v == p))))
+            .map(|v| v.map_or(f64::NAN, |v| f64::from(u8::from(v == p))))
             .collect(),
-        None => t.cast(&DataType::Float64)?.f64()?.iter().collect(),
+        None => t
+            .cast(&DataType::Float64)?
+            .f64()?
+            .iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect(),
     };
     let mut out = Vec::new();
     for c in df.columns() {
@@ -103,22 +110,28 @@ pub fn suspects(
         if !c.dtype().is_primitive_numeric() && !c.dtype().is_bool() {
             continue;
         }
-        let values: Vec<Option<f64>> = c.cast(&DataType::Float64)?.f64()?.iter().collect();
-        let (x, y): (Vec<f64>, Vec<f64>) = values
+        let values = c.cast(&DataType::Float64)?;
+        // The rows with both a finite value and a truth.
+        let pairs = values
+            .f64()?
             .iter()
             .zip(&truth)
-            .filter_map(|(v, t)| Some((v.filter(|v| v.is_finite())?, (*t)?)))
-            .unzip();
-        if x.len() < 10 {
-            continue;
-        }
+            .filter_map(|(v, &t)| Some((v.filter(|v| v.is_finite())?, t)))
+            .filter(|(_, t)| !t.is_nan());
         let reason = if positive.is_some() {
-            let labels: Vec<bool> = y.iter().map(|&v| v > 0.5).collect();
-            let a = auc(&x, &labels);
+            let mut pairs: Vec<(f64, bool)> = pairs.map(|(v, t)| (v, t > 0.5)).collect();
+            if pairs.len() < 10 {
+                continue;
+            }
+            let a = auc_of_pairs(&mut pairs);
             (a.max(1.0 - a) >= NEAR_PERFECT).then_some(LeakReason::PredictsAlone {
                 auc: a.max(1.0 - a),
             })
         } else {
+            let (x, y): (Vec<f64>, Vec<f64>) = pairs.unzip();
+            if x.len() < 10 {
+                continue;
+            }
             let r2 = pearson(&x, &y).powi(2);
             (r2 >= NEAR_PERFECT).then_some(LeakReason::ExplainsAlone { r2 })
         };

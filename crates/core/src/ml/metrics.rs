@@ -148,7 +148,21 @@ pub fn auc(scores: &[f64], labels: &[bool]) -> f64 {
     let n = scores.len().min(labels.len());
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
-    let n_pos = labels[..n].iter().filter(|l| **l).count() as f64;
+    auc_in_order(n, |i| scores[order[i]], |i| labels[order[i]])
+}
+
+/// [`auc`] of (score, label) pairs, sorted in place (unstably: the order within ties does not
+/// change the AUC), for a caller that has the pairs already: no index list beside them, no
+/// sort buffer.
+pub fn auc_of_pairs(pairs: &mut [(f64, bool)]) -> f64 {
+    pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    auc_in_order(pairs.len(), |i| pairs[i].0, |i| pairs[i].1)
+}
+
+/// AUC of `n` rows whose i-th lowest score is `score(i)`, with label `label(i)`: the
+/// Mann-Whitney statistic over tie-averaged ranks.
+fn auc_in_order(n: usize, score: impl Fn(usize) -> f64, label: impl Fn(usize) -> bool) -> f64 {
+    let n_pos = (0..n).filter(|&i| label(i)).count() as f64;
     let n_neg = n as f64 - n_pos;
     if n_pos == 0.0 || n_neg == 0.0 {
         return f64::NAN;
@@ -158,11 +172,11 @@ pub fn auc(scores: &[f64], labels: &[bool]) -> f64 {
     let mut i = 0;
     while i < n {
         let mut j = i;
-        while j + 1 < n && scores[order[j + 1]] == scores[order[i]] {
+        while j + 1 < n && score(j + 1) == score(i) {
             j += 1;
         }
         let mean_rank = (i + j) as f64 / 2.0 + 1.0;
-        rank_sum += mean_rank * order[i..=j].iter().filter(|&&k| labels[k]).count() as f64;
+        rank_sum += mean_rank * (i..=j).filter(|&k| label(k)).count() as f64;
         i = j + 1;
     }
     (rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
@@ -472,6 +486,17 @@ mod tests {
         // A tie between a positive and a negative counts half.
         assert!((auc(&[0.5, 0.5], &[true, false]) - 0.5).abs() < 1e-12);
         assert!(auc(&[0.1, 0.2], &[true, true]).is_nan());
+        // The same from (score, label) pairs, ties and all: 5 of the 6 pairs (ties count half).
+        let mut pairs = [
+            (0.5, true),
+            (0.2, false),
+            (0.5, false),
+            (0.7, true),
+            (0.5, true),
+        ];
+        let (s, y): (Vec<f64>, Vec<bool>) = pairs.iter().copied().unzip();
+        assert_eq!(auc_of_pairs(&mut pairs), auc(&s, &y));
+        assert!((auc(&s, &y) - 5.0 / 6.0).abs() < 1e-12);
     }
 
     #[test]

@@ -72,13 +72,17 @@ pub fn evaluate(
     } = prepared;
     let (evaluated_on, raw, truth, (x, words), clean) = match hold_clean {
         None => (EvaluatedOn::Training, train_raw, y, (x, words), train_clean),
-        Some(h) => (
-            EvaluatedOn::Holdout,
-            hold_raw,
-            valid_y,
-            (valid_x, valid_words),
-            h,
-        ),
+        Some(h) => {
+            // The training rows' features are not needed to score the held-out rows.
+            drop((x, words, y));
+            (
+                EvaluatedOn::Holdout,
+                hold_raw,
+                valid_y,
+                (valid_x, valid_words),
+                h,
+            )
+        }
     };
     let (predictions, scores, unseen_categories) = scored(saved, &raw)?;
     let metrics = metrics_of(

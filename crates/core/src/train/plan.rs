@@ -54,6 +54,10 @@ pub struct Prepared {
     pub notes: Vec<String>,
 }
 
+/// Rows per chunk of the parts [`Plan::split_off`] makes: 64k rows, half a megabyte per
+/// number column, so a chunk let go is soon reused.
+pub const SPLIT_BLOCK_ROWS: usize = 1 << 16;
+
 pub(super) fn take_rows(df: &DataFrame, rows: &[usize]) -> Result<DataFrame> {
     let idx = IdxCa::from_vec("row".into(), rows.iter().map(|&i| i as IdxSize).collect());
     Ok(df.take(&idx)?)
@@ -251,21 +255,31 @@ impl Plan {
 
     /// The rows `train_rows` and `hold_rows` of [`Plan::raw`], which is given up to them a
     /// column at a time (each column let go once split: never the table and its two parts at
-    /// once); [`Plan::raw`] is empty afterwards.
+    /// once); [`Plan::raw`], [`Plan::usable`] and [`Plan::strata`] are empty afterwards (the
+    /// split is made). Each part is in chunks of
+    /// [`SPLIT_BLOCK_ROWS`] rows, which the features let go of one by one
+    /// ([`FeatureSchema::fit_matrix_owned`]).
     pub fn split_off(
         &mut self,
         train_rows: &[usize],
         hold_rows: &[usize],
     ) -> Result<(DataFrame, DataFrame)> {
-        let index = |rows: &[usize]| {
-            IdxCa::from_vec("row".into(), rows.iter().map(|&i| i as IdxSize).collect())
+        let take = |c: &Column, rows: &[usize]| -> Result<Column> {
+            let mut out = c.clear();
+            for block in rows.chunks(SPLIT_BLOCK_ROWS) {
+                let idx =
+                    IdxCa::from_vec("row".into(), block.iter().map(|&i| i as IdxSize).collect());
+                out.append_owned(c.take(&idx)?)?;
+            }
+            Ok(out)
         };
-        let (train_idx, hold_idx) = (index(train_rows), index(hold_rows));
+        self.usable = Vec::new();
+        self.strata = None;
         let columns = std::mem::take(&mut self.raw).into_columns();
         let (mut train, mut hold) = (Vec::new(), Vec::new());
         for c in columns {
-            train.push(c.take(&train_idx)?);
-            hold.push(c.take(&hold_idx)?);
+            train.push(take(&c, train_rows)?);
+            hold.push(take(&c, hold_rows)?);
             drop(c);
             crate::memory::give_back();
         }
@@ -276,9 +290,10 @@ impl Plan {
     }
 
     /// [`Plan::prepare`] on rows already taken; with `let_go_of_training_rows` and held-out
-    /// rows, the training rows' tables are let go once their features are built (an empty
-    /// `train_raw` and `train_clean` then: for a caller that needs only the held-out rows'
-    /// tables after this, as [`super::evaluate`] does).
+    /// rows, the training rows' tables are given up to the recipe and the features (encoded
+    /// a chunk at a time, [`FeatureSchema::fit_matrix_owned`]): an empty `train_raw` and
+    /// `train_clean` then, for a caller that needs only the held-out rows' tables after
+    /// this, as [`super::evaluate`] does.
     pub fn prepare_rows(
         &self,
         recipe: &Recipe,
@@ -288,7 +303,17 @@ impl Plan {
         let_go_of_training_rows: bool,
     ) -> Result<Prepared> {
         let mut notes = Vec::new();
-        let (fitted_recipe, train_clean) = recipe.fit_transform(&train_raw)?;
+        // Without held-out rows the training rows are the ones evaluated: kept. Otherwise the
+        // recipe is given them, and they are encoded a chunk at a time, each let go once in
+        // the matrix.
+        let let_go = let_go_of_training_rows && hold_raw.height() > 0;
+        let (fitted_recipe, train_clean, train_raw) = if let_go {
+            let (fitted, clean) = recipe.fit_transform_owned(train_raw)?;
+            (fitted, clean, DataFrame::empty())
+        } else {
+            let (fitted, clean) = recipe.fit_transform(&train_raw)?;
+            (fitted, clean, train_raw)
+        };
         if let Some(t) = &self.question.target
             && train_clean.get_column_index(t).is_none()
         {
@@ -300,8 +325,19 @@ impl Plan {
         exclude.push(ROW_ID);
         exclude.extend(self.question.target.as_deref());
         let text: Vec<&str> = settings.text.iter().map(String::as_str).collect();
-        let (schema, Matrix { x, words, .. }) =
-            FeatureSchema::fit_matrix(&train_clean, &exclude, &text, self.sparse_text)?;
+        let y = self.truth(&train_clean)?;
+        let weights = (settings.balance_classes && self.question.task == Task::Classification)
+            .then(|| balanced_weights(&y, self.class_count()));
+        let (train_clean, (schema, Matrix { x, words, .. })) = if let_go {
+            let fitted =
+                FeatureSchema::fit_matrix_owned(train_clean, &exclude, &text, self.sparse_text)?;
+            crate::memory::give_back();
+            (DataFrame::empty(), fitted)
+        } else {
+            let fitted =
+                FeatureSchema::fit_matrix(&train_clean, &exclude, &text, self.sparse_text)?;
+            (train_clean, fitted)
+        };
         for (col, why) in &schema.skipped {
             notes.push(format!("column '{col}' not used: {why}"));
         }
@@ -323,17 +359,6 @@ impl Plan {
                 x.nrows()
             ));
         }
-        let y = self.truth(&train_clean)?;
-        let weights = (settings.balance_classes && self.question.task == Task::Classification)
-            .then(|| balanced_weights(&y, self.class_count()));
-        // Without held-out rows the training rows are the ones evaluated: kept.
-        let (train_raw, train_clean) = if let_go_of_training_rows && hold_raw.height() > 0 {
-            drop((train_raw, train_clean));
-            crate::memory::give_back();
-            (DataFrame::empty(), DataFrame::empty())
-        } else {
-            (train_raw, train_clean)
-        };
         let hold_clean = if hold_raw.height() == 0 {
             None
         } else {
