@@ -89,14 +89,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // linfa-logistic: 100 L-BFGS iterations, the same L2 penalty.
     let y: Array1<bool> = p.y.iter().map(|&v| v > 0.5).collect();
-    let dataset = Dataset::new(p.x.clone(), y);
+    // linfa reads the features in double precision, as before ours went to single.
+    let (x64, valid_x64) = (p.x.mapv(f64::from), p.valid_x.mapv(f64::from));
+    let dataset = Dataset::new(x64.clone(), y);
     let t = Instant::now();
     let fitted = linfa_logistic::LogisticRegression::default()
         .alpha(1.0)
         .max_iterations(100)
         .fit(&dataset)?;
     let secs = t.elapsed().as_secs_f64();
-    let probs = fitted.predict_probabilities(&p.valid_x);
+    let probs = fitted.predict_probabilities(&valid_x64);
     // linfa's "positive" is the first label it met: turn round if that was `false`.
     let sign = fitted.labels().pos.class;
     let scores: Vec<f64> = probs
@@ -114,7 +116,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     .n_runs(1)
     .max_n_iterations(300)
     .tolerance(1e-4)
-    .fit(&DatasetBase::from(p.x.clone()))?;
+    .fit(&DatasetBase::from(x64.clone()))?;
     let secs = t.elapsed().as_secs_f64();
     let centroids: Vec<Vec<f64>> = km
         .centroids()
@@ -130,14 +132,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // linfa-trees: a depth-8 tree (every node scans every row).
     let yu: Array1<usize> = p.y.iter().map(|&v| usize::from(v > 0.5)).collect();
-    let dataset = Dataset::new(p.x.clone(), yu);
+    let dataset = Dataset::new(x64, yu);
     let t = Instant::now();
     let tree = linfa_trees::DecisionTree::params()
         .max_depth(Some(8))
         .min_weight_leaf(20.0)
         .fit(&dataset)?;
     let secs = t.elapsed().as_secs_f64();
-    let pred = tree.predict(&p.valid_x);
+    let pred = tree.predict(&valid_x64);
     let scores: Vec<f64> = pred.iter().map(|&c| c as f64).collect();
     report("linfa-trees (depth 8; AUC of labels)", secs, &scores);
     Ok(())

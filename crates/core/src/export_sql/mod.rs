@@ -7,7 +7,8 @@
 //! - every number is written as a double-precision literal of the dialect, in the shortest form
 //!   that reads back to the same double (a bare `0.1` is an exact decimal in DuckDB, PostgreSQL
 //!   and Spark, which shifts scores and is slower);
-//! - features are `(value − mean) / spread` in the app's order of operations, sums of weights
+//! - features are `(value − mean) / spread` in the app's order of operations, rounded to
+//!   single precision as the app stores them ([`Dialect::round_to_single`]), sums of weights
 //!   and of trees run left to right as the app's do, and trees are compared `<=` / `>` against
 //!   their thresholds exactly as [`crate::ml::models::trees::Tree`] walks them;
 //! - each tree is one flat `CASE` of its leaves' rules (nested `CASE`s break SQLite at depth 25
@@ -143,6 +144,19 @@ impl Dialect {
             Self::Duckdb | Self::Spark => Some("FLOAT"),
             Self::Postgres => Some("REAL"),
             Self::Sqlite | Self::Bigquery => None,
+        }
+    }
+
+    /// `e` (a double) rounded to single precision and read as a double again: the app's
+    /// feature value ([`crate::ml::features::Matrix`]). A cast through the float32 type where
+    /// there is one; otherwise Veltkamp's split, `c − (c − e)` with `c = e · (2²⁹ + 1)`,
+    /// which in IEEE double arithmetic keeps exactly the 24 leading bits of `e`, rounded to
+    /// nearest (even on ties) as a cast to float32 does (standardised features are never
+    /// below float32's smallest normal, 1.2e−38, where the two would differ).
+    fn round_to_single(self, e: &str) -> String {
+        match self.single() {
+            Some(single) => format!("CAST(CAST({e} AS {single}) AS {})", self.double()),
+            None => format!("({e} * 536870913e0 - ({e} * 536870913e0 - {e}))"),
         }
     }
 
@@ -554,7 +568,8 @@ fn routes_missing() -> Error {
     )
 }
 
-/// Each feature's expression, standardised, in the model's feature order, and whether it can
+/// Each feature's expression, standardised (in double precision: [`export`] rounds it to
+/// single precision, as the app stores it), in the model's feature order, and whether it can
 /// be NULL: a number or date without a fill (a model read from a LightGBM file), which the app
 /// reads as NaN.
 fn feature_exprs(model: &SavedModel, cols: &mut Columns) -> Result<(Vec<String>, Vec<bool>)> {
@@ -950,11 +965,13 @@ pub fn export(
     if !tree_model && nullable.contains(&true) {
         return Err(routes_missing());
     }
-    // The network reads its features rounded to float32 (refused below without the type).
-    if let (TrainedModel::Mlp(_), Some(single)) = (&model.model, d.single()) {
-        for f in &mut features {
-            *f = format!("CAST({f} AS {single})");
-        }
+    // The app stores features rounded to single precision; the network goes on in float32
+    // with them (refused below without the type), the other models in double precision.
+    for f in &mut features {
+        *f = match (&model.model, d.single()) {
+            (TrainedModel::Mlp(_), Some(single)) => format!("CAST({f} AS {single})"),
+            _ => d.round_to_single(f),
+        };
     }
     let mut added: Vec<String> = [SCORE, PREDICTION, DECILE, SEGMENT]
         .map(str::to_owned)

@@ -202,12 +202,15 @@ pub(crate) struct Scaling<'a> {
 impl Scaling<'_> {
     /// The app's standardised value of `x` for feature `j` (the same arithmetic as
     /// `FeatureSchema::standardise`).
+    /// The app's feature value of raw `x`: standardised in double precision, then rounded
+    /// to single precision (as [`crate::ml::features::FeatureSchema::matrix`] stores it).
     fn standardised(&self, j: usize, x: f64) -> f64 {
-        (x - self.means[j]) / self.scales[j]
+        f64::from(((x - self.means[j]) / self.scales[j]) as f32)
     }
 
-    /// The largest finite double whose standardised value is `<= t`: LightGBM's threshold on
-    /// the raw value for the app's split at `t`.
+    /// The largest finite double whose standardised value (in single precision, as the app
+    /// reads it) is `<= t`: LightGBM's threshold on the raw value, in double precision, for
+    /// the app's split at `t`. The rounding never decreases with `x`, so the search holds.
     pub(crate) fn raw_threshold(&self, j: usize, t: f64) -> Result<f64> {
         let s = self.scales[j];
         if !(s.is_finite() && s > 0.0 && self.means[j].is_finite() && !t.is_nan()) {

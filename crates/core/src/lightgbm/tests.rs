@@ -21,8 +21,10 @@ fn a_raw_threshold_is_the_last_number_whose_standardised_value_is_on_the_left() 
             assert!(s.standardised(j, r.next_up()) > t, "{j} {t} {r}");
         }
     }
-    // No scaling: the threshold itself.
-    assert_eq!(s.raw_threshold(0, 0.1).unwrap(), 0.1);
+    // No scaling: the largest double that rounds to at most the threshold in single
+    // precision. 0.5 + 2⁻²⁵ is halfway to the next single above 0.5 and rounds to the even
+    // one, 0.5; the next double up rounds up.
+    assert_eq!(s.raw_threshold(0, 0.5).unwrap(), 0.5 + 2f64.powi(-25));
     for x in [-3.5, -0.0, 0.0, 1e-300, 7.0] {
         assert_eq!(from_key(key(x)).to_bits(), x.to_bits());
     }
@@ -40,8 +42,15 @@ fn both(model: &SavedModel, df: &polars::prelude::DataFrame) -> (Vec<f64>, Vec<f
         .model
         .predict(model.features.matrix(&clean).unwrap().rows())
         .unwrap();
+    // As LightGBM reads them: the raw values in double precision.
     let raw = model.features.unscaled_matrix(&clean).unwrap();
-    (app, back.model.predict(raw.view()).unwrap())
+    let back = match &back.model {
+        TrainedModel::DecisionTree(t) => t.predict(raw.view()),
+        TrainedModel::Forest(f) => f.predict(raw.view()),
+        TrainedModel::Boosting(b) => b.predict(raw.view()),
+        other => panic!("read back as {other:?}"),
+    };
+    (app, back.unwrap())
 }
 
 #[test]
@@ -139,7 +148,7 @@ fn missing_values_go_where_lightgbm_sends_them() {
     };
     let score = |decision: u8, x: f64| {
         let m = parse(&file(decision), None).unwrap();
-        m.model.predict(ndarray::array![[x]].view()).unwrap()[0]
+        m.model.predict(ndarray::array![[x as f32]].view()).unwrap()[0]
     };
     assert_eq!(score(8, f64::NAN), 2.0); // NaN type, default right
     assert_eq!(score(10, f64::NAN), 1.0); // NaN type, default left
@@ -152,7 +161,7 @@ fn missing_values_go_where_lightgbm_sends_them() {
     assert_eq!(
         again
             .model
-            .predict(ndarray::array![[f64::NAN]].view())
+            .predict(ndarray::array![[f32::NAN]].view())
             .unwrap()[0],
         2.0
     );

@@ -121,7 +121,7 @@ pub fn words(
                         )?
                     }
                     words => {
-                        let kept: Vec<f64> = x.column(j).to_vec();
+                        let kept: Vec<f32> = x.column(j).to_vec();
                         let mut shuffled = kept.clone();
                         shuffled.shuffle(&mut rng);
                         x.column_mut(j).assign(&ndarray::Array1::from(shuffled));

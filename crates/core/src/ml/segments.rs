@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::metrics;
 use super::models::params::KMeansParams;
-use super::models::{self, TrainData};
+use super::models::{self, Rows, TrainData};
 use crate::data::ROW_ID;
 use crate::error::Result;
 
@@ -87,7 +87,7 @@ fn quantile_of(v: &mut [f64], q: f64) -> f64 {
 /// Bins the customers `x` (standardised features) with their 1-based `segments` onto the map
 /// of `axes`, in a `width` × `height` grid over the 0.5–99.5 % range of each coordinate.
 pub fn density(
-    x: ArrayView2<f64>,
+    x: ArrayView2<f32>,
     segments: &[u32],
     axes: &[Vec<f64>; 2],
     width: usize,
@@ -98,11 +98,8 @@ pub fn density(
         .into_par_iter()
         .with_min_len(4096)
         .map(|r| {
-            let row = x.row(r);
-            [
-                row.iter().zip(&axes[0]).map(|(a, b)| a * b).sum(),
-                row.iter().zip(&axes[1]).map(|(a, b)| a * b).sum(),
-            ]
+            let row = Rows::from(x);
+            [row.dot(r, &axes[0]), row.dot(r, &axes[1])]
         })
         .collect();
     let (mut min, mut max) = ([0.0; 2], [0.0; 2]);
@@ -163,7 +160,7 @@ impl SegmentReport {
     /// for the map on its screen).
     pub fn with_density(
         mut self,
-        x: ArrayView2<f64>,
+        x: ArrayView2<f32>,
         segments: &[u32],
         (width, height): (usize, usize),
     ) -> Self {
@@ -182,7 +179,7 @@ fn sample(n: usize, max: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<usize> {
     idx
 }
 
-fn rows_of(x: ArrayView2<f64>, rows: &[usize]) -> Array2<f64> {
+fn rows_of(x: ArrayView2<f32>, rows: &[usize]) -> Array2<f32> {
     let mut out = Array2::zeros((rows.len(), x.ncols()));
     for (i, &r) in rows.iter().enumerate() {
         out.row_mut(i).assign(&x.row(r));
@@ -195,7 +192,7 @@ pub const SWEEP_KS: std::ops::RangeInclusive<usize> = 2..=10;
 
 /// k-means with `k` segments on a seeded sample of `x` (the same sample for every k), with its
 /// inertia and silhouette; `None` when the sample is too small for `k`.
-pub fn sweep_point(x: ArrayView2<f64>, k: usize, seed: u64) -> Result<Option<KPoint>> {
+pub fn sweep_point(x: ArrayView2<f32>, k: usize, seed: u64) -> Result<Option<KPoint>> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x5eed);
     let rows = sample(x.nrows(), SWEEP_ROWS, &mut rng);
     let xs = rows_of(x, &rows);
@@ -203,7 +200,7 @@ pub fn sweep_point(x: ArrayView2<f64>, k: usize, seed: u64) -> Result<Option<KPo
     if k >= xs.nrows() {
         return Ok(None);
     }
-    let flat: Vec<f64> = xs.iter().copied().collect();
+    let flat: Vec<f64> = xs.iter().map(|&v| f64::from(v)).collect();
     let empty = models::empty_matrix(xs.ncols());
     let params = KMeansParams {
         k,
@@ -237,7 +234,7 @@ pub fn sweep_point(x: ArrayView2<f64>, k: usize, seed: u64) -> Result<Option<KPo
 
 /// The top two principal axes of `x` (columns already centred and scaled), by power iteration
 /// on XᵀX without forming it: O(rows × columns) per iteration, so 5,000 columns are fine.
-pub fn principal_axes(x: ArrayView2<f64>) -> [Vec<f64>; 2] {
+pub fn principal_axes(x: ArrayView2<f32>) -> [Vec<f64>; 2] {
     let p = x.ncols();
     let mut axes: [Vec<f64>; 2] = [vec![0.0; p], vec![0.0; p]];
     for a in 0..2 {
@@ -247,12 +244,12 @@ pub fn principal_axes(x: ArrayView2<f64>) -> [Vec<f64>; 2] {
             let xv: Vec<f64> = x
                 .rows()
                 .into_iter()
-                .map(|r| r.iter().zip(&v).map(|(a, b)| a * b).sum())
+                .map(|r| r.iter().zip(&v).map(|(&a, b)| f64::from(a) * b).sum())
                 .collect();
             let mut w = vec![0.0; p];
             for (r, s) in x.rows().into_iter().zip(&xv) {
-                for (wi, xi) in w.iter_mut().zip(r.iter()) {
-                    *wi += xi * s;
+                for (wi, &xi) in w.iter_mut().zip(r.iter()) {
+                    *wi += f64::from(xi) * s;
                 }
             }
             if a == 1 {
@@ -422,7 +419,7 @@ pub fn cards(frame: &DataFrame, segments: &[u32], k: usize) -> Result<Vec<Segmen
 /// The whole report for a segmentation of `frame` whose standardised features are `x`.
 pub fn report(
     frame: &DataFrame,
-    x: ArrayView2<f64>,
+    x: ArrayView2<f32>,
     segments: &[u32],
     k: usize,
     sweep: Vec<KPoint>,
@@ -434,11 +431,8 @@ pub fn report(
     let map = rows
         .iter()
         .map(|&r| {
-            let row = x.row(r);
-            [
-                row.iter().zip(&axes[0]).map(|(a, b)| a * b).sum(),
-                row.iter().zip(&axes[1]).map(|(a, b)| a * b).sum(),
-            ]
+            let row = Rows::from(x);
+            [row.dot(r, &axes[0]), row.dot(r, &axes[1])]
         })
         .collect();
     Ok(SegmentReport {
@@ -529,7 +523,7 @@ mod tests {
             if j == 0 {
                 if i < 500 { -1.0 } else { 1.0 }
             } else {
-                (i % 10) as f64 * 0.01
+                (i % 10) as f32 * 0.01
             }
         });
         let segments: Vec<u32> = (0..1_000).map(|i| if i < 500 { 1 } else { 2 }).collect();

@@ -5,7 +5,8 @@
 //! `score` [N, 1] out (P(yes), or the amount).
 //!
 //! - Linear and logistic regression: in double precision, the app's own steps — `IsNaN`/`Where`
-//!   put each feature's fill in for a missing value, `Sub`/`Div` standardise, `MatMul` + `Add`
+//!   put each feature's fill in for a missing value, `Sub`/`Div` standardise, `Cast` to float
+//!   and back rounds to single precision as the app stores features, `MatMul` + `Add`
 //!   the weights and intercept, `Sigmoid` for a yes/no.
 //! - Decision tree, forest and boosting (yes/no or amount): `ai.onnx.ml` opset 3's
 //!   `TreeEnsembleRegressor` with double thresholds (`nodes_values_as_tensor`: float32
@@ -292,8 +293,8 @@ struct Graph {
 }
 
 impl Graph {
-    /// The app's features from the input: fills for missing values, then standardised, as
-    /// `standardised`.
+    /// The app's features from the input: fills for missing values, then standardised and
+    /// rounded to single precision (as the app stores them), as `standardised`, a double.
     fn standardised(&mut self, fill: &[f64], means: &[f64], scales: &[f64]) {
         let width = fill.len() as i64;
         self.constant("fill", vec![width], fill.to_vec());
@@ -302,7 +303,19 @@ impl Graph {
         self.node("IsNaN", &[INPUT], "missing", vec![]);
         self.node("Where", &["missing", "fill", INPUT], "filled", vec![]);
         self.node("Sub", &["filled", "mean"], "centred", vec![]);
-        self.node("Div", &["centred", "scale"], "standardised", vec![]);
+        self.node("Div", &["centred", "scale"], "scaled", vec![]);
+        self.node(
+            "Cast",
+            &["scaled"],
+            "single",
+            vec![int("to", i64::from(data_type::FLOAT))],
+        );
+        self.node(
+            "Cast",
+            &["single"],
+            "standardised",
+            vec![int("to", i64::from(data_type::DOUBLE))],
+        );
     }
 
     fn int64s(&mut self, name: &str, values: Vec<i64>) {

@@ -85,6 +85,7 @@ pub struct AttributeProto {
 
 /// `TensorProto.DataType`.
 pub mod data_type {
+    pub const FLOAT: i32 = 1;
     pub const INT64: i32 = 7;
     pub const DOUBLE: i32 = 11;
 }

@@ -19,7 +19,9 @@ fn each_model_is_its_graph_of_double_precision_operators() {
     let logistic = export(&trained(ModelKind::Logistic, RECIPE)).unwrap();
     assert_eq!(
         ops(&logistic.bytes),
-        ["IsNaN", "Where", "Sub", "Div", "MatMul", "Add", "Sigmoid"]
+        [
+            "IsNaN", "Where", "Sub", "Div", "Cast", "Cast", "MatMul", "Add", "Sigmoid"
+        ]
     );
     let boosting = trained(ModelKind::Boosting, RECIPE);
     let file = export(&boosting).unwrap();

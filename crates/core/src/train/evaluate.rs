@@ -42,7 +42,7 @@ pub struct Evaluation {
     pub truth: Vec<f64>,
     /// The evaluated rows cleaned by the recipe and encoded as features.
     pub clean: DataFrame,
-    pub x: Array2<f64>,
+    pub x: Array2<f32>,
     /// The evaluated rows' free text, sparse, for a model that reads words.
     pub words: Option<Csr>,
     /// Category values in the evaluated rows that training never saw.
@@ -185,7 +185,7 @@ pub fn metrics_of(
     })
 }
 
-fn segment_metrics(model: &TrainedModel, x: ArrayView2<f64>, seed: u64) -> Result<Metrics> {
+fn segment_metrics(model: &TrainedModel, x: ArrayView2<f32>, seed: u64) -> Result<Metrics> {
     let Some(centres) = model.centres() else {
         return Err(Error::Model("segments without centres".into()));
     };
@@ -203,7 +203,7 @@ fn segment_metrics(model: &TrainedModel, x: ArrayView2<f64>, seed: u64) -> Resul
     } else {
         crate::ml::split::holdout(n, None, SILHOUETTE_SAMPLE as f64 / n as f64, seed).holdout
     };
-    let flat: Vec<f64> = x.iter().copied().collect();
+    let flat: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
     Ok(Metrics::Segments(metrics::SegmentMetrics {
         k,
         // The mean squared distance to the centre of each row's own segment (for k-means the
@@ -216,7 +216,7 @@ fn segment_metrics(model: &TrainedModel, x: ArrayView2<f64>, seed: u64) -> Resul
                 centres.get(l).map(|c| {
                     row.iter()
                         .zip(c)
-                        .map(|(a, b)| (a - b) * (a - b))
+                        .map(|(&a, b)| (f64::from(a) - b).powi(2))
                         .sum::<f64>()
                 })
             })

@@ -87,7 +87,7 @@ impl Insights {
 
 /// The k sweep before segments: inertia and silhouette for k = 2..10, each sent as it comes.
 pub fn sweep(
-    x: ArrayView2<f64>,
+    x: ArrayView2<f32>,
     seed: u64,
     is_cancelled: &dyn Fn() -> bool,
     on_point: &mut dyn FnMut(KPoint),

@@ -42,13 +42,13 @@ pub struct Prepared {
     pub hold_raw: DataFrame,
     pub train_clean: DataFrame,
     pub hold_clean: Option<DataFrame>,
-    pub x: Array2<f64>,
+    pub x: Array2<f32>,
     /// Free text as its whole vocabulary, sparse, for a model that reads words.
     pub words: Option<Csr>,
     pub y: Vec<f64>,
     /// Per training row, when classes are balanced.
     pub weights: Option<Vec<f64>>,
-    pub valid_x: Array2<f64>,
+    pub valid_x: Array2<f32>,
     pub valid_words: Option<Csr>,
     pub valid_y: Vec<f64>,
     pub notes: Vec<String>,

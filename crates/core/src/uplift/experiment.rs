@@ -89,13 +89,14 @@ pub struct Balance {
 /// The balance of each feature of `x` (named `names`) between the groups, largest |SMD| first.
 /// Features are compared as the model sees them (a category as its 0/1 column); the SMD does
 /// not depend on the features' scale.
-pub fn balance(x: ArrayView2<f64>, names: &[String], treated: &[bool]) -> Vec<Balance> {
+pub fn balance(x: ArrayView2<f32>, names: &[String], treated: &[bool]) -> Vec<Balance> {
     let mut out: Vec<Balance> = names
         .iter()
         .enumerate()
         .map(|(j, name)| {
             let (mut st, mut sc) = ([0.0f64; 3], [0.0f64; 3]);
-            for (v, &t) in x.column(j).iter().zip(treated) {
+            for (&v, &t) in x.column(j).iter().zip(treated) {
+                let v = f64::from(v);
                 let s = if t { &mut st } else { &mut sc };
                 s[0] += 1.0;
                 s[1] += v;

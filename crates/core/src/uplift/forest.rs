@@ -158,7 +158,7 @@ pub struct UpliftTree {
 
 impl UpliftTree {
     /// (treated rate, control rate) of the leaf `row` lands in.
-    fn rates(&self, row: ndarray::ArrayView1<f64>) -> (f64, f64) {
+    fn rates(&self, row: ndarray::ArrayView1<f32>) -> (f64, f64) {
         let t = &self.tree;
         let mut i = 0;
         loop {
@@ -166,7 +166,7 @@ impl UpliftTree {
             if f < 0 {
                 return (t.value[i], self.control[i]);
             }
-            i = t.left[i] as usize + usize::from(row[f as usize] > t.threshold[i]);
+            i = t.left[i] as usize + usize::from(f64::from(row[f as usize]) > t.threshold[i]);
         }
     }
 }
@@ -180,7 +180,7 @@ pub struct UpliftForest {
 
 impl UpliftForest {
     /// Each row's (treated, control) response probability: the mean over the trees.
-    pub fn predict(&self, x: ArrayView2<f64>) -> Result<(Vec<f64>, Vec<f64>)> {
+    pub fn predict(&self, x: ArrayView2<f32>) -> Result<(Vec<f64>, Vec<f64>)> {
         let refs: Vec<&Tree> = self.trees.iter().map(|t| &t.tree).collect();
         trees::check(&refs, self.features, x)?;
         if self.trees.iter().any(|t| t.control.len() != t.tree.nodes()) {
@@ -385,7 +385,7 @@ fn bootstrap(n: usize, rng: &mut impl Rng) -> Vec<u32> {
 /// after each tree; it answers whether to go on.
 pub fn train(
     params: &ForestParams,
-    x: ArrayView2<f64>,
+    x: ArrayView2<f32>,
     outcome: &[f64],
     treated: &[bool],
     seed: u64,
@@ -467,8 +467,8 @@ mod tests {
         for i in 0..n {
             let a: f64 = rng.r#gen::<f64>() * 2.0 - 1.0;
             let b: f64 = rng.r#gen::<f64>();
-            x[[i, 0]] = a;
-            x[[i, 1]] = b;
+            x[[i, 0]] = a as f32;
+            x[[i, 1]] = b as f32;
             let treated = rng.r#gen::<bool>();
             let p = 0.1 + if treated && a > 0.0 { 0.3 } else { 0.0 };
             t.push(treated);

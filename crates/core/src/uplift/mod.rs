@@ -598,11 +598,11 @@ pub fn run(
 
 /// Rows of `x` (and `y`) where `keep` holds.
 fn subset(
-    x: &ndarray::Array2<f64>,
+    x: &ndarray::Array2<f32>,
     y: &[f64],
     groups: &[bool],
     keep: bool,
-) -> (ndarray::Array2<f64>, Vec<f64>) {
+) -> (ndarray::Array2<f32>, Vec<f64>) {
     let rows: Vec<usize> = (0..groups.len()).filter(|&i| groups[i] == keep).collect();
     (
         x.select(ndarray::Axis(0), &rows),
@@ -713,7 +713,7 @@ fn fit(
                         features: f.features,
                         trees: vec![last.clone()],
                     };
-                    let qini = |x: &ndarray::Array2<f64>,
+                    let qini = |x: &ndarray::Array2<f32>,
                                 sums: &mut Vec<(f64, f64)>,
                                 y: &[f64],
                                 t: &[bool]|

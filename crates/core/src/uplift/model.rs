@@ -74,7 +74,7 @@ pub struct Predicted {
 
 impl UpliftModel {
     /// Predictions for `x` (rows already through the recipe and the schema).
-    pub fn predict(&self, x: ndarray::ArrayView2<f64>) -> Result<Predicted> {
+    pub fn predict(&self, x: ndarray::ArrayView2<f32>) -> Result<Predicted> {
         match &self.parts {
             Parts::TwoModel { treated, control } => {
                 let pt = treated.predict(x)?;
@@ -129,7 +129,7 @@ impl UpliftModel {
     /// `rows` (the input columns of the rows `x` encodes, in the same order) with `uplift`,
     /// `p_treated`, `p_control` and `decile` after them. [`UpliftModel::score`] and the
     /// evaluation of a run share it, so both give the same numbers.
-    pub fn scored(&self, mut out: DataFrame, x: ndarray::ArrayView2<f64>) -> Result<DataFrame> {
+    pub fn scored(&self, mut out: DataFrame, x: ndarray::ArrayView2<f32>) -> Result<DataFrame> {
         let p = self.predict(x)?;
         let n = p.uplift.len();
         if n != out.height() {

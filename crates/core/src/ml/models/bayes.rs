@@ -33,14 +33,15 @@ pub struct NaiveBayes {
 
 impl NaiveBayes {
     /// Class probabilities of one row.
-    fn probabilities(&self, row: ndarray::ArrayView1<f64>) -> Vec<f64> {
+    fn probabilities(&self, row: ndarray::ArrayView1<f32>) -> Vec<f64> {
         let logs: Vec<f64> = self
             .classes
             .iter()
             .map(|c| {
                 let mut l = c.prior.max(f64::MIN_POSITIVE).ln();
-                for ((x, m), v) in row.iter().zip(&c.mean).zip(&c.variance) {
-                    l -= 0.5 * ((2.0 * std::f64::consts::PI * v).ln() + (x - m).powi(2) / v);
+                for ((&x, m), v) in row.iter().zip(&c.mean).zip(&c.variance) {
+                    l -= 0.5
+                        * ((2.0 * std::f64::consts::PI * v).ln() + (f64::from(x) - m).powi(2) / v);
                 }
                 l
             })
@@ -51,7 +52,7 @@ impl NaiveBayes {
         e.iter().map(|v| v / sum).collect()
     }
 
-    fn check(&self, x: ndarray::ArrayView2<f64>) -> Result<()> {
+    fn check(&self, x: ndarray::ArrayView2<f32>) -> Result<()> {
         if x.ncols() != self.features {
             return Err(Error::Model(format!(
                 "the model takes {} features, the data gives {}",
@@ -73,7 +74,7 @@ impl NaiveBayes {
     }
 
     /// P(yes) per row (several classes: the most likely class's probability).
-    pub fn predict(&self, x: ndarray::ArrayView2<f64>) -> Result<Vec<f64>> {
+    pub fn predict(&self, x: ndarray::ArrayView2<f32>) -> Result<Vec<f64>> {
         self.check(x)?;
         let yes_no = self.classes.len() == 2;
         Ok((0..x.nrows())
@@ -91,7 +92,7 @@ impl NaiveBayes {
     }
 
     /// Class probabilities, rows × classes.
-    pub fn predict_proba(&self, x: ndarray::ArrayView2<f64>) -> Result<ndarray::Array2<f64>> {
+    pub fn predict_proba(&self, x: ndarray::ArrayView2<f32>) -> Result<ndarray::Array2<f64>> {
         self.check(x)?;
         let k = self.classes.len();
         let flat: Vec<f64> = (0..x.nrows())
@@ -127,11 +128,7 @@ pub fn train(
     }
     // scikit-learn's epsilon: a share of the largest variance of any feature over all rows.
     let largest_variance = (0..p)
-        .map(|j| {
-            let col = data.x.column(j);
-            let mean = col.sum() / n as f64;
-            col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64
-        })
+        .map(|j| super::variance(data.x.column(j)))
         .fold(0.0, f64::max);
     let epsilon = (params.var_smoothing.max(0.0) * largest_variance).max(1e-12);
 
@@ -161,6 +158,7 @@ pub fn train(
             let w = data.weight(i);
             s.w += w;
             for (j, &v) in data.x.row(i).iter().enumerate() {
+                let v = f64::from(v);
                 s.x[j] += w * v;
                 s.xx[j] += w * v * v;
             }
@@ -190,7 +188,7 @@ pub fn train(
                 .collect(),
         };
         let r = if k == 2 {
-            let pick = |x: ndarray::ArrayView2<f64>, rows: &[usize]| -> Vec<f64> {
+            let pick = |x: ndarray::ArrayView2<f32>, rows: &[usize]| -> Vec<f64> {
                 rows.iter().map(|&r| m.probabilities(x.row(r))[1]).collect()
             };
             watch.report(
@@ -200,7 +198,7 @@ pub fn train(
                 &pick(data.valid_x, &watch.valid_rows),
             )
         } else {
-            let all = |x: ndarray::ArrayView2<f64>, rows: &[usize]| -> Vec<f64> {
+            let all = |x: ndarray::ArrayView2<f32>, rows: &[usize]| -> Vec<f64> {
                 rows.iter()
                     .flat_map(|&r| m.probabilities(x.row(r)))
                     .collect()

@@ -46,7 +46,7 @@ pub struct Boosting {
 
 impl Boosting {
     /// P(yes), the amount, or (several classes) the most likely class's probability.
-    pub fn predict(&self, x: ndarray::ArrayView2<f64>) -> Result<Vec<f64>> {
+    pub fn predict<T: trees::Value>(&self, x: ndarray::ArrayView2<T>) -> Result<Vec<f64>> {
         if self.link == Link::Softmax {
             return Ok(super::most_likely(&self.predict_proba(x)?));
         }
@@ -59,7 +59,7 @@ impl Boosting {
     }
 
     /// Class probabilities, rows × classes.
-    pub fn predict_proba(&self, x: ndarray::ArrayView2<f64>) -> Result<Array2<f64>> {
+    pub fn predict_proba<T: trees::Value>(&self, x: ndarray::ArrayView2<T>) -> Result<Array2<f64>> {
         match self.link {
             Link::Softmax => {
                 let k = self.class_bases.len();

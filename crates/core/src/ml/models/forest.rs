@@ -30,7 +30,7 @@ pub struct Forest {
 }
 
 impl Forest {
-    pub fn predict(&self, x: ndarray::ArrayView2<f64>) -> Result<Vec<f64>> {
+    pub fn predict<T: trees::Value>(&self, x: ndarray::ArrayView2<T>) -> Result<Vec<f64>> {
         let refs: Vec<&Tree> = self.trees.iter().collect();
         trees::check(&refs, self.features, x)?;
         let k = self.trees.len().max(1) as f64;

@@ -183,7 +183,7 @@ impl Gmm {
     }
 
     /// Each row's probability of belonging to each segment, rows × k.
-    pub fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+    pub fn predict_proba(&self, x: ArrayView2<f32>) -> Result<Array2<f64>> {
         self.check(x.ncols())?;
         let (k, c) = (self.k(), self.compile());
         let rows: Vec<Vec<f64>> = (0..x.nrows())
@@ -204,7 +204,7 @@ impl Gmm {
     }
 
     /// The most likely segment of each row (0-based).
-    pub fn predict(&self, x: ArrayView2<f64>) -> Result<Vec<f64>> {
+    pub fn predict(&self, x: ArrayView2<f32>) -> Result<Vec<f64>> {
         let probs = self.predict_proba(x)?;
         Ok(probs
             .rows()
@@ -221,7 +221,7 @@ impl Gmm {
     }
 
     /// The mean log-likelihood per row (higher is better); `None` without rows.
-    pub fn mean_log_likelihood(&self, x: ArrayView2<f64>) -> Result<Option<f64>> {
+    pub fn mean_log_likelihood(&self, x: ArrayView2<f32>) -> Result<Option<f64>> {
         self.check(x.ncols())?;
         if x.nrows() == 0 {
             return Ok(None);
@@ -233,7 +233,7 @@ impl Gmm {
 }
 
 /// The E-step over every row of `x`, summed for the M-step.
-fn e_step(x: ArrayView2<f64>, c: &Compiled, k: usize) -> Sums {
+fn e_step(x: ArrayView2<f32>, c: &Compiled, k: usize) -> Sums {
     let (n, p) = (x.nrows(), x.ncols());
     let parts: Vec<Sums> = (0..n.div_ceil(BLOCK))
         .into_par_iter()
@@ -296,7 +296,7 @@ fn m_step(s: &Sums, rows: usize, p: usize, floor: f64) -> Gmm {
 }
 
 /// The mixture k-means' segments give: hard segments make the first shares, centres, spreads.
-fn start_from_kmeans(x: ArrayView2<f64>, k: usize, seed: u64, min_variance: f64) -> Gmm {
+fn start_from_kmeans(x: ArrayView2<f32>, k: usize, seed: u64, min_variance: f64) -> Gmm {
     let p = x.ncols();
     let (centres, _) = kmeans::converge(x, k, 100, seed);
     let centroids: Vec<Vec<f64>> = centres
@@ -325,7 +325,7 @@ fn start_from_kmeans(x: ArrayView2<f64>, k: usize, seed: u64, min_variance: f64)
 /// each iteration's model and mean log-likelihood and answers whether to go on. Returns the last
 /// model and its mean log-likelihood.
 fn em(
-    x: ArrayView2<f64>,
+    x: ArrayView2<f32>,
     mut model: Gmm,
     params: &GmmParams,
     on_step: &mut dyn FnMut(usize, &Gmm, f64) -> Result<bool>,
@@ -507,7 +507,8 @@ mod tests {
             let g = (i * 3) % 5;
             let centre = if j == g % 4 { 2.5 } else { 0.0 };
             centre + unit.sample(&mut rng) * (0.6 + 0.2 * g as f64)
-        });
+        })
+        .mapv(|v| v as f32);
         let empty = empty_matrix(4);
         let data = TrainData {
             words: None,

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use super::params::KMeansParams;
 use super::{Best, Reporter, StepReport, TrainData, TrainedModel, ask};
 use crate::error::{Error, Result};
-use ndarray::{ArrayView2, Axis};
+use ndarray::ArrayView2;
 
 /// scikit-learn's tolerance: stop when the centres' total squared move is below this share of
 /// the features' mean variance.
@@ -38,23 +38,15 @@ fn nearest(row: &[f64], centroids: &[f64], p: usize) -> (usize, f64) {
     best
 }
 
-/// Row `i` of `x` as a slice (copied into `buf` only when the matrix is not in row order).
-pub(super) fn row_of<'a, 'x: 'a>(
-    x: ArrayView2<'x, f64>,
-    i: usize,
-    buf: &'a mut Vec<f64>,
-) -> &'a [f64] {
-    let row = x.index_axis_move(Axis(0), i);
-    if let Some(s) = row.to_slice() {
-        return s;
-    }
+/// Row `i` of `x` in double precision, in `buf` (the distances are summed in double).
+pub(super) fn row_of<'a>(x: ArrayView2<f32>, i: usize, buf: &'a mut Vec<f64>) -> &'a [f64] {
     buf.clear();
-    buf.extend(row.iter());
+    buf.extend(x.row(i).iter().map(|&v| f64::from(v)));
     buf
 }
 
 /// Nearest centroid and squared distance to it, per row.
-pub fn assign(x: ArrayView2<f64>, centroids: &[Vec<f64>]) -> Vec<(usize, f64)> {
+pub fn assign(x: ArrayView2<f32>, centroids: &[Vec<f64>]) -> Vec<(usize, f64)> {
     let p = x.ncols();
     let flat: Vec<f64> = centroids.iter().flatten().copied().collect();
     (0..x.nrows())
@@ -65,7 +57,7 @@ pub fn assign(x: ArrayView2<f64>, centroids: &[Vec<f64>]) -> Vec<(usize, f64)> {
 }
 
 /// Mean squared distance of rows to their nearest centroid.
-pub fn inertia(x: ArrayView2<f64>, centroids: &[Vec<f64>]) -> f64 {
+pub fn inertia(x: ArrayView2<f32>, centroids: &[Vec<f64>]) -> f64 {
     let a = assign(x, centroids);
     a.iter().map(|(_, d)| d).sum::<f64>() / a.len().max(1) as f64
 }
@@ -80,7 +72,7 @@ struct Sums {
 }
 
 /// Assigns every row of `x` to its nearest centre (flat `k × p`) and sums per centre.
-fn lloyd_sums(x: ArrayView2<f64>, centroids: &[f64], k: usize) -> Sums {
+fn lloyd_sums(x: ArrayView2<f32>, centroids: &[f64], k: usize) -> Sums {
     let (n, p) = (x.nrows(), x.ncols());
     let parts: Vec<Sums> = (0..n.div_ceil(BLOCK))
         .into_par_iter()
@@ -131,7 +123,7 @@ fn lloyd_sums(x: ArrayView2<f64>, centroids: &[f64], k: usize) -> Sums {
 /// Greedy k-means++: the first centre a random row; each next one the candidate (of 2 + ln k
 /// drawn with probability ∝ squared distance to the nearest centre so far) that lowers the
 /// total squared distance most.
-fn seed_centres(x: ArrayView2<f64>, k: usize, rng: &mut impl Rng) -> Vec<f64> {
+fn seed_centres(x: ArrayView2<f32>, k: usize, rng: &mut impl Rng) -> Vec<f64> {
     let (n, p) = (x.nrows(), x.ncols());
     let trials = 2 + (k as f64).ln() as usize;
     let mut buf = Vec::new();
@@ -204,21 +196,14 @@ pub(super) fn check_k(what: &str, k: usize, n: usize) -> Result<()> {
 }
 
 /// The features' mean variance: scikit-learn's tolerance is relative to it.
-fn mean_variance(x: ArrayView2<f64>) -> f64 {
-    let (n, p) = (x.nrows(), x.ncols());
-    (0..p)
-        .map(|j| {
-            let col = x.column(j);
-            let mean = col.sum() / n as f64;
-            col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64
-        })
-        .sum::<f64>()
-        / p.max(1) as f64
+fn mean_variance(x: ArrayView2<f32>) -> f64 {
+    let p = x.ncols();
+    (0..p).map(|j| super::variance(x.column(j))).sum::<f64>() / p.max(1) as f64
 }
 
 /// One Lloyd iteration: every centre moves to the mean of its rows (an empty one to the row
 /// farthest from its centre). Returns the new centres and how far they moved in all.
-fn lloyd_step(x: ArrayView2<f64>, centres: &[f64], k: usize) -> (Vec<f64>, f64) {
+fn lloyd_step(x: ArrayView2<f32>, centres: &[f64], k: usize) -> (Vec<f64>, f64) {
     let p = x.ncols();
     let sums = lloyd_sums(x, centres, k);
     let mut next = centres.to_vec();
@@ -257,7 +242,7 @@ pub(super) fn start_seed(seed: u64, s: usize) -> u64 {
 /// One start run to convergence without reporting: greedy k-means++ from `seed`, then Lloyd
 /// iterations. Returns the centres and their mean squared distance (the objective).
 pub(super) fn converge(
-    x: ArrayView2<f64>,
+    x: ArrayView2<f32>,
     k: usize,
     max_iterations: usize,
     seed: u64,
@@ -384,7 +369,7 @@ mod tests {
         for c in centres {
             let d = centroids
                 .iter()
-                .map(|k| squared_distance(k, &c))
+                .map(|k| squared_distance(k, &c.map(f64::from)))
                 .fold(f64::INFINITY, f64::min);
             assert!(d < 0.1, "{centroids:?}");
         }
@@ -405,7 +390,8 @@ mod tests {
             let centre =
                 if j == g % 6 { 3.0 } else { 0.0 } + if j == (g + 2) % 6 { 1.5 } else { 0.0 };
             centre + rng.gen_range(-1.5..1.5) * (1.0 + g as f64 * 0.3)
-        });
+        })
+        .mapv(|v| v as f32);
         let empty = empty_matrix(6);
         let data = TrainData {
             words: None,

@@ -78,11 +78,11 @@ impl Moments {
                     m.sw += w;
                     m.sy += w * y;
                     for a in 0..p {
-                        let wa = w * x[a];
+                        let wa = w * f64::from(x[a]);
                         m.sx[a] += wa;
                         m.sxy[a] += wa * y;
                         for b in 0..=a {
-                            m.sxx[a * p + b] += wa * x[b];
+                            m.sxx[a * p + b] += wa * f64::from(x[b]);
                         }
                     }
                 }
@@ -229,10 +229,8 @@ pub fn train(
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut Xoshiro256PlusPlus::seed_from_u64(seed));
     let watch = Watch::new(data, seed);
-    let predict = |w: &[f64], b: f64, x: ndarray::ArrayView2<f64>, rows: &[usize]| -> Vec<f64> {
-        rows.iter()
-            .map(|&r| x.row(r).iter().zip(w).map(|(a, c)| a * c).sum::<f64>() + b)
-            .collect()
+    let predict = |w: &[f64], b: f64, x: ndarray::ArrayView2<f32>, rows: &[usize]| -> Vec<f64> {
+        rows.iter().map(|&r| Rows::from(x).dot(r, w) + b).collect()
     };
     let mut moments = Moments::new(p);
     let mut w = vec![0.0; p];
@@ -460,6 +458,7 @@ mod tests {
     use ndarray::array;
 
     fn fit(x: ndarray::Array2<f64>, y: &[f64], params: LinearParams) -> (Vec<f64>, f64) {
+        let x = x.mapv(|v| v as f32);
         let empty = super::super::empty_matrix(x.ncols());
         let data = TrainData {
             words: None,
@@ -531,6 +530,7 @@ mod tests {
         let y: Vec<f64> = all
             .rows()
             .into_iter()
+            .map(|r| r.mapv(f64::from))
             .enumerate()
             .map(|(i, r)| 100.0 + 20.0 * r[0] + 50.0 * r[4] - 30.0 * r[7] + ((i % 5) as f64))
             .collect();
@@ -551,7 +551,7 @@ mod tests {
                 l1_ratio: 0.5,
             },
         ] {
-            let (mw, mb) = fit(all.clone(), &y, params.clone());
+            let (mw, mb) = fit(all.mapv(f64::from), &y, params.clone());
             let moments: Vec<f64> = mw.into_iter().chain([mb]).collect();
             let data = TrainData {
                 x: head.view(),

@@ -278,7 +278,7 @@ mod tests {
     use super::*;
 
     fn fit(
-        x: &ndarray::Array2<f64>,
+        x: &ndarray::Array2<f32>,
         words: Option<&Csr>,
         y: &[f64],
         classes: usize,
@@ -326,7 +326,7 @@ mod tests {
             .enumerate()
             .map(|(i, r)| {
                 f64::from(u8::from(
-                    r[0] + 2.0 * r[3] - 3.0 * r[5] + 0.3 * ((i % 7) as f64 - 3.0) > 0.0,
+                    f64::from(r[0] + 2.0 * r[3] - 3.0 * r[5]) + 0.3 * ((i % 7) as f64 - 3.0) > 0.0,
                 ))
             })
             .collect();

@@ -266,18 +266,18 @@ pub fn ask(report: &mut Reporter, r: StepReport) -> Result<bool> {
 /// column `j − dense.ncols()` from there.
 #[derive(Clone, Copy, Debug)]
 pub struct Rows<'a> {
-    pub dense: ArrayView2<'a, f64>,
+    pub dense: ArrayView2<'a, f32>,
     pub words: Option<&'a Csr>,
 }
 
-impl<'a> From<ArrayView2<'a, f64>> for Rows<'a> {
-    fn from(dense: ArrayView2<'a, f64>) -> Self {
+impl<'a> From<ArrayView2<'a, f32>> for Rows<'a> {
+    fn from(dense: ArrayView2<'a, f32>) -> Self {
         Self { dense, words: None }
     }
 }
 
 impl<'a> Rows<'a> {
-    pub fn new(dense: ArrayView2<'a, f64>, words: Option<&'a Csr>) -> Self {
+    pub fn new(dense: ArrayView2<'a, f32>, words: Option<&'a Csr>) -> Self {
         Self { dense, words }
     }
 
@@ -300,7 +300,7 @@ impl<'a> Rows<'a> {
             .row(i)
             .iter()
             .zip(w)
-            .map(|(a, b)| a * b)
+            .map(|(&a, b)| f64::from(a) * b)
             .sum::<f64>();
         if let Some(m) = self.words {
             let (cols, values) = m.row(i);
@@ -317,7 +317,7 @@ impl<'a> Rows<'a> {
     pub fn add_to(&self, i: usize, r: f64, g: &mut [f64]) {
         let d = self.dense.ncols();
         for (gj, xj) in g.iter_mut().zip(self.dense.row(i).iter()) {
-            *gj += r * xj;
+            *gj += r * f64::from(*xj);
         }
         if let Some(m) = self.words {
             let (cols, values) = m.row(i);
@@ -329,7 +329,7 @@ impl<'a> Rows<'a> {
     }
 
     /// The dense features, for a model that reads nothing else.
-    pub fn dense_only(&self) -> Result<ArrayView2<'a, f64>> {
+    pub fn dense_only(&self) -> Result<ArrayView2<'a, f32>> {
         match self.words {
             None => Ok(self.dense),
             Some(_) => Err(Error::Model(
@@ -357,7 +357,7 @@ impl<'a> Rows<'a> {
 /// Rows for training and for watching the holdout. Features are standardised (mean 0, sd 1 on
 /// the training rows) and have no missing values.
 pub struct TrainData<'a> {
-    pub x: ArrayView2<'a, f64>,
+    pub x: ArrayView2<'a, f32>,
     /// Free text over the whole vocabulary, sparse, for models that [read
     /// words](ModelKind::reads_words) (see [`Rows`]).
     pub words: Option<&'a Csr>,
@@ -367,7 +367,7 @@ pub struct TrainData<'a> {
     pub y: &'a [f64],
     /// Per-row weights (to give rare responders more weight); None = all 1.
     pub weights: Option<&'a [f64]>,
-    pub valid_x: ArrayView2<'a, f64>,
+    pub valid_x: ArrayView2<'a, f32>,
     pub valid_y: &'a [f64],
     /// 2 for yes/no, K > 2 for several classes, 0 for an amount or segments.
     pub classes: usize,
@@ -797,7 +797,18 @@ pub fn train(
 }
 
 /// An empty matrix with `cols` columns (for "no holdout").
-pub fn empty_matrix(cols: usize) -> Array2<f64> {
+/// The variance of a column of features (over its rows, about their mean), in double
+/// precision.
+pub fn variance(col: ndarray::ArrayView1<f32>) -> f64 {
+    let n = col.len().max(1) as f64;
+    let mean = col.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+    col.iter()
+        .map(|&v| (f64::from(v) - mean).powi(2))
+        .sum::<f64>()
+        / n
+}
+
+pub fn empty_matrix(cols: usize) -> Array2<f32> {
     Array2::zeros((0, cols))
 }
 
@@ -810,7 +821,7 @@ pub(crate) mod test_support {
 
     /// `n` rows of 3 dense features and `words` sparse ones (most entries zero), as one dense
     /// matrix, and as its dense head with the rest sparse.
-    pub fn dense_and_sparse(n: usize, words: usize) -> (Array2<f64>, Array2<f64>, Csr) {
+    pub fn dense_and_sparse(n: usize, words: usize) -> (Array2<f32>, Array2<f32>, Csr) {
         let all = Array2::from_shape_fn((n, 3 + words), |(i, j)| {
             // splitmix64 of the cell: values that look independent.
             let mut z = ((i * 64 + j) as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -842,14 +853,7 @@ pub(crate) mod test_support {
             m.indptr.push(m.indices.len());
         }
         // The dense copy holds exactly the f32 values the sparse one does.
-        let all = Array2::from_shape_fn(all.dim(), |(i, j)| {
-            if j < 3 {
-                all[[i, j]]
-            } else {
-                f64::from(all[[i, j]] as f32)
-            }
-        });
-        (all, head, m)
+        (all.mapv(|v| v as f32), head.mapv(|v| v as f32), m)
     }
 
     /// Every weight and intercept of a linear model, flat.

@@ -42,7 +42,13 @@ pub struct SvmModel {
 }
 
 impl SvmModel {
-    fn decision(&self, row: ArrayView1<f64>) -> f64 {
+    /// The decision value of a row of features (read in double precision).
+    fn decision_of(&self, row: ArrayView1<f32>) -> f64 {
+        let row: Vec<f64> = row.iter().map(|&v| f64::from(v)).collect();
+        self.decision(&row)
+    }
+
+    fn decision(&self, row: &[f64]) -> f64 {
         let p = self.features;
         self.support
             .chunks_exact(p.max(1))
@@ -68,7 +74,7 @@ impl SvmModel {
         }
     }
 
-    pub fn predict(&self, x: ArrayView2<f64>) -> Result<Vec<f64>> {
+    pub fn predict(&self, x: ArrayView2<f32>) -> Result<Vec<f64>> {
         if x.ncols() != self.features {
             return Err(Error::Model(format!(
                 "the model takes {} features, the data gives {}",
@@ -82,7 +88,7 @@ impl SvmModel {
         Ok((0..x.nrows())
             .into_par_iter()
             .with_min_len(64)
-            .map(|i| self.probability(self.decision(x.row(i))))
+            .map(|i| self.probability(self.decision_of(x.row(i))))
             .collect())
     }
 }
@@ -90,7 +96,7 @@ impl SvmModel {
 /// Fits on the rows `rows` of the training data.
 fn fit(params: &SvmParams, data: &TrainData, rows: &[usize], gamma: f64) -> Result<SvmModel> {
     let p = data.x.ncols();
-    let x = Array2::from_shape_fn((rows.len(), p), |(i, j)| data.x[[rows[i], j]]);
+    let x = Array2::from_shape_fn((rows.len(), p), |(i, j)| f64::from(data.x[[rows[i], j]]));
     let y: Array1<bool> = rows.iter().map(|&r| data.y[r] > 0.5).collect();
     if y.iter().all(|&v| v) || y.iter().all(|&v| !v) {
         return Err(Error::InvalidInput(
@@ -125,7 +131,11 @@ fn fit(params: &SvmParams, data: &TrainData, rows: &[usize], gamma: f64) -> Resu
         platt_a: 0.0,
         platt_b: 0.0,
     };
-    let decisions: Array1<f64> = x.rows().into_iter().map(|r| model.decision(r)).collect();
+    let decisions: Array1<f64> = x
+        .rows()
+        .into_iter()
+        .map(|r| model.decision(&r.to_vec()))
+        .collect();
     let platt = PlattParams::<f64, ()>::default()
         .check()
         .map_err(|e| Error::Model(format!("Platt scaling: {e}")))?;
@@ -164,9 +174,9 @@ pub fn train(
             Err(Error::InvalidInput(_)) if stage < STAGES => continue,
             Err(e) => return Err(e),
         };
-        let pick = |x: ArrayView2<f64>, rows: &[usize]| -> Vec<f64> {
+        let pick = |x: ArrayView2<f32>, rows: &[usize]| -> Vec<f64> {
             rows.iter()
-                .map(|&r| model.probability(model.decision(x.row(r))))
+                .map(|&r| model.probability(model.decision_of(x.row(r))))
                 .collect()
         };
         let r = watch.report(

@@ -21,7 +21,7 @@ pub struct DecisionTree {
 }
 
 impl DecisionTree {
-    pub fn predict(&self, x: ndarray::ArrayView2<f64>) -> Result<Vec<f64>> {
+    pub fn predict<T: trees::Value>(&self, x: ndarray::ArrayView2<T>) -> Result<Vec<f64>> {
         trees::check(&[&self.tree], self.features, x)?;
         Ok(trees::sum_of_trees(&[&self.tree], x))
     }

@@ -123,7 +123,7 @@ impl MlpModel {
 
     /// One number per row: P(yes) for yes/no, the amount for regression, and for several
     /// classes the probability of the most likely class.
-    pub fn predict(&self, x: ArrayView2<f64>) -> Result<Vec<f64>> {
+    pub fn predict(&self, x: ArrayView2<f32>) -> Result<Vec<f64>> {
         let width = self.check(x)?;
         let logits = self.logits(x, width)?;
         Ok(match self.output {
@@ -147,7 +147,7 @@ impl MlpModel {
 
     /// Class probabilities, one row per input row: n × K for several classes, n × 2
     /// (`[1 − p, p]`) for yes/no. Rows sum to 1. An amount model has none: `Err`.
-    pub fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+    pub fn predict_proba(&self, x: ArrayView2<f32>) -> Result<Array2<f64>> {
         let width = self.check(x)?;
         let n = x.nrows();
         match self.output {
@@ -179,7 +179,7 @@ impl MlpModel {
 
     /// Checks the network's shapes (a hand-edited or corrupted file must give `Err`, not a
     /// panic) and the column count of `x`; returns the output width.
-    fn check(&self, x: ArrayView2<f64>) -> Result<usize> {
+    fn check(&self, x: ArrayView2<f32>) -> Result<usize> {
         let bad =
             |what: &str| Error::Model(format!("the saved neural network is inconsistent: {what}"));
         let first = self.layers.first().ok_or_else(|| bad("it has no layers"))?;
@@ -223,7 +223,7 @@ impl MlpModel {
 
     /// Raw outputs (n × width, row-major), split over threads for large inputs. Rows are
     /// independent, so the split does not change any value.
-    fn logits(&self, x: ArrayView2<f64>, width: usize) -> Result<Vec<f32>> {
+    fn logits(&self, x: ArrayView2<f32>, width: usize) -> Result<Vec<f32>> {
         let n = x.nrows();
         let mut out = vec![0.0f32; n * width];
         let threads = thread::available_parallelism()
@@ -254,7 +254,7 @@ impl MlpModel {
     }
 
     /// Scores `x` chunk by chunk into `out`; `first_row` numbers rows in error messages.
-    fn logits_into(&self, x: ArrayView2<f64>, first_row: usize, out: &mut [f32]) -> Result<()> {
+    fn logits_into(&self, x: ArrayView2<f32>, first_row: usize, out: &mut [f32]) -> Result<()> {
         let cols = x.ncols();
         let width = self.layers.last().map_or(1, |l| l.outputs);
         let widest = self.layers.iter().map(|l| l.outputs).fold(cols, usize::max);
@@ -271,15 +271,14 @@ impl MlpModel {
                 .enumerate()
             {
                 for (j, &v) in row.iter().enumerate() {
-                    let v32 = v as f32;
-                    if !v32.is_finite() {
+                    if !v.is_finite() {
                         return Err(Error::InvalidInput(format!(
                             "feature values must be finite numbers, but row {} column {} is {v}",
                             first_row + start + i + 1,
                             j + 1
                         )));
                     }
-                    a.push(v32);
+                    a.push(v);
                 }
             }
             let last = self.layers.len() - 1;

@@ -11,14 +11,14 @@ use super::*;
 use crate::ml::metrics::{auc, log_loss};
 use crate::ml::models::{Control, StepReport, TrainData};
 
-fn normal(rng: &mut Xoshiro256PlusPlus, rows: usize, cols: usize) -> Array2<f64> {
-    Array2::from_shape_simple_fn((rows, cols), || rng.sample(StandardNormal))
+fn normal(rng: &mut Xoshiro256PlusPlus, rows: usize, cols: usize) -> Array2<f32> {
+    Array2::from_shape_simple_fn((rows, cols), || rng.sample::<f64, _>(StandardNormal) as f32)
 }
 
 fn data<'a>(
-    x: &'a Array2<f64>,
+    x: &'a Array2<f32>,
     y: &'a [f64],
-    vx: &'a Array2<f64>,
+    vx: &'a Array2<f32>,
     vy: &'a [f64],
     classes: usize,
 ) -> TrainData<'a> {
@@ -51,11 +51,12 @@ fn sigmoid64(z: f64) -> f64 {
 
 /// Rows with P(yes) = sigmoid(x0 − 0.8·x1 + 0.5·x2·x3 + 0.3·x4² − 1.5); returns
 /// (x, labels, true probabilities).
-fn logistic_rows(rng: &mut Xoshiro256PlusPlus, rows: usize) -> (Array2<f64>, Vec<f64>, Vec<f64>) {
+fn logistic_rows(rng: &mut Xoshiro256PlusPlus, rows: usize) -> (Array2<f32>, Vec<f64>, Vec<f64>) {
     let x = normal(rng, rows, 8);
     let p: Vec<f64> = x
         .rows()
         .into_iter()
+        .map(|r| r.mapv(f64::from))
         .map(|r| sigmoid64(r[0] - 0.8 * r[1] + 0.5 * r[2] * r[3] + 0.3 * r[4] * r[4] - 1.5))
         .collect();
     let y = p
@@ -69,7 +70,7 @@ fn labels(y: &[f64]) -> Vec<bool> {
     y.iter().map(|&v| v == 1.0).collect()
 }
 
-fn small_yes_no(seed: u64, rows: usize) -> (Array2<f64>, Vec<f64>) {
+fn small_yes_no(seed: u64, rows: usize) -> (Array2<f32>, Vec<f64>) {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let (x, y, _) = logistic_rows(&mut rng, rows);
     (x, y)
@@ -129,6 +130,7 @@ fn regression_rmse_is_close_to_the_noise() {
         let y: Vec<f64> = x
             .rows()
             .into_iter()
+            .map(|r| r.mapv(f64::from))
             .map(|r| 3.0 * r[0] + (2.0 * r[1]).sin() + 0.5 * rng.sample::<f64, _>(StandardNormal))
             .collect();
         (x, y)
@@ -137,7 +139,7 @@ fn regression_rmse_is_close_to_the_noise() {
     let (vx, vy) = rows(4_000);
     let (tx, ty) = rows(10_000);
     let (model, reports) = fit(&MlpParams::default(), &data(&x, &y, &vx, &vy, 0), 7);
-    let rmse = |x: &Array2<f64>, y: &[f64]| {
+    let rmse = |x: &Array2<f32>, y: &[f64]| {
         let p = model.predict(x.view()).unwrap();
         (p.iter().zip(y).map(|(p, t)| (p - t).powi(2)).sum::<f64>() / y.len() as f64).sqrt()
     };
@@ -166,6 +168,7 @@ fn several_classes_beat_the_majority_and_probabilities_sum_to_one() {
         let mut y = Vec::with_capacity(n);
         let mut bayes = Vec::with_capacity(n);
         for r in x.rows() {
+            let r = r.mapv(f64::from);
             let z = [0.0, 1.5 * r[0] - r[1] + 0.3, -r[0] + 1.2 * r[2] - 0.2];
             let e: Vec<f64> = z.iter().map(|v| v.exp()).collect();
             let s: f64 = e.iter().sum();
@@ -427,7 +430,7 @@ fn bad_inputs_are_errors_not_panics() {
             .is_empty()
     );
     let mut nan = x.clone();
-    nan[[5, 2]] = f64::NAN;
+    nan[[5, 2]] = f32::NAN;
     assert!(matches!(
         model.predict(nan.view()),
         Err(Error::InvalidInput(_))
@@ -515,6 +518,7 @@ fn speed_200k_rows_20_features() {
             .rows()
             .into_iter()
             .map(|r| {
+                let r = r.mapv(f64::from);
                 let p = sigmoid64(r[0] - 0.8 * r[1] + 0.5 * r[2] * r[3] + 0.3 * r[4] * r[4] - 1.5);
                 f64::from(u8::from(rng.r#gen::<f64>() < p))
             })

@@ -99,7 +99,7 @@ enum Holdout {
 
 impl Holdout {
     /// (loss, headline metric) of `model` on `x`, scored through the public predict path.
-    fn evaluate(&self, model: &MlpModel, x: ArrayView2<f64>) -> Result<(f64, f64)> {
+    fn evaluate(&self, model: &MlpModel, x: ArrayView2<f32>) -> Result<(f64, f64)> {
         match self {
             Holdout::YesNo(labels) => {
                 let p = model.predict(x)?;
@@ -171,8 +171,8 @@ impl Moments {
 /// index arithmetic and took a quarter of each step.
 struct Trainer<'a> {
     device: Device,
-    /// Training features as f32, row-major.
-    x: Vec<f32>,
+    /// Training features, row-major (the prepared matrix itself when it is stored so).
+    x: std::borrow::Cow<'a, [f32]>,
     cols: usize,
     target: &'a Target,
     weights: Option<&'a [f64]>,
@@ -192,7 +192,7 @@ struct Trainer<'a> {
 impl<'a> Trainer<'a> {
     fn new(
         layers: &[Layer],
-        x: Vec<f32>,
+        x: std::borrow::Cow<'a, [f32]>,
         cols: usize,
         target: &'a Target,
         weights: Option<&'a [f64]>,
@@ -516,20 +516,20 @@ pub fn train(
         )
     };
 
-    let mut x = Vec::with_capacity(n * cols);
     for (i, row) in data.x.rows().into_iter().enumerate() {
-        for (j, &v) in row.iter().enumerate() {
-            let v32 = v as f32;
-            if !v32.is_finite() {
-                return Err(invalid(format!(
-                    "Feature values must be finite numbers, but training row {} column {} is {v}.",
-                    i + 1,
-                    j + 1
-                )));
-            }
-            x.push(v32);
+        if let Some((j, v)) = row.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(invalid(format!(
+                "Feature values must be finite numbers, but training row {} column {} is {v}.",
+                i + 1,
+                j + 1
+            )));
         }
     }
+    // Read in place when stored row by row (as prepared features are): no copy.
+    let x = match data.x.as_slice() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(data.x.iter().copied().collect()),
+    };
 
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let layers = init_layers(cols, params, target.width(), &mut rng);

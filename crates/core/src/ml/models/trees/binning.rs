@@ -92,7 +92,7 @@ impl Binned {
 
 impl BinEdges {
     /// Fits edges on (a seeded sample of) the rows of `x`.
-    pub fn fit(x: ArrayView2<f64>, max_bins: usize, seed: u64) -> Self {
+    pub fn fit(x: ArrayView2<f32>, max_bins: usize, seed: u64) -> Self {
         let max_bins = max_bins.clamp(2, MAX_BINS);
         let n = x.nrows();
         let rows: Option<Vec<usize>> = (n > SAMPLE_ROWS).then(|| {
@@ -106,8 +106,8 @@ impl BinEdges {
             .map(|f| {
                 let col = x.column(f);
                 let mut v: Vec<f64> = match &rows {
-                    Some(r) => r.iter().map(|&i| col[i]).collect(),
-                    None => col.iter().copied().collect(),
+                    Some(r) => r.iter().map(|&i| f64::from(col[i])).collect(),
+                    None => col.iter().map(|&v| f64::from(v)).collect(),
                 };
                 v.retain(|x| x.is_finite());
                 v.sort_unstable_by(f64::total_cmp);
@@ -140,10 +140,15 @@ impl BinEdges {
     }
 
     /// Bins every row of `x` (which must have [`BinEdges::features`] columns).
-    pub fn apply(&self, x: ArrayView2<f64>) -> Binned {
+    pub fn apply(&self, x: ArrayView2<f32>) -> Binned {
         let columns = (0..self.features())
             .into_par_iter()
-            .map(|f| x.column(f).iter().map(|&v| self.bin_of(f, v)).collect())
+            .map(|f| {
+                x.column(f)
+                    .iter()
+                    .map(|&v| self.bin_of(f, f64::from(v)))
+                    .collect()
+            })
             .collect();
         Binned {
             rows: x.nrows(),
@@ -210,7 +215,7 @@ mod tests {
         for bin in 0..2 {
             let t = e.threshold(0, bin);
             for (i, &v) in x.column(0).iter().enumerate() {
-                assert_eq!(usize::from(b.columns[0][i]) <= bin, v <= t);
+                assert_eq!(usize::from(b.columns[0][i]) <= bin, f64::from(v) <= t);
             }
         }
     }
@@ -218,7 +223,9 @@ mod tests {
     #[test]
     fn many_values_fill_at_most_max_bins_with_similar_counts() {
         let v: Vec<f64> = (0..10_000).map(|i| f64::from(i) * 0.37).collect();
-        let x = Array2::from_shape_vec((v.len(), 1), v).unwrap();
+        let x = Array2::from_shape_vec((v.len(), 1), v)
+            .unwrap()
+            .mapv(|v| v as f32);
         let e = BinEdges::fit(x.view(), 16, 1);
         assert!(e.bins(0) <= 16 && e.bins(0) >= 14, "{}", e.bins(0));
         let b = e.apply(x.view());
@@ -238,7 +245,9 @@ mod tests {
         let v: Vec<f64> = (0..2_000)
             .map(|i| if i % 2 == 0 { 0.0 } else { f64::from(i) })
             .collect();
-        let x = Array2::from_shape_vec((v.len(), 1), v).unwrap();
+        let x = Array2::from_shape_vec((v.len(), 1), v)
+            .unwrap()
+            .mapv(|v| v as f32);
         let e = BinEdges::fit(x.view(), 8, 1);
         let b = e.apply(x.view());
         let zero_bin = b.columns[0][0];
@@ -256,7 +265,8 @@ mod tests {
             3 => f64::from(u8::from(i % 3 == 0)),
             4 => i as f64,
             _ => 0.5,
-        });
+        })
+        .mapv(|v| v as f32);
         let e = BinEdges::fit(x.view(), 255, 1);
         let b = e.apply(x.view()).with_bundles(&e);
         assert_eq!(b.bundles.len(), 1);

@@ -75,9 +75,9 @@ impl Tree {
 
     /// [`Tree::value_of`] for a row stored contiguously (plain slice indexing: the hot loop of
     /// scoring).
-    pub fn value_at(&self, row: &[f64]) -> f64 {
+    pub fn value_at<T: Value>(&self, row: &[T]) -> f64 {
         if !self.nan_right.is_empty() {
-            return self.value_routing_missing(|f| row[f]);
+            return self.value_routing_missing(|f| row[f].into());
         }
         let mut i = 0;
         loop {
@@ -85,14 +85,14 @@ impl Tree {
             if f < 0 {
                 return self.value[i];
             }
-            i = self.left[i] as usize + usize::from(row[f as usize] > self.threshold[i]);
+            i = self.left[i] as usize + usize::from(row[f as usize].into() > self.threshold[i]);
         }
     }
 
     /// The value of the leaf `row` lands in.
-    pub fn value_of(&self, row: ArrayView1<f64>) -> f64 {
+    pub fn value_of<T: Value>(&self, row: ArrayView1<T>) -> f64 {
         if !self.nan_right.is_empty() {
-            return self.value_routing_missing(|f| row[f]);
+            return self.value_routing_missing(|f| row[f].into());
         }
         let mut i = 0;
         loop {
@@ -100,7 +100,7 @@ impl Tree {
             if f < 0 {
                 return self.value[i];
             }
-            i = self.left[i] as usize + usize::from(row[f as usize] > self.threshold[i]);
+            i = self.left[i] as usize + usize::from(row[f as usize].into() > self.threshold[i]);
         }
     }
 
@@ -184,9 +184,15 @@ impl Tree {
     }
 }
 
+/// A feature value trees read: the app's features are single precision; a model read from
+/// LightGBM is checked against LightGBM, which reads raw values in double precision.
+pub trait Value: Copy + Into<f64> + Send + Sync {}
+impl Value for f32 {}
+impl Value for f64 {}
+
 /// Each row's sum of leaf values over `trees`, in parallel over rows (summed in the trees'
 /// order, whichever way the row is read).
-pub fn sum_of_trees(trees: &[&Tree], x: ArrayView2<f64>) -> Vec<f64> {
+pub fn sum_of_trees<T: Value>(trees: &[&Tree], x: ArrayView2<T>) -> Vec<f64> {
     (0..x.nrows())
         .into_par_iter()
         .with_min_len(256)
@@ -201,7 +207,7 @@ pub fn sum_of_trees(trees: &[&Tree], x: ArrayView2<f64>) -> Vec<f64> {
 }
 
 /// Checks every tree and the width of `x` before predicting.
-pub fn check(trees: &[&Tree], features: usize, x: ArrayView2<f64>) -> Result<()> {
+pub fn check<T: Value>(trees: &[&Tree], features: usize, x: ArrayView2<T>) -> Result<()> {
     if x.ncols() != features {
         return Err(Error::Model(format!(
             "the model takes {features} features, the data gives {}",
