@@ -235,14 +235,28 @@ fn one_below_another(parts: Vec<Csr>) -> Csr {
     out
 }
 
+/// Whether text column `c` has more than `k` distinct values (missing aside): counted until
+/// there are more, not all of them (an identifier's million values would take 40 MB).
+fn more_values_than(c: &Column, k: usize) -> Result<bool> {
+    let text = as_text(c)?;
+    let mut seen: PlHashSet<&str> = PlHashSet::with_capacity(k + 1);
+    for v in text.str()?.iter().flatten() {
+        seen.insert(v);
+        if seen.len() > k {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// The finite values of a number or date column (dates as days), in order.
 fn finite_numbers(c: &Column) -> Result<Vec<f64>> {
-    Ok(numbers_of(c)?
-        .f64()?
-        .iter()
-        .flatten()
-        .filter(|x| x.is_finite())
-        .collect())
+    let numbers = numbers_of(c)?;
+    // Sized once: collected from a filter the list would grow by doubling, it and its grown
+    // copy held together.
+    let mut out = Vec::with_capacity(c.len() - c.null_count());
+    out.extend(numbers.f64()?.iter().flatten().filter(|x| x.is_finite()));
+    Ok(out)
 }
 
 /// A number or date column as f64 (dates as days).
@@ -363,7 +377,7 @@ impl FeatureSchema {
             let forced = text.contains(&name);
             let encoding = if forced
                 || ((dtype.is_string() || dtype.is_categorical())
-                    && c.n_unique()? > MAX_AUTO_CATEGORIES
+                    && more_values_than(c, MAX_AUTO_CATEGORIES)?
                     && crate::text::looks_like_text(&as_text(c)?))
             {
                 match fit_text(c, words) {
@@ -393,16 +407,7 @@ impl FeatureSchema {
                 }
             } else if dtype.is_string() || dtype.is_categorical() {
                 let text = as_text(c)?;
-                let mut counts: PlHashMap<&str, usize> = PlHashMap::new();
-                for v in text.str()?.iter().flatten() {
-                    *counts.entry(v).or_default() += 1;
-                    // Past the limit the values are not categories: counted the lean way
-                    // (an identifier's million values would take 30 MB here).
-                    if counts.len() > MAX_AUTO_CATEGORIES {
-                        break;
-                    }
-                }
-                if counts.len() > MAX_AUTO_CATEGORIES {
+                if more_values_than(c, MAX_AUTO_CATEGORIES)? {
                     skipped.push((
                         name.to_owned(),
                         format!(
@@ -411,6 +416,10 @@ impl FeatureSchema {
                         ),
                     ));
                     continue;
+                }
+                let mut counts: PlHashMap<&str, usize> = PlHashMap::new();
+                for v in text.str()?.iter().flatten() {
+                    *counts.entry(v).or_default() += 1;
                 }
                 let mut values: Vec<(String, usize)> =
                     counts.into_iter().map(|(v, n)| (v.to_owned(), n)).collect();

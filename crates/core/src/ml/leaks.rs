@@ -6,7 +6,7 @@
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::metrics::auc_of_pairs;
+use super::metrics::auc_of_groups;
 use crate::error::Result;
 
 /// How close to perfect a single column must predict to be suspected.
@@ -78,7 +78,7 @@ pub fn suspects(
     ignored: &[String],
 ) -> Result<Vec<Leak>> {
     // Per row: the truth, NaN where there is none (the table may be millions of rows: one
-    // number per row, and one pair per row of the column at hand, is all this holds).
+    // number per row, and one per row of the column at hand, is all this holds).
     let t = df.column(target)?;
     let truth: Vec<f64> = match positive {
         Some(p) => t
@@ -119,16 +119,36 @@ pub fn suspects(
             .filter_map(|(v, &t)| Some((v.filter(|v| v.is_finite())?, t)))
             .filter(|(_, t)| !t.is_nan());
         let reason = if positive.is_some() {
-            let mut pairs: Vec<(f64, bool)> = pairs.map(|(v, t)| (v, t > 0.5)).collect();
-            if pairs.len() < 10 {
+            // Each group's values, sized at once (grown by doubling, a list and its next copy
+            // would be held together): a million rows take 8 MB.
+            let yes = truth.iter().filter(|&&t| t > 0.5).count();
+            let (mut pos, mut neg) = (
+                Vec::with_capacity(yes),
+                Vec::with_capacity(truth.len() - yes),
+            );
+            for (v, t) in pairs {
+                if t > 0.5 {
+                    pos.push(v);
+                } else {
+                    neg.push(v);
+                }
+            }
+            if pos.len() + neg.len() < 10 {
                 continue;
             }
-            let a = auc_of_pairs(&mut pairs);
+            let a = auc_of_groups(&mut pos, &mut neg);
             (a.max(1.0 - a) >= NEAR_PERFECT).then_some(LeakReason::PredictsAlone {
                 auc: a.max(1.0 - a),
             })
         } else {
-            let (x, y): (Vec<f64>, Vec<f64>) = pairs.unzip();
+            let (mut x, mut y) = (
+                Vec::with_capacity(truth.len()),
+                Vec::with_capacity(truth.len()),
+            );
+            for (v, t) in pairs {
+                x.push(v);
+                y.push(t);
+            }
             if x.len() < 10 {
                 continue;
             }

@@ -19,7 +19,12 @@ pub fn holdout(n: usize, strata: Option<&[usize]>, fraction: f64, seed: u64) -> 
     let groups: Vec<Vec<usize>> = match strata {
         Some(s) => {
             let k = s.iter().copied().max().map_or(0, |m| m + 1);
-            let mut g = vec![Vec::new(); k];
+            // Each class's list sized once (a million rows: no list and its grown copy).
+            let mut sizes = vec![0usize; k];
+            for &c in s.iter().take(n) {
+                sizes[c] += 1;
+            }
+            let mut g: Vec<Vec<usize>> = sizes.into_iter().map(Vec::with_capacity).collect();
             for (i, &c) in s.iter().enumerate().take(n) {
                 g[c].push(i);
             }
@@ -27,7 +32,9 @@ pub fn holdout(n: usize, strata: Option<&[usize]>, fraction: f64, seed: u64) -> 
         }
         None => vec![(0..n).collect()],
     };
-    let (mut train, mut hold) = (Vec::with_capacity(n), Vec::new());
+    // Each group rounds its share: at most one more row per group than the fraction.
+    let held = (n as f64 * fraction) as usize + groups.len();
+    let (mut train, mut hold) = (Vec::with_capacity(n), Vec::with_capacity(held));
     for mut g in groups {
         g.shuffle(&mut rng);
         let h = (g.len() as f64 * fraction).round() as usize;
