@@ -376,6 +376,7 @@ pub fn read_in_pieces(
     };
     let total = pieces.len();
     let mut table: Option<DataFrame> = None;
+    let mut freed = crate::memory::Freed::default();
     let read = pieces.for_each(stream::LOAD_PIECE_BYTES, cancel, &mut |piece| {
         on_progress(piece.bytes_done, total);
         let mut frame = piece.frame;
@@ -388,7 +389,7 @@ pub fn read_in_pieces(
             None => table = Some(frame),
         }
         // The piece's text and polars' parsing buffers, freed: not kept by the process.
-        crate::memory::give_back();
+        freed.add(stream::LOAD_PIECE_BYTES);
         Ok(())
     });
     match read {

@@ -88,12 +88,13 @@ fn filter_owned(df: DataFrame, mask: &BooleanChunked) -> Result<DataFrame> {
     let mut rest = df;
     let mut kept: Option<DataFrame> = None;
     let mut offset = 0usize;
+    let mut freed = crate::memory::Freed::default();
     for len in lengths {
         let block = rest.slice(0, len);
         rest = rest.slice(len as i64, rest.height() - len);
         let part = block.filter(&mask.slice(offset as i64, len))?;
+        freed.add(block.estimated_size());
         drop(block);
-        crate::memory::give_back();
         offset += len;
         match &mut kept {
             Some(k) => {
