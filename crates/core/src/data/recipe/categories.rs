@@ -1,8 +1,6 @@
 //! One-hot encoding: a text column becomes one 0/1 column per category (the most frequent ones,
 //! learned from the training rows; the rest go to `<column>=other`).
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 
 use super::{FittedStep, column, value_counts};
@@ -26,22 +24,23 @@ pub(super) fn apply_one_hot(
 ) -> Result<DataFrame> {
     let c = column(df, name)?.cast(&DataType::String)?;
     let values = c.str()?;
-    let index: HashMap<&str, usize> = categories
+    let index: PlHashMap<&str, u32> = categories
         .iter()
-        .enumerate()
-        .map(|(i, k)| (k.as_str(), i))
+        .zip(0u32..)
+        .map(|(k, i)| (k.as_str(), i))
         .collect();
     let width = categories.len() + usize::from(other);
-    let mut cols = vec![Vec::with_capacity(df.height()); width];
-    for v in values.iter() {
-        let hit = match v {
-            None => None,
-            Some(v) => index.get(v).copied().or(other.then_some(categories.len())),
-        };
-        for (j, col) in cols.iter_mut().enumerate() {
-            col.push(i32::from(hit == Some(j)));
-        }
-    }
+    // Each row's column, looked up once (no column for a missing value, or for a value not
+    // kept without "other"); then each 0/1 column in one pass over them.
+    let none = u32::MAX;
+    let other_at = if other { categories.len() as u32 } else { none };
+    let hits: Vec<u32> = values
+        .iter()
+        .map(|v| v.map_or(none, |v| index.get(v).copied().unwrap_or(other_at)))
+        .collect();
+    let cols: Vec<Vec<i32>> = (0..width as u32)
+        .map(|j| hits.iter().map(|&h| i32::from(h == j)).collect())
+        .collect();
     let mut out = df.clone();
     let position = df
         .get_column_index(name)
