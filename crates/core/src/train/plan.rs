@@ -10,7 +10,7 @@ use super::f64_values;
 use crate::data::ROW_ID;
 use crate::data::recipe::{FittedRecipe, Recipe};
 use crate::error::{Error, Result};
-use crate::ml::features::{FeatureSchema, Matrix};
+use crate::ml::features::{BLOCK_ROWS, FeatureSchema, Matrix};
 use crate::ml::models;
 use crate::ml::{
     Answer, Labels, ModelSettings, Question, Task, choose_classes, infer_task, labels_of, split,
@@ -54,13 +54,26 @@ pub struct Prepared {
     pub notes: Vec<String>,
 }
 
-/// Rows per chunk of the parts [`Plan::split_off`] makes: 64k rows, half a megabyte per
-/// number column, so a chunk let go is soon reused.
-pub const SPLIT_BLOCK_ROWS: usize = 1 << 16;
-
+/// The rows `rows` of `df`, in that order, in chunks of [`BLOCK_ROWS`] rows (half a megabyte
+/// per number column), which the features let go of one by one when given the table
+/// ([`FeatureSchema::fit_matrix_owned`]).
 pub(super) fn take_rows(df: &DataFrame, rows: &[usize]) -> Result<DataFrame> {
-    let idx = IdxCa::from_vec("row".into(), rows.iter().map(|&i| i as IdxSize).collect());
-    Ok(df.take(&idx)?)
+    let columns = df
+        .columns()
+        .iter()
+        .map(|c| take_column(c, rows))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(DataFrame::new(rows.len(), columns)?)
+}
+
+/// [`take_rows`] of one column.
+fn take_column(c: &Column, rows: &[usize]) -> Result<Column> {
+    let mut out = c.clear();
+    for block in rows.chunks(BLOCK_ROWS) {
+        let idx = IdxCa::from_vec("row".into(), block.iter().map(|&i| i as IdxSize).collect());
+        out.append_owned(c.take(&idx)?)?;
+    }
+    Ok(out)
 }
 
 impl Plan {
@@ -259,29 +272,20 @@ impl Plan {
     /// column at a time (each column let go once split: never the table and its two parts at
     /// once); [`Plan::raw`], [`Plan::usable`] and [`Plan::strata`] are empty afterwards (the
     /// split is made). Each part is in chunks of
-    /// [`SPLIT_BLOCK_ROWS`] rows, which the features let go of one by one
+    /// [`BLOCK_ROWS`] rows, which the features let go of one by one
     /// ([`FeatureSchema::fit_matrix_owned`]).
     pub fn split_off(
         &mut self,
         train_rows: &[usize],
         hold_rows: &[usize],
     ) -> Result<(DataFrame, DataFrame)> {
-        let take = |c: &Column, rows: &[usize]| -> Result<Column> {
-            let mut out = c.clear();
-            for block in rows.chunks(SPLIT_BLOCK_ROWS) {
-                let idx =
-                    IdxCa::from_vec("row".into(), block.iter().map(|&i| i as IdxSize).collect());
-                out.append_owned(c.take(&idx)?)?;
-            }
-            Ok(out)
-        };
         self.usable = Vec::new();
         self.strata = None;
         let columns = std::mem::take(&mut self.raw).into_columns();
         let (mut train, mut hold) = (Vec::new(), Vec::new());
         for c in columns {
-            train.push(take(&c, train_rows)?);
-            hold.push(take(&c, hold_rows)?);
+            train.push(take_column(&c, train_rows)?);
+            hold.push(take_column(&c, hold_rows)?);
             drop(c);
             crate::memory::give_back();
         }
