@@ -157,7 +157,7 @@ pub fn fit_and_measure(
     test_rows: &[usize],
     control: &RunControl,
 ) -> Result<Metrics> {
-    let prepared = plan.prepare(recipe, settings, fit_rows, test_rows)?;
+    let prepared = plan.prepare_features(recipe, settings, fit_rows, test_rows)?;
     let data = prepared.train_data(plan.class_count());
     let model = models::train(
         plan.question.kind,

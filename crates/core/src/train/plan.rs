@@ -268,6 +268,26 @@ impl Plan {
         self.prepare_rows(recipe, settings, train_raw, hold_raw, false)
     }
 
+    /// [`Plan::prepare`] for a caller that reads only the features and truths (a
+    /// cross-validation fold, the search): the training rows are encoded a chunk at a time and
+    /// let go, and the held-out rows' tables are let go once encoded (empty tables in the
+    /// [`Prepared`]).
+    pub fn prepare_features(
+        &self,
+        recipe: &Recipe,
+        settings: &ModelSettings,
+        train_rows: &[usize],
+        hold_rows: &[usize],
+    ) -> Result<Prepared> {
+        let train_raw = take_rows(&self.raw, train_rows)?;
+        let hold_raw = take_rows(&self.raw, hold_rows)?;
+        let mut p = self.prepare_rows(recipe, settings, train_raw, hold_raw, true)?;
+        p.hold_raw = DataFrame::empty();
+        p.hold_clean = p.hold_clean.map(|_| DataFrame::empty());
+        crate::memory::give_back();
+        Ok(p)
+    }
+
     /// The rows `train_rows` and `hold_rows` of [`Plan::raw`], which is given up to them a
     /// column at a time (each column let go once split: never the table and its two parts at
     /// once); [`Plan::raw`], [`Plan::usable`] and [`Plan::strata`] are empty afterwards (the

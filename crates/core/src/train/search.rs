@@ -133,7 +133,7 @@ pub fn run(
                     fit.push(r)
                 }
             }
-            plan.prepare(recipe, settings, &fit, &test)
+            plan.prepare_features(recipe, settings, &fit, &test)
         })
         .collect::<Result<_>>()?;
     let mut candidates = Vec::with_capacity(points.len());
