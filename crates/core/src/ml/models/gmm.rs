@@ -16,7 +16,7 @@ use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::kmeans::{self, row_of};
+use super::kmeans::{self, row_f64};
 use super::params::GmmParams;
 use super::{Best, Reporter, StepReport, TrainData, TrainedModel, ask};
 use crate::error::{Error, Result};
@@ -191,7 +191,7 @@ impl Gmm {
             .with_min_len(1024)
             .map_init(Vec::new, |buf, i| {
                 let mut v = vec![0.0; k];
-                c.log_joint(row_of(x, i, buf), &mut v);
+                c.log_joint(row_f64(x, i, buf), &mut v);
                 normalise(&mut v);
                 v
             })
@@ -241,7 +241,7 @@ fn e_step(x: ArrayView2<f32>, c: &Compiled, k: usize) -> Sums {
             let mut s = Sums::zero(k, p);
             let (mut buf, mut r) = (Vec::new(), vec![0.0; k]);
             for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
-                let row = row_of(x, i, &mut buf);
+                let row = row_f64(x, i, &mut buf);
                 c.log_joint(row, &mut r);
                 s.log_likelihood += normalise(&mut r);
                 for (seg, &w) in r.iter().enumerate() {
@@ -307,7 +307,7 @@ fn start_from_kmeans(x: ArrayView2<f32>, k: usize, seed: u64, min_variance: f64)
     let mut sums = Sums::zero(k, p);
     let mut buf = Vec::new();
     for (i, &(c, _)) in labels.iter().enumerate() {
-        let row = row_of(x, i, &mut buf);
+        let row = row_f64(x, i, &mut buf);
         sums.n[c] += 1.0;
         let (sx, sxx) = (
             &mut sums.sx[c * p..(c + 1) * p],

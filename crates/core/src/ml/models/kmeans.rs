@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use super::params::KMeansParams;
 use super::{Best, Reporter, StepReport, TrainData, TrainedModel, ask};
 use crate::error::{Error, Result};
-use ndarray::ArrayView2;
+use ndarray::{ArrayView2, Axis};
 
 /// scikit-learn's tolerance: stop when the centres' total squared move is below this share of
 /// the features' mean variance.
@@ -22,12 +22,20 @@ const TOLERANCE: f64 = 1e-4;
 /// Rows per parallel block.
 const BLOCK: usize = 8_192;
 
-fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+/// The squared distance between a row (single-precision features, each widened) and a centre,
+/// summed in double precision.
+fn squared_distance<T: Copy + Into<f64>>(a: &[T], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(&x, y)| {
+            let d = x.into() - y;
+            d * d
+        })
+        .sum()
 }
 
 /// The nearest of `centroids` (flat, `k × p`) to `row`, and the squared distance to it.
-fn nearest(row: &[f64], centroids: &[f64], p: usize) -> (usize, f64) {
+fn nearest(row: &[f32], centroids: &[f64], p: usize) -> (usize, f64) {
     let mut best = (0, f64::INFINITY);
     for (c, centre) in centroids.chunks_exact(p.max(1)).enumerate() {
         let d = squared_distance(row, centre);
@@ -38,8 +46,19 @@ fn nearest(row: &[f64], centroids: &[f64], p: usize) -> (usize, f64) {
     best
 }
 
-/// Row `i` of `x` in double precision, in `buf` (the distances are summed in double).
-pub(super) fn row_of<'a>(x: ArrayView2<f32>, i: usize, buf: &'a mut Vec<f64>) -> &'a [f64] {
+/// Row `i` of `x` as a slice (copied into `buf` only when the matrix is not in row order).
+fn row_of<'a, 'x: 'a>(x: ArrayView2<'x, f32>, i: usize, buf: &'a mut Vec<f32>) -> &'a [f32] {
+    let row = x.index_axis_move(Axis(0), i);
+    if let Some(s) = row.to_slice() {
+        return s;
+    }
+    buf.clear();
+    buf.extend(row.iter());
+    buf
+}
+
+/// Row `i` of `x` in double precision, in `buf` (for the mixture's likelihoods).
+pub(super) fn row_f64<'a>(x: ArrayView2<f32>, i: usize, buf: &'a mut Vec<f64>) -> &'a [f64] {
     buf.clear();
     buf.extend(x.row(i).iter().map(|&v| f64::from(v)));
     buf
@@ -88,8 +107,8 @@ fn lloyd_sums(x: ArrayView2<f32>, centroids: &[f64], k: usize) -> Sums {
                 let row = row_of(x, i, &mut buf);
                 let (c, d) = nearest(row, centroids, p);
                 s.count[c] += 1.0;
-                for (acc, v) in s.sum[c * p..(c + 1) * p].iter_mut().zip(row) {
-                    *acc += v;
+                for (acc, &v) in s.sum[c * p..(c + 1) * p].iter_mut().zip(row) {
+                    *acc += f64::from(v);
                 }
                 s.inertia += d;
                 if d > s.farthest.1 {
@@ -127,7 +146,8 @@ fn seed_centres(x: ArrayView2<f32>, k: usize, rng: &mut impl Rng) -> Vec<f64> {
     let (n, p) = (x.nrows(), x.ncols());
     let trials = 2 + (k as f64).ln() as usize;
     let mut buf = Vec::new();
-    let mut centres: Vec<f64> = row_of(x, rng.gen_range(0..n), &mut buf).to_vec();
+    let widened = |r: &[f32]| -> Vec<f64> { r.iter().map(|&v| f64::from(v)).collect() };
+    let mut centres: Vec<f64> = widened(row_of(x, rng.gen_range(0..n), &mut buf));
     let distance_to = |centre: &[f64]| -> Vec<f64> {
         (0..n)
             .into_par_iter()
@@ -155,7 +175,7 @@ fn seed_centres(x: ArrayView2<f32>, k: usize, rng: &mut impl Rng) -> Vec<f64> {
             } else {
                 rng.gen_range(0..n)
             };
-            let candidate = row_of(x, pick, &mut buf).to_vec();
+            let candidate = widened(row_of(x, pick, &mut buf));
             let d = distance_to(&candidate);
             let merged: Vec<f64> = d.iter().zip(&closest).map(|(a, b)| a.min(*b)).collect();
             let potential: f64 = merged.iter().sum();
@@ -216,7 +236,9 @@ fn lloyd_step(x: ArrayView2<f32>, centres: &[f64], k: usize) -> (Vec<f64>, f64) 
         } else {
             // An empty segment restarts at the customer farthest from its centre.
             let mut buf = Vec::new();
-            target.copy_from_slice(row_of(x, sums.farthest.0, &mut buf));
+            for (t, &v) in target.iter_mut().zip(row_of(x, sums.farthest.0, &mut buf)) {
+                *t = f64::from(v);
+            }
         }
     }
     let moved = centres
