@@ -186,9 +186,7 @@ pub fn run_owned(
     let prepared = if every_row_needed {
         // The table stays (insights score every customer, folds split the training rows
         // again); the training rows' copy is let go once encoded all the same.
-        let train_raw = plan::take_rows(&plan.raw, &train_rows)?;
-        let hold_raw = plan::take_rows(&plan.raw, &hold_rows)?;
-        plan.prepare_rows(recipe, settings, train_raw, hold_raw, true)?
+        plan.prepare_taking(recipe, settings, &train_rows, &hold_rows, true)?
     } else {
         let (train_raw, hold_raw) = plan.split_off(&train_rows, &hold_rows)?;
         plan.prepare_rows(recipe, settings, train_raw, hold_raw, true)?

@@ -263,9 +263,28 @@ impl Plan {
         train_rows: &[usize],
         hold_rows: &[usize],
     ) -> Result<Prepared> {
+        self.prepare_taking(recipe, settings, train_rows, hold_rows, false)
+    }
+
+    /// [`Plan::prepare_rows`] on the rows `train_rows` and `hold_rows` of [`Plan::raw`] (which
+    /// stays).
+    pub(super) fn prepare_taking(
+        &self,
+        recipe: &Recipe,
+        settings: &ModelSettings,
+        train_rows: &[usize],
+        hold_rows: &[usize],
+        let_go_of_training_rows: bool,
+    ) -> Result<Prepared> {
         let train_raw = take_rows(&self.raw, train_rows)?;
         let hold_raw = take_rows(&self.raw, hold_rows)?;
-        self.prepare_rows(recipe, settings, train_raw, hold_raw, false)
+        self.prepare_rows(
+            recipe,
+            settings,
+            train_raw,
+            hold_raw,
+            let_go_of_training_rows,
+        )
     }
 
     /// [`Plan::prepare`] for a caller that reads only the features and truths (a
@@ -279,9 +298,7 @@ impl Plan {
         train_rows: &[usize],
         hold_rows: &[usize],
     ) -> Result<Prepared> {
-        let train_raw = take_rows(&self.raw, train_rows)?;
-        let hold_raw = take_rows(&self.raw, hold_rows)?;
-        let mut p = self.prepare_rows(recipe, settings, train_raw, hold_raw, true)?;
+        let mut p = self.prepare_taking(recipe, settings, train_rows, hold_rows, true)?;
         p.hold_raw = DataFrame::empty();
         p.hold_clean = p.hold_clean.map(|_| DataFrame::empty());
         crate::memory::give_back();
