@@ -34,8 +34,25 @@ fn squared_distance<T: Copy + Into<f64>>(a: &[T], b: &[f64]) -> f64 {
         .sum()
 }
 
-/// The nearest of `centroids` (flat, `k × p`) to `row`, and the squared distance to it.
+/// The nearest of `centroids` (flat, `k × p`) to `row`, and the squared distance to it. The
+/// row is widened once, on the stack for up to 64 features (then each centre's distance is the
+/// double-precision loop the compiler unrolls best).
 fn nearest(row: &[f32], centroids: &[f64], p: usize) -> (usize, f64) {
+    let mut stack = [0.0f64; 64];
+    let heap: Vec<f64>;
+    let wide: &[f64] = if row.len() <= stack.len() {
+        for (w, &v) in stack.iter_mut().zip(row) {
+            *w = f64::from(v);
+        }
+        &stack[..row.len()]
+    } else {
+        heap = row.iter().map(|&v| f64::from(v)).collect();
+        &heap
+    };
+    nearest_wide(wide, centroids, p)
+}
+
+fn nearest_wide(row: &[f64], centroids: &[f64], p: usize) -> (usize, f64) {
     let mut best = (0, f64::INFINITY);
     for (c, centre) in centroids.chunks_exact(p.max(1)).enumerate() {
         let d = squared_distance(row, centre);
