@@ -217,7 +217,13 @@ pub fn parse_versioned_json<T: serde::de::DeserializeOwned>(
     }
     let text = std::str::from_utf8(bytes)
         .map_err(|_| Error::bad_file(source, format!("is not a {noun} file (not text)")))?;
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+    // The header first, read past everything else without building it (a forest's file is
+    // tens of megabytes: a `serde_json::Value` of it took several times that).
+    let not_ours = || Error::bad_file(source, format!("is not a Marketing Workbench {noun} file"));
+    let header: Header = serde_json::from_str(text).map_err(|e| {
+        if e.is_data() {
+            return not_ours();
+        }
         Error::bad_file(
             source,
             format!(
@@ -227,14 +233,12 @@ pub fn parse_versioned_json<T: serde::de::DeserializeOwned>(
             ),
         )
     })?;
-    if value.get("format").and_then(|f| f.as_str()) != Some(kind.format) {
-        return Err(Error::bad_file(
-            source,
-            format!("is not a Marketing Workbench {noun} file"),
-        ));
+    if header.format.as_ref().and_then(|f| f.as_str()) != Some(kind.format) {
+        return Err(not_ours());
     }
-    let version = value
-        .get("format_version")
+    let version = header
+        .format_version
+        .as_ref()
         .and_then(|v| v.as_u64())
         .unwrap_or(0);
     if version > u64::from(kind.version) {
@@ -246,8 +250,17 @@ pub fn parse_versioned_json<T: serde::de::DeserializeOwned>(
             ),
         ));
     }
-    serde_json::from_value(value)
+    serde_json::from_str(text)
         .map_err(|e| Error::bad_file(source, format!("is a damaged {noun} file: {e}")))
+}
+
+/// What every one of our JSON files starts with; the other fields are skipped, not kept.
+#[derive(serde::Deserialize)]
+struct Header {
+    #[serde(default)]
+    format: Option<serde_json::Value>,
+    #[serde(default)]
+    format_version: Option<serde_json::Value>,
 }
 
 /// Writes `value` as pretty JSON, atomically.
@@ -262,6 +275,40 @@ pub fn write_json<T: serde::Serialize>(value: &T, path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_versioned_file_is_checked_by_its_header_then_read_whole() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Thing {
+            format: String,
+            size: u32,
+        }
+        let kind = JsonKind {
+            format: "mw-thing",
+            version: 2,
+            max_bytes: 1000,
+            noun: "thing",
+        };
+        let read = |text: &str| {
+            parse_versioned_json::<Thing>(text.as_bytes(), &kind, Path::new("t.json"))
+                .map_err(|e| e.to_string())
+        };
+        let ok = read(r#"{"size": 3, "extra": [1, {"a": 2}], "format": "mw-thing"}"#).unwrap();
+        assert_eq!(ok.size, 3);
+        for other in [r#"{"format": "other"}"#, r#"{"format": 3}"#, "[1, 2]", "{}"] {
+            let err = read(other).unwrap_err();
+            assert!(
+                err.contains("is not a Marketing Workbench thing file"),
+                "{other}: {err}"
+            );
+        }
+        let err = read("{\n\"format\": \"mw-thing\",\n\"size\": }").unwrap_err();
+        assert!(err.contains("is not a thing file (line 3, column"), "{err}");
+        let err = read(r#"{"format": "mw-thing", "format_version": 3, "size": 1}"#).unwrap_err();
+        assert!(err.contains("newer Marketing Workbench"), "{err}");
+        let err = read(r#"{"format": "mw-thing", "size": "big"}"#).unwrap_err();
+        assert!(err.contains("is a damaged thing file"), "{err}");
+    }
 
     #[test]
     fn failed_write_keeps_the_old_file() {

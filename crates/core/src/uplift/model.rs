@@ -197,8 +197,14 @@ impl AnyModel {
             max_bytes: MAX_MODEL_BYTES,
             noun: "model",
         };
-        let value: serde_json::Value = parse_versioned_json(&bytes, &kind, path)?;
-        if value.get("task").and_then(|t| t.as_str()) == Some(TASK) {
+        /// Which kind of model the file holds; the rest is skipped, not kept.
+        #[derive(serde::Deserialize)]
+        struct Task {
+            #[serde(default)]
+            task: Option<serde_json::Value>,
+        }
+        let task: Task = parse_versioned_json(&bytes, &kind, path)?;
+        if task.task.as_ref().and_then(|t| t.as_str()) == Some(TASK) {
             Ok(Self::Uplift(Box::new(parse_versioned_json(
                 &bytes, &kind, path,
             )?)))

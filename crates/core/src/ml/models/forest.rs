@@ -114,7 +114,9 @@ pub fn train(
                     seed ^ (t as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
                 );
                 let rows = bootstrap(n, &mut rng);
-                grower.grow(rows, &mut rng, None).tree
+                let mut tree = grower.grow(rows, &mut rng, None).tree;
+                tree.shrink_to_fit();
+                tree
             })
             .collect();
         for tree in grown {

@@ -65,6 +65,16 @@ impl Tree {
         left
     }
 
+    /// Gives back the room the node lists grew into while splitting (up to as much again as
+    /// the tree holds): a forest keeps a hundred trees at once.
+    pub fn shrink_to_fit(&mut self) {
+        self.feature.shrink_to_fit();
+        self.threshold.shrink_to_fit();
+        self.left.shrink_to_fit();
+        self.value.shrink_to_fit();
+        self.nan_right.shrink_to_fit();
+    }
+
     pub fn nodes(&self) -> usize {
         self.feature.len()
     }
@@ -86,6 +96,35 @@ impl Tree {
                 return self.value[i];
             }
             i = self.left[i] as usize + usize::from(row[f as usize].into() > self.threshold[i]);
+        }
+    }
+
+    /// Adds to each of `sums` the value of the leaf its row lands in: `rows` holds the rows one
+    /// after another, `width` values each. Several rows walk down together, so the wait for
+    /// one row's next node overlaps the others' (a row's walk is a chain of dependent reads).
+    /// Only for trees that send no missing value right (`nan_right` empty).
+    fn add_values<T: Value>(&self, rows: &[T], width: usize, sums: &mut [f64]) {
+        const TOGETHER: usize = 8;
+        for (group, sums) in sums.chunks_mut(TOGETHER).enumerate() {
+            let first = group * TOGETHER * width;
+            let mut node = [0usize; TOGETHER];
+            loop {
+                let mut walking = false;
+                for (lane, i) in node.iter_mut().enumerate().take(sums.len()) {
+                    let f = self.feature[*i];
+                    if f >= 0 {
+                        let v: f64 = rows[first + lane * width + f as usize].into();
+                        *i = self.left[*i] as usize + usize::from(v > self.threshold[*i]);
+                        walking = true;
+                    }
+                }
+                if !walking {
+                    break;
+                }
+            }
+            for (s, &i) in sums.iter_mut().zip(&node) {
+                *s += self.value[i];
+            }
         }
     }
 
@@ -190,20 +229,37 @@ pub trait Value: Copy + Into<f64> + Send + Sync {}
 impl Value for f32 {}
 impl Value for f64 {}
 
-/// Each row's sum of leaf values over `trees`, in parallel over rows (summed in the trees'
-/// order, whichever way the row is read).
+/// Rows walked down one tree before the next tree is taken: the tree's upper nodes stay in
+/// the cache for the whole block. A forest grown on a million customers holds some 45,000
+/// nodes a tree (a megabyte); walking one row down every tree in turn missed the cache at
+/// almost every node.
+const ROWS_PER_TREE_WALK: usize = 512;
+
+/// Each row's sum of leaf values over `trees`, in parallel over blocks of rows (each row's
+/// values summed in the trees' order, whichever way the row is read).
 pub fn sum_of_trees<T: Value>(trees: &[&Tree], x: ArrayView2<T>) -> Vec<f64> {
-    (0..x.nrows())
-        .into_par_iter()
-        .with_min_len(256)
-        .map(|i| {
-            let row = x.row(i);
-            match row.as_slice() {
-                Some(r) => trees.iter().map(|t| t.value_at(r)).sum(),
-                None => trees.iter().map(|t| t.value_of(row)).sum(),
+    // -0.0 is the neutral element `Iterator::sum` starts from: the sums are those of
+    // `trees.iter().map(..).sum()`, bit for bit.
+    let mut sums = vec![-0.0; x.nrows()];
+    sums.par_chunks_mut(ROWS_PER_TREE_WALK)
+        .enumerate()
+        .for_each(|(block, sums)| {
+            let first = block * ROWS_PER_TREE_WALK;
+            let rows = x.slice(ndarray::s![first..first + sums.len(), ..]);
+            for tree in trees {
+                match rows.as_slice() {
+                    Some(all) if tree.nan_right.is_empty() => {
+                        tree.add_values(all, rows.ncols(), sums)
+                    }
+                    _ => {
+                        for (s, row) in sums.iter_mut().zip(rows.rows()) {
+                            *s += tree.value_of(row);
+                        }
+                    }
+                }
             }
-        })
-        .collect()
+        });
+    sums
 }
 
 /// Checks every tree and the width of `x` before predicting.
@@ -237,6 +293,48 @@ mod tests {
         assert_eq!(one.nodes(), 3);
         assert_eq!(one.value_of(array![2.0, 1.0].view()), 0.8);
         assert_eq!(t.truncated(&[0, l + 1], 2), t);
+    }
+
+    #[test]
+    fn trees_walked_by_blocks_of_rows_sum_as_row_by_row() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
+        // Trees of random shape over 3 features.
+        let trees: Vec<Tree> = (0..7)
+            .map(|_| {
+                let mut t = Tree::leaf(rng.gen_range(-1.0..1.0));
+                for _ in 0..40 {
+                    let leaves: Vec<usize> = (0..t.nodes()).filter(|&i| t.feature[i] < 0).collect();
+                    let node = leaves[rng.gen_range(0..leaves.len())];
+                    t.split(
+                        node,
+                        rng.gen_range(0..3),
+                        rng.gen_range(-1.0..1.0),
+                        rng.gen_range(-1.0..1.0),
+                        rng.gen_range(-1.0..1.0),
+                    );
+                }
+                t
+            })
+            .collect();
+        let refs: Vec<&Tree> = trees.iter().collect();
+        // Not a multiple of the block or of the rows walked together.
+        let rows = 2 * ROWS_PER_TREE_WALK + 13;
+        let x = ndarray::Array2::from_shape_fn((rows, 4), |_| rng.gen_range(-1.5f32..1.5));
+        let by_row = |x: ArrayView2<f32>| -> Vec<f64> {
+            x.rows()
+                .into_iter()
+                .map(|r| refs.iter().map(|t| t.value_of(r)).sum())
+                .collect()
+        };
+        let first_three = x.slice(ndarray::s![.., ..3]);
+        assert_eq!(sum_of_trees(&refs, first_three), by_row(first_three));
+        let contiguous = first_three.to_owned();
+        assert_eq!(
+            sum_of_trees(&refs, contiguous.view()),
+            by_row(contiguous.view())
+        );
+        assert_eq!(sum_of_trees(&[], contiguous.view()), vec![0.0; rows]);
     }
 
     #[test]
