@@ -50,12 +50,15 @@ pub struct Evaluation {
 }
 
 /// Scores and measures the held-out rows of `prepared` (its training rows when none are held
-/// out) with `saved`.
+/// out) with `saved`. Without `keep_features` the evaluated rows' features are let go once
+/// measured, before the rows are scored from their table (which encodes them again), and the
+/// evaluation's `x` is empty.
 pub fn evaluate(
     saved: &SavedModel,
     question: &Question,
     prepared: Prepared,
     seed: u64,
+    keep_features: bool,
 ) -> Result<Evaluation> {
     let Prepared {
         train_raw,
@@ -84,14 +87,32 @@ pub fn evaluate(
             )
         }
     };
+    // A forest may have let go of the held-out rows' features (`train::fit`): then a yes/no or
+    // an amount is measured from the rows' scores, the same numbers.
+    let features_gone = x.nrows() == 0 && !truth.is_empty();
+    let measured = if !features_gone {
+        Some(metrics_of(
+            question,
+            &saved.model,
+            Rows::new(x.view(), words.as_ref()),
+            &truth,
+            seed,
+        )?)
+    } else {
+        None
+    };
+    let (x, words) = if keep_features {
+        (x, words)
+    } else {
+        (Array2::zeros((0, x.ncols())), None)
+    };
+    // What training freed and these features are handed back before the scoring allocates.
+    crate::memory::give_back();
     let (predictions, scores, unseen_categories) = scored(saved, &raw)?;
-    let metrics = metrics_of(
-        question,
-        &saved.model,
-        Rows::new(x.view(), words.as_ref()),
-        &truth,
-        seed,
-    )?;
+    let metrics = match measured {
+        Some(m) => m,
+        None => metrics_of_scores(question, &scores, &truth)?,
+    };
     Ok(Evaluation {
         evaluated_on,
         metrics,
@@ -182,6 +203,29 @@ pub fn metrics_of(
         }
         Answer::Amount => Metrics::Regression(metrics::regression(&model.predict(x)?, truth)),
         Answer::Segment => segment_metrics(model, x.dense_only()?, seed)?,
+    })
+}
+
+/// The metrics of a yes/no or an amount from the evaluated rows' scores (the features gone).
+fn metrics_of_scores(question: &Question, scores: &[f64], truth: &[f64]) -> Result<Metrics> {
+    if scores.len() != truth.len() {
+        return Err(Error::Model(format!(
+            "{} scores for {} evaluated rows",
+            scores.len(),
+            truth.len()
+        )));
+    }
+    Ok(match question.answer() {
+        Answer::YesNo => {
+            let labels: Vec<bool> = truth.iter().map(|&v| v > 0.5).collect();
+            Metrics::Classification(metrics::classification(scores, &labels, 0.5))
+        }
+        Answer::Amount => Metrics::Regression(metrics::regression(scores, truth)),
+        Answer::SeveralClasses | Answer::Segment => {
+            return Err(Error::Model(
+                "the evaluated rows' features were let go before they were measured".into(),
+            ));
+        }
     })
 }
 

@@ -66,31 +66,56 @@ pub fn announce(
     go_on
 }
 
-/// Trains the planned model on the prepared training rows, reporting each step.
+/// Trains the planned model on the prepared training rows, reporting each step. When there are
+/// held-out rows, the evaluation reads those only, and a learner that keeps the training
+/// features in another form lets go of them (`models::train_letting_go`): `prepared.x` may be
+/// empty after.
 pub fn fit(
     plan: &Plan,
-    prepared: &Prepared,
+    prepared: &mut Prepared,
     settings: &ModelSettings,
     on_event: &mut dyn FnMut(TrainEvent) -> bool,
     control: &RunControl,
 ) -> Result<Fitted> {
     let started = Instant::now();
     let mut curve = Vec::new();
-    let data = prepared.train_data(plan.class_count());
-    let model = models::train(
-        plan.question.kind,
-        &settings.params,
-        &data,
-        settings.seed,
-        &mut |r| {
-            curve.push(r);
-            if on_event(TrainEvent::Step(r)) {
-                control.control()
-            } else {
-                Control::Cancel
-            }
-        },
-    )?;
+    let classes = plan.class_count();
+    let (kind, params, seed) = (plan.question.kind, &settings.params, settings.seed);
+    let mut report = |r| {
+        curve.push(r);
+        if on_event(TrainEvent::Step(r)) {
+            control.control()
+        } else {
+            Control::Cancel
+        }
+    };
+    let model = if prepared.hold_clean.is_some() {
+        let mut x = std::mem::take(&mut prepared.x);
+        let mut valid_x = std::mem::take(&mut prepared.valid_x);
+        // The evaluation measures a yes/no or an amount from the held-out rows' scores.
+        let valid_x_may_go = matches!(plan.question.answer(), Answer::YesNo | Answer::Amount);
+        let model = models::train_letting_go(
+            kind,
+            params,
+            &mut x,
+            &mut valid_x,
+            valid_x_may_go,
+            &prepared.train_data(classes),
+            seed,
+            &mut report,
+        );
+        prepared.x = x;
+        prepared.valid_x = valid_x;
+        model?
+    } else {
+        models::train(
+            kind,
+            params,
+            &prepared.train_data(classes),
+            seed,
+            &mut report,
+        )?
+    };
     let fit_secs = started.elapsed().as_secs_f64();
     control.consume_stop();
     let model = SavedModel::new(

@@ -374,6 +374,28 @@ pub struct TrainData<'a> {
 }
 
 impl<'a> TrainData<'a> {
+    /// The same rows with the training and held-out features `x` and `valid_x` (kept for less
+    /// long).
+    pub fn with_features<'b>(
+        &self,
+        x: ArrayView2<'b, f32>,
+        valid_x: ArrayView2<'b, f32>,
+    ) -> TrainData<'b>
+    where
+        'a: 'b,
+    {
+        TrainData {
+            x,
+            words: self.words,
+            valid_words: self.valid_words,
+            y: self.y,
+            weights: self.weights,
+            valid_x,
+            valid_y: self.valid_y,
+            classes: self.classes,
+        }
+    }
+
     /// The training rows, dense and sparse.
     pub fn rows(&self) -> Rows<'a> {
         Rows::new(self.x, self.words)
@@ -438,13 +460,19 @@ impl<'a> Watch<'a> {
 
     /// Measures on at most `limit` rows of each side (for models slow to predict).
     pub fn with_limit(data: &'a TrainData, seed: u64, limit: usize) -> Self {
+        Self::for_rows(data, (data.x.nrows(), data.valid_x.nrows()), seed, limit)
+    }
+
+    /// [`Watch::with_limit`] for a model that kept its training and held-out rows in another
+    /// form than `data.x` and `data.valid_x` (which may be empty): `rows` of each.
+    pub fn for_rows(data: &'a TrainData, rows: (usize, usize), seed: u64, limit: usize) -> Self {
         Self {
             y: data.y,
             valid_y: data.valid_y,
             classification: data.is_classification(),
             classes: data.classes,
-            train_rows: curve_sample(data.x.nrows(), limit, seed),
-            valid_rows: curve_sample(data.valid_x.nrows(), limit, seed ^ 1),
+            train_rows: curve_sample(rows.0, limit, seed),
+            valid_rows: curve_sample(rows.1, limit, seed ^ 1),
         }
     }
 
@@ -757,23 +785,7 @@ pub fn train(
     seed: u64,
     report: &mut Reporter,
 ) -> Result<TrainedModel> {
-    if PANIC_FOR_TESTS.load(std::sync::atomic::Ordering::Relaxed) {
-        panic!("a bug in model code (test hook)");
-    }
-    if data.x.nrows() == 0 {
-        return Err(Error::InvalidInput("there are no training rows".into()));
-    }
-    if data.words.is_some() && !kind.reads_words() {
-        return Err(Error::Model(format!(
-            "{} reads free text as its most frequent terms, not the whole vocabulary",
-            kind.label()
-        )));
-    }
-    data.rows().check()?;
-    data.valid_rows().check()?;
-    if data.is_multiclass() && !kind.can_answer(Answer::SeveralClasses) {
-        return Err(Error::InvalidInput(Answer::SeveralClasses.refusal(kind)));
-    }
+    check_training(kind, data)?;
     match kind {
         ModelKind::Logistic => logistic::train(&params.logistic, data, seed, report),
         ModelKind::Linear => linear::train(&params.linear, data, seed, report),
@@ -794,6 +806,59 @@ pub fn train(
         }
         ModelKind::Mlp => mlp::train(&params.mlp, data, seed, report).map(TrainedModel::Mlp),
     }
+}
+
+/// [`train`] for a caller that needs the features no more once the model is fitted: the
+/// training rows' are `x`, the held-out rows' `valid_x` (let go only with `valid_x_may_go`),
+/// the rest of the data is `rest` (whose own features are not read). A forest reads bins and
+/// its curve's rows: `x` (and `valid_x`) are emptied once those are made, before its trees
+/// grow (1M customers: 321 -> 235 MB peak). Every other learner reads the features as
+/// [`train`] does, and they stay.
+pub fn train_letting_go(
+    kind: ModelKind,
+    params: &Hyperparams,
+    x: &mut Array2<f32>,
+    valid_x: &mut Array2<f32>,
+    valid_x_may_go: bool,
+    rest: &TrainData,
+    seed: u64,
+    report: &mut Reporter,
+) -> Result<TrainedModel> {
+    let data = rest.with_features(x.view(), valid_x.view());
+    if kind != ModelKind::Forest {
+        return train(kind, params, &data, seed, report);
+    }
+    check_training(kind, &data)?;
+    let rows = forest::ForestRows::of(&data, seed);
+    *x = Array2::zeros((0, x.ncols()));
+    if valid_x_may_go {
+        *valid_x = Array2::zeros((0, valid_x.ncols()));
+    }
+    crate::memory::give_back();
+    let data = rest.with_features(x.view(), valid_x.view());
+    forest::train_binned(&params.forest, &rows, &data, seed, report).map(TrainedModel::Forest)
+}
+
+/// What every learner refuses before it starts.
+fn check_training(kind: ModelKind, data: &TrainData) -> Result<()> {
+    if PANIC_FOR_TESTS.load(std::sync::atomic::Ordering::Relaxed) {
+        panic!("a bug in model code (test hook)");
+    }
+    if data.x.nrows() == 0 {
+        return Err(Error::InvalidInput("there are no training rows".into()));
+    }
+    if data.words.is_some() && !kind.reads_words() {
+        return Err(Error::Model(format!(
+            "{} reads free text as its most frequent terms, not the whole vocabulary",
+            kind.label()
+        )));
+    }
+    data.rows().check()?;
+    data.valid_rows().check()?;
+    if data.is_multiclass() && !kind.can_answer(Answer::SeveralClasses) {
+        return Err(Error::InvalidInput(Answer::SeveralClasses.refusal(kind)));
+    }
+    Ok(())
 }
 
 /// An empty matrix with `cols` columns (for "no holdout").
