@@ -90,22 +90,22 @@ pub fn fit(
         }
     };
     let model = if prepared.hold_clean.is_some() {
-        let mut x = std::mem::take(&mut prepared.x);
-        let mut valid_x = std::mem::take(&mut prepared.valid_x);
-        // The evaluation measures a yes/no or an amount from the held-out rows' scores.
-        let valid_x_may_go = matches!(plan.question.answer(), Answer::YesNo | Answer::Amount);
+        let mut features = models::Features {
+            x: std::mem::take(&mut prepared.x),
+            valid_x: std::mem::take(&mut prepared.valid_x),
+            // The evaluation measures a yes/no or an amount from the held-out rows' scores.
+            valid_x_may_go: matches!(plan.question.answer(), Answer::YesNo | Answer::Amount),
+        };
         let model = models::train_letting_go(
             kind,
             params,
-            &mut x,
-            &mut valid_x,
-            valid_x_may_go,
+            &mut features,
             &prepared.train_data(classes),
             seed,
             &mut report,
         );
-        prepared.x = x;
-        prepared.valid_x = valid_x;
+        prepared.x = features.x;
+        prepared.valid_x = features.valid_x;
         model?
     } else {
         models::train(

@@ -214,7 +214,7 @@ pub fn train_binned(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Control, Hyperparams, ModelKind, StepReport, train_letting_go};
+    use super::super::{Control, Features, Hyperparams, ModelKind, StepReport, train_letting_go};
     use super::*;
 
     #[test]
@@ -266,22 +266,17 @@ mod tests {
                 curve.push(r);
                 Control::Continue
             };
-            let (mut given, mut valid) = (x.clone(), valid_x.clone());
+            let mut given = Features {
+                x: x.clone(),
+                valid_x: valid_x.clone(),
+                valid_x_may_go: true,
+            };
             let model = if letting_go {
-                train_letting_go(
-                    kind,
-                    &params,
-                    &mut given,
-                    &mut valid,
-                    true,
-                    &rest,
-                    7,
-                    &mut report,
-                )
+                train_letting_go(kind, &params, &mut given, &rest, 7, &mut report)
             } else {
                 super::super::train(kind, &params, &rest, 7, &mut report)
             };
-            (model.unwrap(), curve, given, valid)
+            (model.unwrap(), curve, given.x, given.valid_x)
         };
         let (whole, whole_curve, ..) = grow(ModelKind::Forest, false);
         let (binned, binned_curve, given, valid) = grow(ModelKind::Forest, true);
