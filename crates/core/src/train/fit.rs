@@ -66,16 +66,17 @@ pub fn announce(
     go_on
 }
 
-/// Trains the planned model on the prepared training rows, reporting each step. When there are
-/// held-out rows, the evaluation reads those only, and a learner that keeps the training
-/// features in another form lets go of them (`models::train_letting_go`): `prepared.x` may be
-/// empty after.
+/// Trains the planned model on the prepared training rows, reporting each step. With
+/// `features_needed_after` false and held-out rows (the evaluation then measures those only,
+/// and explains nothing), a learner that keeps the features in another form lets go of them
+/// (`models::train_letting_go`): `prepared.x` and `prepared.valid_x` may be empty after.
 pub fn fit(
     plan: &Plan,
     prepared: &mut Prepared,
     settings: &ModelSettings,
     on_event: &mut dyn FnMut(TrainEvent) -> bool,
     control: &RunControl,
+    features_needed_after: bool,
 ) -> Result<Fitted> {
     let started = Instant::now();
     let mut curve = Vec::new();
@@ -89,7 +90,7 @@ pub fn fit(
             Control::Cancel
         }
     };
-    let model = if prepared.hold_clean.is_some() {
+    let model = if !features_needed_after && prepared.hold_clean.is_some() {
         let mut features = models::Features {
             x: std::mem::take(&mut prepared.x),
             valid_x: std::mem::take(&mut prepared.valid_x),

@@ -223,7 +223,15 @@ pub fn run_owned(
 
     // Fit.
     on_event(TrainEvent::Phase(Phase::Fitting));
-    let fitted = fit::fit(&plan, &mut prepared, settings, on_event, control)?;
+    let insights_wanted = matches!(detail, Detail::Insights(_));
+    let fitted = fit::fit(
+        &plan,
+        &mut prepared,
+        settings,
+        on_event,
+        control,
+        insights_wanted,
+    )?;
     let saved = fitted.model;
     // Writing a big forest out only to measure it costs seconds: the app shows it, `train`
     // on the command line doesn't.
@@ -252,7 +260,7 @@ pub fn run_owned(
         &plan.question,
         prepared,
         settings.seed,
-        matches!(detail, Detail::Insights(_)),
+        insights_wanted,
     )?;
     if evaluation.unseen_categories > 0 {
         notes.push(format!(

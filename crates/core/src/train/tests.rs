@@ -133,7 +133,9 @@ fn a_table_given_up_to_training_gives_the_model_trained_on_a_borrowed_one() {
         op: crate::data::recipe::FilterOp::GreaterOrEqual,
         value: "6".into(),
     });
-    for kind in [ModelKind::Logistic, ModelKind::Boosting] {
+    // The forest lets go of the features once binned (measured from the held-out scores) when
+    // nothing is explained, keeps them when the insights need them.
+    for kind in [ModelKind::Logistic, ModelKind::Boosting, ModelKind::Forest] {
         let s = ModelSettings {
             model: Some(kind),
             ..settings()
@@ -162,6 +164,11 @@ fn a_table_given_up_to_training_gives_the_model_trained_on_a_borrowed_one() {
         assert_eq!(owned.metrics, borrowed.metrics, "{kind:?}");
         assert!(owned.predictions.equals_missing(&borrowed.predictions));
         assert_eq!(owned.train_rows, borrowed.train_rows);
+        let explained = borrowed.insights.as_ref().and_then(|i| i.explanation());
+        assert!(
+            explained.is_some_and(|e| e.importance.iter().any(|i| i.drop > 0.0)),
+            "{kind:?}"
+        );
     }
 }
 
