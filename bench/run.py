@@ -9,7 +9,7 @@ the median wall time of each side and their ratio, the accuracy of both (measure
 held-out rows), the largest peak RSS of each side, and our peak RSS against the in-memory
 Arrow size of the data (polars' estimated_size() of the loaded table).
 
-    python bench/run.py --bin MWB --examples DIR --big FILE --small FILE --work DIR [--reps N]
+    python bench/run.py --bin MWB --examples DIR --big FILE --work DIR [--reps N]
 
 Writes WORK/results.json (every run) and the marked `bench` section of BENCHMARKS.md.
 A job that fails is reported as failed with the last line of its stderr; the others go on.
@@ -139,12 +139,11 @@ def build_jobs(a):
     ex = Path(a.examples)
     work = Path(a.work)
     out = work / "out"
-    big, small = Path(a.big), Path(a.small)
-    n_big, n_small = a.rows, a.small_rows
+    big = Path(a.big)
+    n_big = a.rows
     cls = ["--target", "responded", "--ignore", "churned", "--ignore", "spend_next_90d"]
     seg = ["--k", "8", "--ignore", "responded", "--ignore", "churned", "--ignore", "spend_next_90d"]
-    hold = {"big": work / "holdout_big.csv", "small": work / "holdout_small.csv",
-            "segments": work / "holdout_segments.csv"}
+    hold = {"big": work / "holdout_big.csv", "segments": work / "holdout_segments.csv"}
 
     def given(which):
         return ["--holdout-ids", str(hold[which])] if hold[which].exists() else []
@@ -191,7 +190,7 @@ def build_jobs(a):
             check=lambda j: compare_csv(out / "recipe_ours.csv", out / "recipe_ref.csv", 1e-6),
             note=inner_note("transform_secs", "steps only")),
         train_job("logistic", f"logistic regression {rows(n_big)}", big, "big", "logistic", []),
-        train_job("forest", f"random forest 100 trees {rows(n_small)}", small, "small", "forest",
+        train_job("forest", f"random forest 100 trees {rows(n_big)}", big, "big", "forest",
                   ["--param", "trees=100"]),
         train_job("boosting", f"boosting 100 rounds {rows(n_big)}", big, "big", "boosting",
                   ["--param", "rounds=100"], save="boosting"),
@@ -205,7 +204,7 @@ def build_jobs(a):
             [py, str(HERE / "ref_train.py"), str(big), "--model", "kmeans", *seg,
              *given("segments")],
             1.0, "inertia", out / "kmeans.metrics.json", note=fit_note),
-        train_job("mlp", f"MLP {rows(n_small)}", small, "small", "mlp", []),
+        train_job("mlp", f"MLP {rows(n_big)}", big, "big", "mlp", []),
         Job("score", f"scoring {rows(n_big)} (boosting model)", big,
             [a.bin, "score", str(out / "boosting.model.json"), str(big), "--out",
              str(out / "scored_ours.csv")],
@@ -227,8 +226,6 @@ def prepare_holdouts(a, hold, cls, seg, needed, log):
     cmds = {
         "big": [a.bin, "train", a.big, *cls, "--model", "naive-bayes",
                 "--predictions", str(hold["big"])],
-        "small": [a.bin, "train", a.small, *cls, "--model", "naive-bayes",
-                  "--predictions", str(hold["small"])],
         "segments": [a.bin, "train", a.big, "--task", "segments", *seg, "--param",
                      "max_iterations=1", "--predictions", str(hold["segments"])],
     }
@@ -318,9 +315,7 @@ def main():
     ap.add_argument("--bin", required=True, help="the release marketing-workbench binary")
     ap.add_argument("--examples", required=True, help="the folder of the built examples")
     ap.add_argument("--big", required=True)
-    ap.add_argument("--small", required=True)
     ap.add_argument("--rows", type=int, required=True)
-    ap.add_argument("--small-rows", type=int, required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--only", help="comma-separated job keys (profile,recipe,logistic,...)")
@@ -341,7 +336,7 @@ def main():
     keep = set(a.only.split(",")) if a.only else None
     jobs, hold, cls, seg = build_jobs(a)
     keys = {j.key for j in jobs if keep is None or j.key in keep}
-    needed = {w for w, ks in [("big", {"logistic", "boosting", "boosting1"}), ("small", {"forest", "mlp"}),
+    needed = {w for w, ks in [("big", {"logistic", "forest", "boosting", "boosting1", "mlp"}),
                               ("segments", {"kmeans"})] if keys & ks}
     prepare_holdouts(a, hold, cls, seg, needed, log)
     # Again: the reference gets --holdout-ids only where the file was made.
@@ -395,7 +390,6 @@ def main():
 
     if a.markdown:
         big_arrow = arrow.get(Path(a.big)) or arrow_size(a.big)
-        small_arrow = arrow_size(a.small)
         body = "\n".join([
             f"Measured {benchmd.today()} with `{a.command}` "
             f"({a.rows:,} rows, {a.reps} runs of each side).",
@@ -403,8 +397,7 @@ def main():
             f"- Machine: {benchmd.machine()}",
             f"- Tools: {benchmd.versions()}",
             f"- Data: `marketing-workbench sample --rows {a.rows} --seed 7` "
-            f"(in memory, Arrow: {big_arrow / 2**20:.1f} MiB); its first {a.small_rows:,} rows "
-            f"for the forest and the MLP ({(small_arrow or 0) / 2**20:.1f} MiB)."
+            f"(in memory, Arrow: {big_arrow / 2**20:.1f} MiB); every job reads it."
             if big_arrow else f"- Data: `marketing-workbench sample --rows {a.rows} --seed 7`",
             "",
             md,
